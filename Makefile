@@ -1,0 +1,57 @@
+# audit-ti — two commands do everything: `make demo` and `make test`.
+# Each installs what is missing (Debian packages, a virtual environment in .venv, the package),
+# then runs. A second run skips what is already installed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := aide
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installe
+export AUDIT_TI_BOUCLE_LOCALE := 1
+
+.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer
+
+aide:
+	@echo "make demo   installe ce qui manque puis lance la démonstration"
+	@echo "make test   installe ce qui manque puis lance ruff, mypy et toutes les épreuves"
+
+systeme:
+	@scripts/installer-paquets-systeme.sh scripts/paquets-debian.txt
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Python 3.11 ou plus récent est nécessaire ($(PYTHON) est trop ancien)." >&2; exit 2; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		echo "Module venv absent : installation de python3-venv."; \
+		scripts/installer-paquets-systeme.sh <(echo python3-venv) && $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installation d'audit-ti et de ses dépendances dans $(VENV)…"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+installer: systeme $(STAMP)
+
+demo: installer
+	@$(BIN)/audit-ti valider
+
+lint: installer
+	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff format --check src tests
+
+typage: installer
+	@$(BIN)/mypy
+
+tests: installer
+	@$(BIN)/pytest
+
+test: lint typage tests
+
+schemas: installer
+	@$(BIN)/audit-ti schemas
+
+nettoyer:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install the Debian packages audit-ti needs, only those that are missing.
+# Usage: scripts/installer-paquets-systeme.sh [fichier-de-paquets]
+set -euo pipefail
+
+liste="${1:-$(dirname "$0")/paquets-debian.txt}"
+mapfile -t paquets < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$liste" | tr -d '[:blank:]')
+
+manquants=()
+for paquet in "${paquets[@]}"; do
+    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$paquet" 2>/dev/null)" != "installed" ]; then
+        manquants+=("$paquet")
+    fi
+done
+
+if [ "${#manquants[@]}" -eq 0 ]; then
+    echo "Paquets système : tout est déjà installé (${#paquets[@]} paquets)."
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Il manque les paquets ${manquants[*]} et apt-get est introuvable : installez-les à la main." >&2
+    exit 2
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo_cmd=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo_cmd=(sudo)
+    echo "Installation par sudo (votre mot de passe peut être demandé)."
+else
+    echo "Il manque les paquets ${manquants[*]} : relancez en root ou installez sudo." >&2
+    exit 2
+fi
+
+echo "Installation des paquets système manquants : ${manquants[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Daemons installed for the lab must not start system-wide: the lab starts its own instances.
+policy_created=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
+    policy_created=1
+fi
+cleanup() { if [ "$policy_created" -eq 1 ]; then "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
+trap cleanup EXIT
+
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${manquants[@]}" >/dev/null
+echo "Paquets système installés."

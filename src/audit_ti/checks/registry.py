@@ -1,0 +1,76 @@
+"""The explicit registry of automated checks, keyed by the id that grilles cite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from audit_ti.models.base import StrictModel
+
+__all__ = ["CheckParams", "CheckRegistry", "CheckSpec", "NoParams"]
+
+
+class CheckParams(StrictModel):
+    """Base of the typed parameters a grille gives to a check."""
+
+
+class NoParams(CheckParams):
+    """For checks that take no parameter."""
+
+
+FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check.
+
+    Attributes:
+        id: the id grilles cite (``checks: [{check: <id>, params: …}]``).
+        params_model: the model the grille's ``params`` are validated against at load time.
+        function: the pure function that turns facts and parameters into findings.
+        description: French one-liner shown by ``audit-ti grilles --controles``.
+    """
+
+    id: str
+    params_model: type[CheckParams]
+    function: Callable[..., Any]
+    description: str
+
+
+class CheckRegistry:
+    """Checks by id; registering the same id twice is a programming error."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, CheckSpec] = {}
+
+    def register(
+        self, check_id: str, *, params: type[CheckParams] = NoParams, description: str
+    ) -> Callable[[FunctionT], FunctionT]:
+        """Decorator registering ``function`` under ``check_id``."""
+
+        def decorator(function: FunctionT) -> FunctionT:
+            if check_id in self._specs:
+                raise ValueError(f"check {check_id!r} registered twice")
+            self._specs[check_id] = CheckSpec(check_id, params, function, description)
+            return function
+
+        return decorator
+
+    def get(self, check_id: str) -> CheckSpec | None:
+        """The check registered under this id, if any."""
+        return self._specs.get(check_id)
+
+    def ids(self) -> list[str]:
+        """Every registered id, sorted."""
+        return sorted(self._specs)
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._specs
+
+    def __iter__(self) -> Iterator[CheckSpec]:
+        return iter(self._specs[key] for key in self.ids())
+
+    def __len__(self) -> int:
+        return len(self._specs)

@@ -1,0 +1,1 @@
+"""Thin command line: parses arguments, calls the library, prints French tables and messages."""

@@ -1,0 +1,132 @@
+"""``audit-ti valider``, ``audit-ti grilles`` and the hidden ``audit-ti schemas``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from audit_ti.checks import default_registry
+from audit_ti.cli.output import out_console, print_problems
+from audit_ti.cli.paths import default_inputs, grilles_dir_for
+from audit_ti.errors import ExitCode, InvalidInputError, Problem
+from audit_ti.models.enums import Nature
+from audit_ti.validation import FileKind, GrilleCatalog, validate_files
+
+__all__ = ["list_grilles", "schemas", "validate"]
+
+_GRILLES_OPTION = click.option(
+    "--grilles",
+    "grilles_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Dossier des grilles (par défaut : ./grilles).",
+)
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
+
+
+@click.command("valider")
+@click.argument("fichiers", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@_GRILLES_OPTION
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice([kind.value for kind in FileKind]),
+    default=None,
+    help="Forcer le type des fichiers (sinon : « grille » dans un dossier grilles/, « audit » ailleurs).",
+)
+@click.option(
+    "--date",
+    "today",
+    default=None,
+    callback=_parse_date,
+    metavar="AAAA-MM-JJ",
+    help="Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).",
+)
+def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | None, today: date) -> int:
+    """Valider des fichiers d'audit et des grilles (par défaut : tout audits/ et grilles/).
+
+    Chaque erreur est signalée avec le fichier, la ligne et la clé concernés. Code de sortie 2
+    si un fichier est invalide.
+    """
+    paths = list(fichiers) or default_inputs()
+    if not paths:
+        raise InvalidInputError(Problem("aucun fichier YAML dans audits/ ni dans grilles/"))
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, paths), default_registry())
+    reports = validate_files(paths, catalog, today, FileKind(kind) if kind else None)
+
+    table = Table(title="Validation des fichiers", title_justify="left")
+    table.add_column("Fichier", overflow="fold")
+    table.add_column("Type")
+    table.add_column("Résultat")
+    table.add_column("Contenu", overflow="fold")
+    for report in reports:
+        verdict = "[green]valide[/]" if report.ok else f"[red]invalide ({len(report.problems)})[/]"
+        table.add_row(escape(str(report.path)), report.kind.value, verdict, escape(report.summary))
+    out_console.print(table)
+
+    invalid = [report for report in reports if not report.ok]
+    for report in invalid:
+        print_problems(report.problems, title=f"{report.path} :")
+    valid_count = len(reports) - len(invalid)
+    out_console.print(f"{valid_count} fichier(s) valide(s) sur {len(reports)}.")
+    return int(ExitCode.INVALID_INPUT if invalid else ExitCode.OK)
+
+
+@click.command("grilles")
+@_GRILLES_OPTION
+def list_grilles(grilles_dir: Path | None) -> int:
+    """Lister les grilles disponibles et leur nombre d'exigences."""
+    folder = grilles_dir_for(grilles_dir)
+    catalog = GrilleCatalog(folder, default_registry())
+    ids = catalog.available()
+    if not ids:
+        raise InvalidInputError(Problem(f"aucune grille dans {folder}/"))
+    table = Table(title=f"Grilles de {folder}/", title_justify="left")
+    for column in ("Identifiant", "Titre", "Version", "Exigences", "Réseau", "Déclaratives", "Mixtes"):
+        table.add_column(column, justify="right" if column in {"Exigences", "Réseau", "Déclaratives", "Mixtes"} else "left")
+    invalid = []
+    for grille_id in ids:
+        found = catalog.get(grille_id)
+        if isinstance(found, InvalidInputError) or found is None:
+            table.add_row(grille_id, "[red]grille invalide[/]", "", "", "", "", "")
+            if found is not None:
+                invalid.append(found)
+            continue
+        natures = [item.nature for item in found.items]
+        table.add_row(
+            found.id,
+            escape(found.title),
+            escape(found.version),
+            str(len(found.items)),
+            str(natures.count(Nature.NETWORK)),
+            str(natures.count(Nature.DECLARATIVE)),
+            str(natures.count(Nature.MIXED)),
+        )
+    out_console.print(table)
+    for error in invalid:
+        print_problems(error.problems)
+    return int(ExitCode.INVALID_INPUT if invalid else ExitCode.OK)
+
+
+@click.command("schemas", hidden=True)
+@click.option("--racine", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+def schemas(racine: Path) -> int:
+    """Régénérer les schémas JSON des fichiers YAML (développeurs)."""
+    from audit_ti.schemas import write_schemas
+
+    for path in write_schemas(racine):
+        out_console.print(f"écrit : {path}")
+    return int(ExitCode.OK)
+

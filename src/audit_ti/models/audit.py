@@ -1,0 +1,199 @@
+"""The audit file: one per use case (``audits/<cas>.yaml``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from audit_ti.models.base import SourceDocument, StrictModel
+from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, SectionState, Status
+from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, PerimeterEntry
+from audit_ti.models.types import Email, RequirementId, Slug, Text
+
+__all__ = [
+    "AipdAnswers",
+    "Answer",
+    "AnswerStatus",
+    "Audit",
+    "Authorisation",
+    "Contact",
+    "Gateway",
+    "InclusionAnswers",
+    "ScanOptions",
+    "UseCase",
+]
+
+
+class Contact(StrictModel):
+    """Person in charge of the use case."""
+
+    schema_description = "Personne responsable du cas d'usage."
+
+    name: Text = Field(alias="nom")
+    role: Text | None = Field(default=None, alias="fonction")
+    email: Email | None = Field(default=None, alias="courriel")
+
+
+class UseCase(StrictModel):
+    """Identity of the use case under audit."""
+
+    schema_description = "Identité du cas d'usage audité."
+
+    name: Text = Field(alias="nom", description="Nom du cas d'usage, tel que les élus le connaissent.")
+    authority: Text = Field(
+        alias="collectivite", description="Commune, intercommunalité ou syndicat qui déploie."
+    )
+    domain: Domain = Field(alias="domaine", description="Domaine métier.")
+    description: Text | None = Field(default=None, description="Ce que fait le service, en deux phrases.")
+    owner: Contact = Field(alias="responsable")
+    audit_date: IsoDate = Field(alias="date_audit", description="Date de l'audit.")
+    planned_deployment: IsoDate | None = Field(
+        default=None, alias="deploiement_prevu", description="Date prévue du déploiement à grande échelle."
+    )
+
+
+class Authorisation(StrictModel):
+    """Written authorisation to scan, without which no packet is sent (Code pénal, art. 323-1)."""
+
+    schema_description = (
+        "Autorisation écrite de scanner : sans elle, aucun paquet n'est envoyé "
+        "(article 323-1 du Code pénal)."
+    )
+
+    reference: Text = Field(alias="reference", description="Référence du mandat ou de la lettre de mission.")
+    signatory: Text = Field(alias="signataire", description="Nom et qualité du signataire.")
+    signed_on: IsoDate = Field(alias="date", description="Date de signature.")
+    valid_until: IsoDate = Field(alias="valable_jusqu_au", description="Dernier jour de validité.")
+    perimeter: list[PerimeterEntry] = Field(
+        alias="perimetre",
+        min_length=1,
+        description="Plages CIDR, adresses ou noms d'hôte que l'on a le droit de scanner.",
+    )
+    allowed_profile: ScanProfile = Field(
+        default=ScanProfile.SAFE,
+        alias="profil_autorise",
+        description="« sur » : sondes sans risque ; « intrusif » : aussi les tentatives de connexion.",
+    )
+
+
+class Gateway(StrictModel):
+    """An IoT gateway of the use case, as the integrator declares it."""
+
+    schema_description = "Passerelle IoT du cas d'usage, telle que l'intégrateur la déclare."
+
+    name: Slug = Field(alias="nom", description="Nom court et unique (sert de nom de fichier).")
+    address: Address = Field(alias="adresse", description="Adresse IP ou nom d'hôte.")
+    device_model: Text = Field(alias="modele", description="Modèle de l'équipement.")
+    vendor: Text | None = Field(default=None, alias="fabricant")
+    firmware: Text | None = Field(default=None, alias="micrologiciel", description="Version déclarée.")
+    zone: NetworkZone = Field(alias="zone", description="Zone réseau où l'équipement est raccordé.")
+    location: Text | None = Field(default=None, alias="localisation")
+    expected_ports: list[ExpectedPortField] = Field(
+        default_factory=list,
+        alias="ports_attendus",
+        description="Services déclarés par l'intégrateur ; tout autre service ouvert sera signalé.",
+    )
+
+
+class ScanOptions(StrictModel):
+    """How the gateways are scanned."""
+
+    schema_description = "Options du scan réseau."
+
+    profile: ScanProfile = Field(default=ScanProfile.SAFE, alias="profil")
+    host_timeout_s: int = Field(
+        default=900, ge=10, le=86_400, alias="delai_hote_secondes", description="Durée maximale par hôte."
+    )
+    script_timeout_s: int = Field(
+        default=120, ge=5, le=3_600, alias="delai_script_secondes", description="Durée maximale par script NSE."
+    )
+    max_retries: int = Field(default=2, ge=0, le=10, alias="tentatives_max")
+    ports: str | None = Field(
+        default=None,
+        pattern=r"^[0-9TU:,\-]{1,400}$",
+        description="Ports à scanner (syntaxe nmap, par exemple « 1-1024,1883,8883 ») ; "
+        "par défaut les 1000 ports usuels et les ports déclarés.",
+    )
+    udp: bool | None = Field(
+        default=None,
+        description="Sondes UDP (SNMP, CoAP…) : par défaut, seulement si l'outil tourne en root.",
+    )
+
+
+class AnswerStatus(StrEnum):
+    """Statuses a person may give to a declarative requirement."""
+
+    COMPLIANT = Status.COMPLIANT.value
+    PARTIAL = Status.PARTIAL.value
+    NON_COMPLIANT = Status.NON_COMPLIANT.value
+    NOT_APPLICABLE = Status.NOT_APPLICABLE.value
+    TO_VERIFY = Status.TO_VERIFY.value
+
+    @property
+    def status(self) -> Status:
+        """The same value as a finding status."""
+        return Status(self.value)
+
+
+class Answer(StrictModel):
+    """Answer to a declarative requirement of a grille."""
+
+    schema_description = "Réponse à une exigence déclarative d'une grille."
+
+    status: AnswerStatus = Field(alias="statut")
+    justification: Text | None = Field(default=None, description="Pourquoi ce statut.")
+    evidence: Text | None = Field(
+        default=None, alias="preuve", description="Référence du document qui le prouve."
+    )
+    author: Text | None = Field(default=None, alias="auteur")
+    answered_on: IsoDate | None = Field(default=None, alias="date")
+
+
+class AipdAnswers(StrictModel):
+    """AIPD answers; the detailed questionnaire comes with the AIPD step of the roadmap."""
+
+    schema_description = "Réponses de l'analyse d'impact relative à la protection des données (AIPD)."
+
+    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
+    comment: Text | None = Field(default=None, alias="commentaire")
+
+
+class InclusionAnswers(StrictModel):
+    """Digital-inclusion answers; the detailed questionnaire comes with the inclusion step."""
+
+    schema_description = "Réponses de l'évaluation d'impact sur l'inclusion numérique."
+
+    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
+    comment: Text | None = Field(default=None, alias="commentaire")
+
+
+class Audit(SourceDocument):
+    """One use case to audit before its deployment at scale."""
+
+    schema_description = (
+        "Audit d'un cas d'usage « territoire intelligent » avant son déploiement à grande échelle."
+    )
+
+    format_version: Literal[1] = Field(default=1, alias="version_format")
+    use_case: UseCase = Field(alias="cas_usage")
+    authorisation: Authorisation | None = Field(
+        default=None,
+        alias="autorisation",
+        description="Obligatoire dès qu'une passerelle est déclarée.",
+    )
+    grilles: list[Slug] = Field(
+        default_factory=lambda: ["hygiene-iot"],
+        alias="grilles",
+        description="Identifiants des grilles appliquées (fichiers du dossier grilles/).",
+    )
+    gateways: list[Gateway] = Field(default_factory=list, alias="passerelles")
+    scan: ScanOptions = Field(default_factory=ScanOptions, alias="scan")
+    answers: dict[RequirementId, Answer] = Field(
+        default_factory=dict,
+        alias="reponses",
+        description="Réponses aux exigences déclaratives, par identifiant d'exigence.",
+    )
+    aipd: AipdAnswers = Field(default_factory=AipdAnswers, alias="aipd")
+    inclusion: InclusionAnswers = Field(default_factory=InclusionAnswers, alias="inclusion")

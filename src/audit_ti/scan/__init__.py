@@ -1,0 +1,1 @@
+"""Network scans: nmap runs, raw evidence, parsed facts."""

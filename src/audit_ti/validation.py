@@ -1,0 +1,372 @@
+"""Checks that span several keys or files: grille ↔ check registry, audit ↔ grilles, dates, scope.
+
+Each check returns located French problems instead of raising, so that one run of
+``audit-ti valider`` reports everything that is wrong at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from audit_ti.checks.registry import CheckRegistry
+from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.loading import load_audit, load_grille, problems_from
+from audit_ti.models.audit import Audit
+from audit_ti.models.base import KeyPath, SourceDocument, SourceMap, format_key_path
+from audit_ti.models.enums import Nature
+from audit_ti.models.fields import parse_perimeter_entry
+from audit_ti.models.grille import Grille
+from audit_ti.validation_messages import suggest
+
+__all__ = [
+    "FileKind",
+    "FileReport",
+    "GrilleCatalog",
+    "check_audit",
+    "check_grille",
+    "file_kind",
+    "validate_files",
+]
+
+
+class FileKind(StrEnum):
+    """What an input file is."""
+
+    AUDIT = "audit"
+    GRILLE = "grille"
+
+
+def file_kind(path: Path) -> FileKind:
+    """A file in a ``grilles`` folder, or named ``grille*``, is a grille; anything else an audit."""
+    if path.parent.name == "grilles" or path.name.startswith("grille"):
+        return FileKind.GRILLE
+    return FileKind.AUDIT
+
+
+def _problem(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
+    source = document.source
+    return Problem(
+        message=message,
+        file=source.path if source else None,
+        line=source.line_of(loc) if source else None,
+        key=format_key_path(loc) or None,
+    )
+
+
+def _duplicates(values: Iterable[str]) -> set[str]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def check_grille(grille: Grille, registry: CheckRegistry) -> list[Problem]:
+    """Consistency of a grille and of its links to the check registry."""
+    problems: list[Problem] = []
+    if grille.source is not None and grille.id != grille.source.path.stem:
+        problems.append(
+            _problem(
+                grille,
+                ("id",),
+                f"l'identifiant « {grille.id} » doit être le nom du fichier "
+                f"(« {grille.source.path.stem} »), pour que les audits le retrouvent",
+            )
+        )
+    theme_ids = [theme.id for theme in grille.themes]
+    for index, theme in enumerate(grille.themes):
+        if theme.id in _duplicates(theme_ids):
+            problems.append(_problem(grille, ("themes", index, "id"), f"thème « {theme.id} » en double"))
+    item_ids = [item.id for item in grille.items]
+    duplicated_items = _duplicates(item_ids)
+    for index, item in enumerate(grille.items):
+        loc: KeyPath = ("items", index)
+        if item.id in duplicated_items:
+            problems.append(_problem(grille, (*loc, "id"), f"exigence « {item.id} » en double"))
+        if item.theme not in theme_ids:
+            close = suggest(item.theme, theme_ids)
+            hint = f", vouliez-vous dire « {close} » ?" if close else f" (thèmes : {', '.join(theme_ids)})"
+            problems.append(_problem(grille, (*loc, "theme"), f"thème « {item.theme} » inconnu{hint}"))
+        problems.extend(_check_nature(grille, index))
+        for check_index in range(len(item.checks)):
+            problems.extend(_check_ref(grille, registry, index, check_index))
+    return problems
+
+
+def _check_nature(grille: Grille, index: int) -> list[Problem]:
+    item = grille.items[index]
+    loc: KeyPath = ("items", index)
+    problems = []
+    if item.nature in (Nature.NETWORK, Nature.MIXED) and not item.checks:
+        problems.append(
+            _problem(grille, (*loc, "checks"), "une exigence « reseau » ou « mixte » doit citer au moins un contrôle")
+        )
+    if item.nature in (Nature.DECLARATIVE, Nature.MIXED) and item.question is None:
+        problems.append(
+            _problem(grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question")
+        )
+    if item.nature is Nature.DECLARATIVE and item.checks:
+        problems.append(
+            _problem(
+                grille,
+                (*loc, "checks"),
+                "une exigence « declaratif » ne cite pas de contrôle : déclarez-la « mixte »",
+            )
+        )
+    return problems
+
+
+def _check_ref(grille: Grille, registry: CheckRegistry, item_index: int, check_index: int) -> list[Problem]:
+    loc: KeyPath = ("items", item_index, "checks", check_index)
+    ref = grille.items[item_index].checks[check_index]
+    spec = registry.get(ref.check)
+    if spec is None:
+        close = suggest(ref.check, registry.ids())
+        hint = f", vouliez-vous dire « {close} » ?" if close else ""
+        known = f" Contrôles disponibles : {', '.join(registry.ids())}." if registry.ids() else ""
+        return [_problem(grille, (*loc, "check"), f"contrôle « {ref.check} » inconnu{hint}{known}")]
+    try:
+        spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
+    except ValidationError as error:
+        source = grille.source or SourceMap(Path("<grille>"))
+        return problems_from(error, spec.params_model, source, (*loc, "params"))
+    return []
+
+
+@dataclass
+class GrilleCatalog:
+    """Grilles of a folder, loaded and checked once, looked up by id."""
+
+    folder: Path
+    registry: CheckRegistry
+    _cache: dict[str, Grille | InvalidInputError] = field(default_factory=dict)
+
+    def available(self) -> list[str]:
+        """Ids of the grilles present in the folder."""
+        return sorted(path.stem for path in self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+
+    def get(self, grille_id: str) -> Grille | InvalidInputError | None:
+        """The grille (or why it is invalid), or None when there is no such file."""
+        if grille_id not in self._cache:
+            path = self.folder / f"{grille_id}.yaml"
+            if not path.is_file():
+                return None
+            try:
+                grille = load_grille(path)
+                problems = check_grille(grille, self.registry)
+                self._cache[grille_id] = InvalidInputError(problems) if problems else grille
+            except InvalidInputError as error:
+                self._cache[grille_id] = error
+        return self._cache[grille_id]
+
+
+def check_audit(audit: Audit, catalog: GrilleCatalog, today: date) -> list[Problem]:
+    """Consistency of an audit file with itself, its grilles and today's date."""
+    problems = _check_gateways(audit)
+    problems += _check_authorisation(audit, today)
+    grilles, grille_problems = _resolve_grilles(audit, catalog)
+    problems += grille_problems
+    if not grille_problems:
+        problems += _check_answers(audit, grilles)
+    return problems
+
+
+def _check_gateways(audit: Audit) -> list[Problem]:
+    problems = []
+    names = [gateway.name for gateway in audit.gateways]
+    duplicated = _duplicates(names)
+    seen: set[str] = set()
+    for index, gateway in enumerate(audit.gateways):
+        if gateway.name in duplicated and gateway.name in seen:
+            problems.append(
+                _problem(
+                    audit,
+                    ("passerelles", index, "nom"),
+                    f"nom de passerelle « {gateway.name} » en double : chaque passerelle a un nom unique",
+                )
+            )
+        seen.add(gateway.name)
+    if audit.gateways and audit.authorisation is None:
+        problems.append(
+            _problem(
+                audit,
+                ("passerelles",),
+                "des passerelles sont déclarées mais le bloc « autorisation » manque : "
+                "sans autorisation écrite, aucun scan n'est possible (article 323-1 du Code pénal)",
+            )
+        )
+    return problems
+
+
+def _check_authorisation(audit: Audit, today: date) -> list[Problem]:
+    authorisation = audit.authorisation
+    if authorisation is None:
+        return []
+    problems = []
+    if authorisation.valid_until < today:
+        problems.append(
+            _problem(
+                audit,
+                ("autorisation", "valable_jusqu_au"),
+                f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y} : "
+                "faites signer une autorisation à jour avant tout scan",
+            )
+        )
+    if authorisation.signed_on > authorisation.valid_until:
+        problems.append(
+            _problem(
+                audit,
+                ("autorisation", "date"),
+                "la date de signature est postérieure à la fin de validité de l'autorisation",
+            )
+        )
+    entries = [parse_perimeter_entry(entry) for entry in authorisation.perimeter]
+    for index, gateway in enumerate(audit.gateways):
+        if not _in_perimeter(gateway.address, entries):
+            problems.append(
+                _problem(
+                    audit,
+                    ("passerelles", index, "adresse"),
+                    f"l'adresse « {gateway.address} » de la passerelle « {gateway.name} » est hors du "
+                    f"périmètre autorisé ({', '.join(authorisation.perimeter)})",
+                )
+            )
+    return problems
+
+
+def _in_perimeter(
+    address: str, entries: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address in entries
+    return any(not isinstance(entry, str) and ip in entry for entry in entries)
+
+
+def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille], list[Problem]]:
+    grilles: list[Grille] = []
+    problems: list[Problem] = []
+    for index, grille_id in enumerate(audit.grilles):
+        found = catalog.get(grille_id)
+        loc: KeyPath = ("grilles", index)
+        if found is None:
+            available = catalog.available()
+            close = suggest(grille_id, available)
+            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            listing = f" Grilles disponibles dans {catalog.folder} : {', '.join(available) or 'aucune'}."
+            problems.append(_problem(audit, loc, f"grille « {grille_id} » introuvable{hint}{listing}"))
+        elif isinstance(found, InvalidInputError):
+            problems.append(_problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}"))
+        else:
+            grilles.append(found)
+    return grilles, problems
+
+
+def _check_answers(audit: Audit, grilles: list[Grille]) -> list[Problem]:
+    items = {item.id: item for grille in grilles for item in grille.items}
+    answerable = [item_id for item_id, item in items.items() if item.nature is not Nature.NETWORK]
+    problems = []
+    for requirement_id in audit.answers:
+        loc: KeyPath = ("reponses", requirement_id)
+        item = items.get(requirement_id)
+        if item is None:
+            close = suggest(requirement_id, answerable)
+            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            problems.append(
+                _problem(
+                    audit,
+                    loc,
+                    f"« {requirement_id} » n'est une exigence d'aucune grille de l'audit "
+                    f"({', '.join(audit.grilles)}){hint}",
+                )
+            )
+        elif item.nature is Nature.NETWORK:
+            problems.append(
+                _problem(
+                    audit,
+                    loc,
+                    f"l'exigence « {requirement_id} » est vérifiée par le scan réseau : "
+                    "elle n'attend pas de réponse déclarative",
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """Outcome of validating one file.
+
+    Attributes:
+        path: the file.
+        kind: audit or grille.
+        problems: empty when the file is valid.
+        summary: French one-liner describing the content when valid.
+    """
+
+    path: Path
+    kind: FileKind
+    problems: tuple[Problem, ...]
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no problem."""
+        return not self.problems
+
+
+def _summarise_audit(audit: Audit) -> str:
+    return (
+        f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), "
+        f"grilles : {', '.join(audit.grilles)}"
+    )
+
+
+def _summarise_grille(grille: Grille) -> str:
+    counts = Counter(item.nature for item in grille.items)
+    return (
+        f"{len(grille.items)} exigences ({counts[Nature.NETWORK]} réseau, "
+        f"{counts[Nature.DECLARATIVE]} déclaratives, {counts[Nature.MIXED]} mixtes), version {grille.version}"
+    )
+
+
+def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
+    """Validate one file completely; never raises for bad input."""
+    kind = kind or file_kind(path)
+    try:
+        if kind is FileKind.GRILLE:
+            grille = load_grille(path)
+            problems = check_grille(grille, catalog.registry)
+            summary = _summarise_grille(grille)
+        else:
+            audit = load_audit(path)
+            problems = check_audit(audit, catalog, today)
+            summary = _summarise_audit(audit)
+    except InvalidInputError as error:
+        return FileReport(path, kind, error.problems)
+    return FileReport(path, kind, tuple(problems), "" if problems else summary)
+
+
+def validate_files(
+    paths: Iterable[Path], catalog: GrilleCatalog, today: date, kind: FileKind | None = None
+) -> list[FileReport]:
+    """Validate every file; one report per file, in the given order."""
+    return [validate_file(path, catalog, today, kind) for path in paths]
+
+
+def load_valid_audit(path: Path, catalog: GrilleCatalog, today: date) -> tuple[Audit, list[Grille]]:
+    """An audit and its grilles, fully checked, for the commands that run it.
+
+    Raises:
+        InvalidInputError: every problem found.
+    """
+    audit = load_audit(path)
+    problems = check_audit(audit, catalog, today)
+    if problems:
+        raise InvalidInputError(problems)
+    grilles, _ = _resolve_grilles(audit, catalog)
+    return audit, grilles

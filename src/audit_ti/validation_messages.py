@@ -1,0 +1,172 @@
+"""French sentences for pydantic validation errors, with the closest valid key for a typo."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import ErrorDetails
+
+from audit_ti.models.base import KeyPath
+from audit_ti.models.types import PATTERN_HINTS
+
+__all__ = ["allowed_keys", "describe_error", "french_type_name", "suggest"]
+
+
+def french_type_name(value: Any) -> str:
+    """What kind of YAML value this is, in French."""
+    if value is None:
+        return "une valeur vide"
+    if isinstance(value, bool):
+        return "un booléen (true/false)"
+    if isinstance(value, int):
+        return "un nombre entier"
+    if isinstance(value, float):
+        return "un nombre décimal"
+    if isinstance(value, str):
+        return "un texte"
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, dict):
+        return "un bloc de clés"
+    return f"une valeur de type {type(value).__name__}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"« {text} »"
+
+
+def suggest(word: str, choices: list[str]) -> str | None:
+    """The closest choice to a mistyped word, if one is close enough."""
+    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types an annotation can stand for (Annotated, Optional and unions removed)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [inner for arg in typing.get_args(annotation) for inner in _unwrap(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    for candidate in _unwrap(annotation):
+        origin = typing.get_origin(candidate)
+        args = typing.get_args(candidate)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel) and isinstance(part, str):
+            for name, field in candidate.model_fields.items():
+                if (field.alias or name) == part:
+                    return field.annotation
+        elif origin in (list, tuple) and isinstance(part, int) and args:
+            return args[0]
+        elif origin is dict and len(args) == 2:
+            return args[1]
+    return None
+
+
+def allowed_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
+    """Keys accepted at ``loc`` of ``model`` (empty when the place is not a block of keys)."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    for candidate in _unwrap(current):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return [field.alias or name for name, field in candidate.model_fields.items()]
+    return []
+
+
+def _expected_values(ctx: dict[str, Any]) -> list[str]:
+    return re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+
+
+def _choice_message(value: Any, ctx: dict[str, Any]) -> str:
+    choices = _expected_values(ctx)
+    message = f"valeur {_shown(value)} non reconnue"
+    close = suggest(str(value), choices) if choices else None
+    if close:
+        message += f", vouliez-vous dire « {close} » ?"
+    if choices:
+        message += f"{'' if close else '.'} Valeurs possibles : {', '.join(choices)}."
+    return message
+
+
+def _extra_key_message(model: type[BaseModel], loc: KeyPath) -> str:
+    key = str(loc[-1])
+    choices = allowed_keys(model, loc[:-1])
+    close = suggest(key, choices)
+    if close:
+        return f"clé inconnue, vouliez-vous dire « {close} » ?"
+    if choices:
+        return f"clé inconnue. Clés possibles ici : {', '.join(choices)}."
+    return "clé inconnue"
+
+
+def _bounds_message(kind: str, ctx: dict[str, Any]) -> str:
+    symbols = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}
+    bound = next(iter(ctx.values()), "?")
+    return f"la valeur doit être {symbols[kind]} {bound}"
+
+
+_SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "missing": lambda v, c: "clé obligatoire absente",
+    "string_type": lambda v, c: f"texte attendu, reçu {french_type_name(v)}",
+    "string_too_short": lambda v, c: "ne doit pas être vide"
+    if c.get("min_length") == 1
+    else f"au moins {c.get('min_length')} caractères attendus",
+    "string_too_long": lambda v, c: f"texte trop long (au plus {c.get('max_length')} caractères)",
+    "string_pattern_mismatch": lambda v, c: f"{_shown(v)} ne convient pas : attendu "
+    + PATTERN_HINTS.get(str(c.get("pattern")), f"un texte de la forme {c.get('pattern')}"),
+    "int_type": lambda v, c: f"nombre entier attendu, reçu {french_type_name(v)}",
+    "int_parsing": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
+    "int_from_float": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
+    "float_type": lambda v, c: f"nombre attendu, reçu {french_type_name(v)}",
+    "float_parsing": lambda v, c: f"nombre attendu, reçu {_shown(v)}",
+    "bool_type": lambda v, c: f"oui ou non attendu (true/false), reçu {french_type_name(v)}",
+    "bool_parsing": lambda v, c: f"oui ou non attendu (true/false), reçu {_shown(v)}",
+    "list_type": lambda v, c: f"liste attendue (éléments précédés de « - »), reçu {french_type_name(v)}",
+    "tuple_type": lambda v, c: f"liste attendue, reçu {french_type_name(v)}",
+    "dict_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
+    "model_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
+    "model_attributes_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
+    "too_short": lambda v, c: f"au moins {c.get('min_length')} élément(s) attendu(s)",
+    "too_long": lambda v, c: f"au plus {c.get('max_length')} élément(s) attendu(s)",
+    "date_type": lambda v, c: "date attendue au format AAAA-MM-JJ",
+    "date_parsing": lambda v, c: f"{_shown(v)} n'est pas une date valide (format AAAA-MM-JJ)",
+    "date_from_datetime_parsing": lambda v, c: f"{_shown(v)} n'est pas une date valide (format AAAA-MM-JJ)",
+    "date_from_datetime_inexact": lambda v, c: "date attendue au format AAAA-MM-JJ",
+    "enum": _choice_message,
+    "literal_error": _choice_message,
+    "value_error": lambda v, c: str(c.get("error", "valeur non valide")),
+    "assertion_error": lambda v, c: str(c.get("error", "valeur non valide")),
+    "frozen_instance": lambda v, c: "valeur non modifiable",
+    "invalid_key": lambda v, c: "clé non valide",
+    "recursion_loop": lambda v, c: "structure récursive (alias YAML qui se contient lui-même)",
+    "json_type": lambda v, c: "valeur non représentable en JSON",
+}
+
+
+def describe_error(error: ErrorDetails, model: type[BaseModel]) -> str:
+    """French sentence for one pydantic error of ``model``."""
+    kind = error["type"]
+    value = error.get("input")
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    if kind == "extra_forbidden":
+        return _extra_key_message(model, tuple(error["loc"]))
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _bounds_message(kind, ctx)
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        return simple(value, ctx)
+    return f"valeur {_shown(value)} non valide (règle « {kind} »)"

@@ -1,0 +1,222 @@
+"""Safe reading of YAML files, keeping the line of every key.
+
+``yaml.safe_load`` semantics, with what an audit tool needs on top: a size limit, a refusal of
+binary and non-UTF-8 files, duplicate keys reported instead of silently overwritten, a budget
+against alias bombs, dates kept as text (so that they stay JSON-serialisable for papermill),
+and every error in French with its file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.models.base import KeyPath, SourceMap, format_key_path
+
+__all__ = ["MAX_FILE_BYTES", "MAX_NODES", "YamlDocument", "read_yaml"]
+
+#: Audit files and grilles are a few kilobytes; anything this large is a mistake or an attack.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Nodes visited with aliases expanded; a "billion laughs" document exceeds it at once.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings (papermill's ``NoDatesSafeLoader`` does the same)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Content of a YAML file and where each key was written."""
+
+    data: Any
+    source: SourceMap
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Read one YAML file safely.
+
+    Raises:
+        InvalidInputError: French message naming the file and, when known, the line.
+    """
+    text = _read_text(path)
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            raise InvalidInputError(_syntax_problem(path, error)) from None
+        except yaml.YAMLError as error:
+            raise InvalidInputError(Problem(f"YAML illisible : {error}", path)) from None
+        except RecursionError:
+            raise InvalidInputError(
+                Problem("structure YAML trop profondément imbriquée", path)
+            ) from None
+        if node is None:
+            raise InvalidInputError(Problem("le fichier est vide (aucun contenu YAML)", path, 1))
+        lines = _index_nodes(path, node)
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return YamlDocument(data=data, source=SourceMap(path=path, lines=lines))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InvalidInputError(Problem("fichier introuvable", path)) from None
+    except OSError as error:
+        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+    if not path.is_file():
+        raise InvalidInputError(Problem("ce n'est pas un fichier", path))
+    if size > MAX_FILE_BYTES:
+        raise InvalidInputError(
+            Problem(
+                f"fichier trop volumineux ({size / 1_048_576:.1f} Mo ; au plus "
+                f"{MAX_FILE_BYTES // 1_048_576} Mo pour un fichier d'audit ou une grille)",
+                path,
+            )
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InvalidInputError(
+            Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line)
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InvalidInputError(
+            Problem(
+                f"le fichier n'est pas encodé en UTF-8 (octet 0x{raw[error.start]:02x} inattendu) : "
+                "enregistrez-le en UTF-8",
+                path,
+                line,
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+_SYNTAX_MESSAGES = {
+    "found character '\\t' that cannot start any token": (
+        "tabulation interdite en YAML : indentez avec des espaces"
+    ),
+    "mapping values are not allowed here": (
+        "« : » inattendu : indentation incorrecte, ou valeur contenant « : » à mettre entre guillemets"
+    ),
+    "could not find expected ':'": "« : » manquant après une clé, ou indentation incorrecte",
+    "found undefined alias": "alias YAML (*nom) qui ne renvoie à aucune ancre (&nom)",
+    "expected <block end>, but found '<block mapping start>'": "indentation incorrecte",
+    "expected <block end>, but found '-'": "élément de liste « - » mal indenté",
+    "expected <block end>, but found '<scalar>'": "indentation incorrecte ou guillemet mal fermé",
+    "found unexpected end of stream": "fin de fichier inattendue : guillemet ou crochet non fermé",
+    "expected a single document in the stream": (
+        "le fichier contient plusieurs documents YAML (séparateur « --- ») : un seul est attendu"
+    ),
+    "found a tab character that violates indentation": (
+        "tabulation interdite en YAML : indentez avec des espaces"
+    ),
+}
+
+
+def _syntax_problem(path: Path, error: yaml.MarkedYAMLError) -> Problem:
+    problem = error.problem or "erreur de syntaxe"
+    message = next(
+        (french for english, french in _SYNTAX_MESSAGES.items() if problem.startswith(english)),
+        None,
+    )
+    if message is None and "found a tab character" in problem:
+        message = _SYNTAX_MESSAGES["found a tab character that violates indentation"]
+    if message is None:
+        message = f"erreur de syntaxe YAML ({problem})"
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else None
+    return Problem(message, path, line)
+
+
+class _Indexer:
+    """Walks the node graph once, recording key lines and enforcing the limits."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: dict[KeyPath, int] = {}
+        self.visited = 0
+
+    def walk(self, node: yaml.Node, loc: KeyPath, depth: int) -> None:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise InvalidInputError(
+                Problem(
+                    "le document se développe en trop d'éléments (abus d'alias YAML, "
+                    "type « billion laughs ») : refusé",
+                    self.path,
+                    node.start_mark.line + 1,
+                )
+            )
+        if depth > MAX_DEPTH:
+            raise InvalidInputError(
+                Problem("structure YAML trop profondément imbriquée", self.path, node.start_mark.line + 1)
+            )
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            self._walk_mapping(node, loc, depth)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                self.walk(child, (*loc, index), depth + 1)
+
+    def _walk_mapping(self, node: yaml.MappingNode, loc: KeyPath, depth: int) -> None:
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InvalidInputError(
+                    Problem(
+                        "clé complexe (liste ou bloc utilisé comme clé) non prise en charge",
+                        self.path,
+                        key_node.start_mark.line + 1,
+                        format_key_path(loc) or None,
+                    )
+                )
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen and key != "<<":
+                raise InvalidInputError(
+                    Problem(
+                        f"clé « {key} » en double (déjà écrite ligne {seen[key]}) : "
+                        "la seconde valeur écraserait la première",
+                        self.path,
+                        line,
+                        format_key_path((*loc, key)),
+                    )
+                )
+            seen[key] = line
+            self.lines[(*loc, key)] = line
+            self.walk(value_node, (*loc, key), depth + 1)
+            # The key's own line wins over the value's (a block value starts on the next line).
+            self.lines[(*loc, key)] = line
+
+
+def _index_nodes(path: Path, node: yaml.Node) -> dict[KeyPath, int]:
+    indexer = _Indexer(path)
+    try:
+        indexer.walk(node, (), 0)
+    except RecursionError:
+        raise InvalidInputError(Problem("structure YAML trop profondément imbriquée", path)) from None
+    return indexer.lines
