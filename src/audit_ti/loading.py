@@ -34,7 +34,9 @@ def problems_from(
         prefix: key path of the validated data inside the file, when it is a part of it.
     """
     problems = []
-    for details in error.errors(include_url=False)[:MAX_REPORTED_PROBLEMS]:
+    # A misspelt key also makes the right key "missing": the typo, with its suggestion, comes first.
+    errors = sorted(error.errors(include_url=False), key=lambda details: details["type"] != "extra_forbidden")
+    for details in errors[:MAX_REPORTED_PROBLEMS]:
         loc = (*prefix, *details["loc"])
         details["loc"] = tuple(details["loc"])
         problems.append(

@@ -103,11 +103,17 @@ def _check_nature(grille: Grille, index: int) -> list[Problem]:
     problems = []
     if item.nature in (Nature.NETWORK, Nature.MIXED) and not item.checks:
         problems.append(
-            _problem(grille, (*loc, "checks"), "une exigence « reseau » ou « mixte » doit citer au moins un contrôle")
+            _problem(
+                grille,
+                (*loc, "checks"),
+                "une exigence « reseau » ou « mixte » doit citer au moins un contrôle",
+            )
         )
     if item.nature in (Nature.DECLARATIVE, Nature.MIXED) and item.question is None:
         problems.append(
-            _problem(grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question")
+            _problem(
+                grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question"
+            )
         )
     if item.nature is Nature.DECLARATIVE and item.checks:
         problems.append(
@@ -238,9 +244,7 @@ def _check_authorisation(audit: Audit, today: date) -> list[Problem]:
     return problems
 
 
-def _in_perimeter(
-    address: str, entries: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]
-) -> bool:
+def _in_perimeter(address: str, entries: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -258,10 +262,16 @@ def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille]
             available = catalog.available()
             close = suggest(grille_id, available)
             hint = f", vouliez-vous dire « {close} » ?" if close else ""
-            listing = f" Grilles disponibles dans {catalog.folder} : {', '.join(available) or 'aucune'}."
+            listing = (
+                f" Grilles disponibles : {', '.join(available)}."
+                if available
+                else f" Aucune grille dans le dossier {catalog.folder}."
+            )
             problems.append(_problem(audit, loc, f"grille « {grille_id} » introuvable{hint}{listing}"))
         elif isinstance(found, InvalidInputError):
-            problems.append(_problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}"))
+            problems.append(
+                _problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}")
+            )
         else:
             grilles.append(found)
     return grilles, problems
@@ -334,7 +344,9 @@ def _summarise_grille(grille: Grille) -> str:
     )
 
 
-def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
+def validate_file(
+    path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None
+) -> FileReport:
     """Validate one file completely; never raises for bad input."""
     kind = kind or file_kind(path)
     try:

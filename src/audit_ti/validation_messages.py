@@ -122,12 +122,16 @@ def _bounds_message(kind: str, ctx: dict[str, Any]) -> str:
 _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "missing": lambda v, c: "clé obligatoire absente",
     "string_type": lambda v, c: f"texte attendu, reçu {french_type_name(v)}",
-    "string_too_short": lambda v, c: "ne doit pas être vide"
-    if c.get("min_length") == 1
-    else f"au moins {c.get('min_length')} caractères attendus",
+    "string_too_short": lambda v, c: (
+        "ne doit pas être vide"
+        if c.get("min_length") == 1
+        else f"au moins {c.get('min_length')} caractères attendus"
+    ),
     "string_too_long": lambda v, c: f"texte trop long (au plus {c.get('max_length')} caractères)",
-    "string_pattern_mismatch": lambda v, c: f"{_shown(v)} ne convient pas : attendu "
-    + PATTERN_HINTS.get(str(c.get("pattern")), f"un texte de la forme {c.get('pattern')}"),
+    "string_pattern_mismatch": lambda v, c: (
+        f"{_shown(v)} ne convient pas : attendu "
+        + PATTERN_HINTS.get(str(c.get("pattern")), f"un texte de la forme {c.get('pattern')}")
+    ),
     "int_type": lambda v, c: f"nombre entier attendu, reçu {french_type_name(v)}",
     "int_parsing": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
     "int_from_float": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
@@ -140,8 +144,12 @@ _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "dict_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
     "model_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
     "model_attributes_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
-    "too_short": lambda v, c: f"au moins {c.get('min_length')} élément(s) attendu(s)",
-    "too_long": lambda v, c: f"au plus {c.get('max_length')} élément(s) attendu(s)",
+    "too_short": lambda v, c: (
+        "la liste ne doit pas être vide"
+        if c.get("min_length") == 1
+        else f"au moins {c.get('min_length')} éléments attendus"
+    ),
+    "too_long": lambda v, c: f"trop d'éléments (au plus {c.get('max_length')})",
     "date_type": lambda v, c: "date attendue au format AAAA-MM-JJ",
     "date_parsing": lambda v, c: f"{_shown(v)} n'est pas une date valide (format AAAA-MM-JJ)",
     "date_from_datetime_parsing": lambda v, c: f"{_shown(v)} n'est pas une date valide (format AAAA-MM-JJ)",

@@ -53,18 +53,27 @@ def read_yaml(path: Path) -> YamlDocument:
         InvalidInputError: French message naming the file and, when known, the line.
     """
     text = _read_text(path)
+    try:
+        return _parse(path, text)
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        raise InvalidInputError(
+            Problem(
+                f"caractère de contrôle U+{error.character:04X} interdit dans un fichier YAML", path, line
+            )
+        ) from None
+    except yaml.MarkedYAMLError as error:
+        raise InvalidInputError(_syntax_problem(path, error)) from None
+    except yaml.YAMLError as error:
+        raise InvalidInputError(Problem(f"YAML illisible ({error})", path)) from None
+    except RecursionError:
+        raise InvalidInputError(Problem("structure YAML trop profondément imbriquée", path)) from None
+
+
+def _parse(path: Path, text: str) -> YamlDocument:
     loader = _Loader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as error:
-            raise InvalidInputError(_syntax_problem(path, error)) from None
-        except yaml.YAMLError as error:
-            raise InvalidInputError(Problem(f"YAML illisible : {error}", path)) from None
-        except RecursionError:
-            raise InvalidInputError(
-                Problem("structure YAML trop profondément imbriquée", path)
-            ) from None
+        node = loader.get_single_node()
         if node is None:
             raise InvalidInputError(Problem("le fichier est vide (aucun contenu YAML)", path, 1))
         lines = _index_nodes(path, node)
@@ -84,9 +93,10 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise InvalidInputError(Problem("ce n'est pas un fichier", path))
     if size > MAX_FILE_BYTES:
+        megabytes = f"{size / 1_048_576:.1f}".replace(".", ",")
         raise InvalidInputError(
             Problem(
-                f"fichier trop volumineux ({size / 1_048_576:.1f} Mo ; au plus "
+                f"fichier trop volumineux ({megabytes} Mo ; au plus "
                 f"{MAX_FILE_BYTES // 1_048_576} Mo pour un fichier d'audit ou une grille)",
                 path,
             )
@@ -128,11 +138,14 @@ _SYNTAX_MESSAGES = {
     "expected <block end>, but found '-'": "élément de liste « - » mal indenté",
     "expected <block end>, but found '<scalar>'": "indentation incorrecte ou guillemet mal fermé",
     "found unexpected end of stream": "fin de fichier inattendue : guillemet ou crochet non fermé",
-    "expected a single document in the stream": (
+    "but found another document": (
         "le fichier contient plusieurs documents YAML (séparateur « --- ») : un seul est attendu"
     ),
     "found a tab character that violates indentation": (
         "tabulation interdite en YAML : indentez avec des espaces"
+    ),
+    "could not determine a constructor for the tag": (
+        "étiquette YAML (« !! » ou « ! ») non autorisée : seules les valeurs simples sont acceptées"
     ),
 }
 
@@ -148,6 +161,10 @@ def _syntax_problem(path: Path, error: yaml.MarkedYAMLError) -> Problem:
     if message is None:
         message = f"erreur de syntaxe YAML ({problem})"
     mark = error.problem_mark or error.context_mark
+    if problem.startswith("found unexpected end of stream") and error.context_mark is not None:
+        # The end of the file says little; where the unclosed quote or bracket opened says more.
+        mark = error.context_mark
+        message = "guillemet ou crochet ouvert ici et jamais fermé"
     line = mark.line + 1 if mark is not None else None
     return Problem(message, path, line)
 
@@ -159,6 +176,7 @@ class _Indexer:
         self.path = path
         self.lines: dict[KeyPath, int] = {}
         self.visited = 0
+        self._ancestors: set[int] = set()
 
     def walk(self, node: yaml.Node, loc: KeyPath, depth: int) -> None:
         self.visited += 1
@@ -176,11 +194,24 @@ class _Indexer:
                 Problem("structure YAML trop profondément imbriquée", self.path, node.start_mark.line + 1)
             )
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        if not isinstance(node, yaml.CollectionNode):
+            return
+        if id(node) in self._ancestors:
+            raise InvalidInputError(
+                Problem(
+                    "structure récursive : un alias YAML (*nom) renvoie à un bloc qui le contient",
+                    self.path,
+                    node.start_mark.line + 1,
+                    format_key_path(loc) or None,
+                )
+            )
+        self._ancestors.add(id(node))
         if isinstance(node, yaml.MappingNode):
             self._walk_mapping(node, loc, depth)
-        elif isinstance(node, yaml.SequenceNode):
+        else:
             for index, child in enumerate(node.value):
                 self.walk(child, (*loc, index), depth + 1)
+        self._ancestors.discard(id(node))
 
     def _walk_mapping(self, node: yaml.MappingNode, loc: KeyPath, depth: int) -> None:
         seen: dict[str, int] = {}
@@ -215,8 +246,5 @@ class _Indexer:
 
 def _index_nodes(path: Path, node: yaml.Node) -> dict[KeyPath, int]:
     indexer = _Indexer(path)
-    try:
-        indexer.walk(node, (), 0)
-    except RecursionError:
-        raise InvalidInputError(Problem("structure YAML trop profondément imbriquée", path)) from None
+    indexer.walk(node, (), 0)
     return indexer.lines

@@ -31,7 +31,9 @@ _MESSAGES = {
     "Missing command.": "Commande manquante.",
     "Aborted!": "Interrompu.",
     "unknown error": "erreur inconnue",
-    "Could not open file {filename!r}: {message}": "Impossible d'ouvrir le fichier « {filename} » : {message}",
+    "Could not open file {filename!r}: {message}": (
+        "Impossible d'ouvrir le fichier « {filename} » : {message}"
+    ),
     "Choose from:\n\t{choices}": "Valeurs possibles :\n\t{choices}",
     "{value!r} is not a valid {number_type}.": "« {value} » n'est pas un {number_type} valide.",
     "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",
@@ -64,12 +66,18 @@ _PLURALS = {
         "Argument inattendu ({args})",
         "Arguments inattendus ({args})",
     ),
-    "Did you mean {possibility}?": ("Vouliez-vous dire {possibility} ?", "(Vouliez-vous dire : {possibilities} ?)"),
+    "Did you mean {possibility}?": (
+        "Vouliez-vous dire {possibility} ?",
+        "(Vouliez-vous dire : {possibilities} ?)",
+    ),
     "Option {name!r} requires an argument.": (
         "L'option {name} attend une valeur.",
         "L'option {name} attend {nargs} valeurs.",
     ),
-    "{value!r} is not {choice}.": ("« {value} » n'est pas {choice}.", "« {value} » n'est pas parmi {choices}."),
+    "{value!r} is not {choice}.": (
+        "« {value} » n'est pas {choice}.",
+        "« {value} » n'est pas parmi {choices}.",
+    ),
     "{value!r} does not match the format {format}.": (
         "« {value} » ne respecte pas le format {format}.",
         "« {value} » ne respecte aucun des formats {formats}.",

@@ -33,7 +33,7 @@ def render_template(case: str, authority: str, domain: Domain, today: date) -> s
     )
 
 
-@click.command("init")
+@click.command("init", short_help="Créer le fichier d'audit commenté d'un nouveau cas d'usage.")
 @click.argument("cas")
 @click.option("--collectivite", default="À compléter", help="Nom de la collectivité.")
 @click.option(
@@ -62,7 +62,9 @@ def init(cas: str, collectivite: str, domaine: str, dossier: Path, forcer: bool)
         )
     path = dossier / f"{cas}.yaml"
     if path.exists() and not forcer:
-        raise InvalidInputError(Problem(f"{path} existe déjà : rien n'a été écrit (utilisez --forcer pour le remplacer)"))
+        raise InvalidInputError(
+            Problem(f"{path} existe déjà : rien n'a été écrit (utilisez --forcer pour le remplacer)")
+        )
     dossier.mkdir(parents=True, exist_ok=True)
     path.write_text(render_template(cas, collectivite, Domain(domaine), date.today()), encoding="utf-8")
     out_console.print(f"Fichier créé : [bold]{path}[/]")

@@ -39,7 +39,11 @@ pénal) : chaque fichier d'audit porte son autorisation et son périmètre.
 """
 
 
-@click.group(help=_HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    help=_HELP,
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="audit-ti", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Afficher la trace Python complète en cas d'erreur.")
 def cli(debug: bool) -> None:
@@ -56,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code, without ever raising for bad input."""
     STATE.debug = False
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False
+        )
     except click.exceptions.Exit as exit_:
         return int(exit_.exit_code)
     except click.ClickException as error:

@@ -36,7 +36,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
 
 
-@click.command("valider")
+@click.command("valider", short_help="Valider des fichiers d'audit et des grilles.")
 @click.argument("fichiers", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @_GRILLES_OPTION
 @click.option(
@@ -67,7 +67,7 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
     reports = validate_files(paths, catalog, today, FileKind(kind) if kind else None)
 
     table = Table(title="Validation des fichiers", title_justify="left")
-    table.add_column("Fichier", overflow="fold")
+    table.add_column("Fichier", no_wrap=True)
     table.add_column("Type")
     table.add_column("Résultat")
     table.add_column("Contenu", overflow="fold")
@@ -94,8 +94,11 @@ def list_grilles(grilles_dir: Path | None) -> int:
     if not ids:
         raise InvalidInputError(Problem(f"aucune grille dans {folder}/"))
     table = Table(title=f"Grilles de {folder}/", title_justify="left")
-    for column in ("Identifiant", "Titre", "Version", "Exigences", "Réseau", "Déclaratives", "Mixtes"):
-        table.add_column(column, justify="right" if column in {"Exigences", "Réseau", "Déclaratives", "Mixtes"} else "left")
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Titre")
+    table.add_column("Version", no_wrap=True)
+    for column in ("Exigences", "Réseau", "Déclaratives", "Mixtes"):
+        table.add_column(column, justify="right")
     invalid = []
     for grille_id in ids:
         found = catalog.get(grille_id)
@@ -121,7 +124,7 @@ def list_grilles(grilles_dir: Path | None) -> int:
 
 
 @click.command("schemas", hidden=True)
-@click.option("--racine", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option("--racine", type=click.Path(path_type=Path, file_okay=False), default=Path())
 def schemas(racine: Path) -> int:
     """Régénérer les schémas JSON des fichiers YAML (développeurs)."""
     from audit_ti.schemas import write_schemas
@@ -129,4 +132,3 @@ def schemas(racine: Path) -> int:
     for path in write_schemas(racine):
         out_console.print(f"écrit : {path}")
     return int(ExitCode.OK)
-

@@ -58,8 +58,7 @@ class Authorisation(StrictModel):
     """Written authorisation to scan, without which no packet is sent (Code pénal, art. 323-1)."""
 
     schema_description = (
-        "Autorisation écrite de scanner : sans elle, aucun paquet n'est envoyé "
-        "(article 323-1 du Code pénal)."
+        "Autorisation écrite de scanner : sans elle, aucun paquet n'est envoyé (article 323-1 du Code pénal)."
     )
 
     reference: Text = Field(alias="reference", description="Référence du mandat ou de la lettre de mission.")
@@ -107,7 +106,11 @@ class ScanOptions(StrictModel):
         default=900, ge=10, le=86_400, alias="delai_hote_secondes", description="Durée maximale par hôte."
     )
     script_timeout_s: int = Field(
-        default=120, ge=5, le=3_600, alias="delai_script_secondes", description="Durée maximale par script NSE."
+        default=120,
+        ge=5,
+        le=3_600,
+        alias="delai_script_secondes",
+        description="Durée maximale par script NSE.",
     )
     max_retries: int = Field(default=2, ge=0, le=10, alias="tentatives_max")
     ports: str | None = Field(

@@ -10,8 +10,8 @@ from enum import StrEnum
 
 __all__ = [
     "Domain",
-    "NetworkZone",
     "Nature",
+    "NetworkZone",
     "ScanProfile",
     "SectionState",
     "Severity",

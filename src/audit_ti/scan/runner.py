@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import nmap
+
 from audit_ti.errors import ToolMissingError
 from audit_ti.scope import check_loopback_only
 
@@ -20,9 +22,7 @@ def run_nmap(targets: Sequence[str], arguments: Sequence[str]) -> str:
         ToolMissingError: nmap is not installed.
     """
     check_loopback_only(targets)
-    import nmap  # python-nmap runs ``nmap -V`` as soon as a scanner is built
-
-    try:
+    try:  # python-nmap runs `nmap -V` as soon as a scanner is built
         scanner = nmap.PortScanner()
     except nmap.PortScannerError:
         raise ToolMissingError(
