@@ -27,10 +27,14 @@ $(BIN)/python:
 		echo "Module venv absent : installation de python3-venv."; \
 		scripts/installer-paquets-systeme.sh <(echo python3-venv) && $(PYTHON) -m venv $(VENV); }
 
+# Some machines list missing local package indexes in their pip configuration: pip then warns
+# once per package, which hides the messages that matter.
+PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "Installation d'audit-ti et de ses dépendances dans $(VENV)…"
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@set -o pipefail; $(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
+	@set -o pipefail; $(BIN)/python -m pip install --quiet -e '.[dev]' $(PIP_QUIET)
 	@touch $@
 
 installer: systeme $(STAMP)
