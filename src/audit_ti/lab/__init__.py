@@ -1,0 +1,51 @@
+"""The lab: simulated IoT gateways on the loopback, served by real daemons (demo, tests, benchmarks).
+
+This package imports nothing of audit_ti but ``audit_ti.errors``: the command line, the tests
+and the benchmarks use the lab, never the other way round.
+
+    layout = LabLayout.build(network_from_env(), scale_count=0)
+    lab = Lab(folder, layout)
+    lab.start()
+    ...
+    lab.stop()
+"""
+
+from __future__ import annotations
+
+from audit_ti.lab.folder import LAB_FOLDER_ENV, default_folder
+from audit_ti.lab.lab import DaemonStatus, EndpointStatus, Lab, LabStatus, ProgressCallback, StopReport
+from audit_ti.lab.layout import (
+    DEFAULT_NETWORK,
+    LAB_NETWORK_ENV,
+    MAX_SCALE_GATEWAYS,
+    Gateway,
+    LabLayout,
+    Profile,
+    Service,
+    ServiceKind,
+    Transport,
+    network_from_env,
+    parse_network,
+)
+
+__all__ = [
+    "DEFAULT_NETWORK",
+    "LAB_FOLDER_ENV",
+    "LAB_NETWORK_ENV",
+    "MAX_SCALE_GATEWAYS",
+    "DaemonStatus",
+    "EndpointStatus",
+    "Gateway",
+    "Lab",
+    "LabLayout",
+    "LabStatus",
+    "Profile",
+    "ProgressCallback",
+    "Service",
+    "ServiceKind",
+    "StopReport",
+    "Transport",
+    "default_folder",
+    "network_from_env",
+    "parse_network",
+]

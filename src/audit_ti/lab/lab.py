@@ -1,0 +1,401 @@
+"""The lab's life cycle: start (checks, keys, configs, daemons, readiness), stop, status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from audit_ti.errors import IncompleteRunError, InvalidInputError, Problem, ToolMissingError
+from audit_ti.lab import mqtt, processes
+from audit_ti.lab.content import mqtt_messages
+from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
+from audit_ti.lab.daemons.base import SYSTEM_PATH
+from audit_ti.lab.folder import StateFolder
+from audit_ti.lab.layout import (
+    LAB_NETWORK_ENV,
+    Gateway,
+    LabLayout,
+    Profile,
+    Service,
+    ServiceKind,
+    parse_network,
+)
+from audit_ti.lab.pki import Material, generate_material
+from audit_ti.lab.probes import (
+    Endpoint,
+    ProbeSettings,
+    close_stream,
+    mqtt_credentials,
+    open_stream,
+    probe_all,
+)
+from audit_ti.lab.sockets import BoundSocket, bound_sockets, find_conflicts, socket_owners
+
+__all__ = ["DaemonStatus", "EndpointStatus", "Lab", "LabStatus", "ProgressCallback", "StopReport"]
+
+#: Called with (services ready, services in all) while the lab waits for its services.
+ProgressCallback = Callable[[int, int], None]
+
+_STATE_FORMAT = 1
+_LOG_TAIL_LINES = 8
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    """Whether one service of one gateway answers."""
+
+    gateway: Gateway
+    service: Service
+    up: bool
+
+
+@dataclass(frozen=True)
+class DaemonStatus:
+    """One daemon the lab started."""
+
+    name: str
+    pid: int
+    running: bool
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    """What a lab folder holds: nothing, or a lab with its daemons and services."""
+
+    folder: Path
+    layout: LabLayout | None
+    started_at: datetime | None
+    daemons: tuple[DaemonStatus, ...]
+    endpoints: tuple[EndpointStatus, ...]
+
+    @property
+    def running(self) -> bool:
+        """True when a lab was started in this folder and not stopped."""
+        return self.layout is not None
+
+    @property
+    def all_up(self) -> bool:
+        """True when the lab runs and every service answers."""
+        return self.running and all(endpoint.up for endpoint in self.endpoints)
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """What ``stop`` found and did."""
+
+    was_running: bool
+    stopped: int
+
+
+def _log_tail(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in lines[-_LOG_TAIL_LINES:] if line.strip())
+
+
+def _default_timeout(layout: LabLayout) -> float:
+    return 30.0 + 0.2 * layout.scale_count
+
+
+class Lab:
+    """A lab in one state folder.
+
+    ``Lab(folder, layout).start()`` starts it; ``Lab(folder).stop()`` and ``.status()`` find what
+    runs there from the folder's state file, so they need no layout.
+    """
+
+    def __init__(
+        self, folder: Path, layout: LabLayout | None = None, *, search_path: str | None = None
+    ) -> None:
+        self.folder = StateFolder(folder)
+        self._layout = layout
+        self._search_path = (
+            search_path if search_path is not None else f"{os.environ.get('PATH', '')}:{SYSTEM_PATH}"
+        )
+
+    # -- state file -------------------------------------------------------------------------
+
+    def _read_state(self) -> dict[str, object] | None:
+        try:
+            data = json.loads(self.folder.state_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            raise InvalidInputError(
+                Problem(
+                    "fichier d'état du laboratoire illisible : arrêtez les processus du laboratoire, "
+                    "puis supprimez-le",
+                    file=self.folder.state_file,
+                )
+            ) from None
+        return data if isinstance(data, dict) else None
+
+    def running_layout(self) -> LabLayout | None:
+        """The layout of the lab started in this folder, if any."""
+        state = self._read_state()
+        if state is None:
+            return None
+        return LabLayout.build(parse_network(str(state["reseau"])), int(str(state["passerelles_echelle"])))
+
+    def _run_id(self) -> str | None:
+        state = self._read_state()
+        return str(state["identifiant"]) if state else None
+
+    def pids(self) -> list[int]:
+        """Every live process of the lab (recorded daemons and their marked children)."""
+        records = [
+            record.pid
+            for record in processes.read_records(self.folder.pids_dir)
+            if processes.is_running(record)
+        ]
+        run_id = self._run_id()
+        marked = processes.marked_pids(run_id) if run_id else []
+        return sorted(set(records) | set(marked))
+
+    def sockets(self) -> list[BoundSocket]:
+        """Listening TCP and bound UDP sockets held by the lab's processes."""
+        pids = set(self.pids())
+        owners = socket_owners()
+        return [bound for bound in bound_sockets() if pids & set(owners.get(bound.inode, []))]
+
+    # -- start --------------------------------------------------------------------------------
+
+    def _plans(self, layout: LabLayout) -> list[DaemonPlan]:
+        return plan_daemons(PlanContext(layout, self.folder, Material.at(self.folder)))
+
+    def _check_programs(self, plans: list[DaemonPlan]) -> None:
+        missing: dict[str, str] = {}
+        for plan in plans:
+            for program in (plan.program, *plan.requires):
+                if program.locate(self._search_path) is None:
+                    missing[program.command] = program.package
+        if missing:
+            listed = ", ".join(f"{command} (paquet {package})" for command, package in missing.items())
+            packages = " ".join(sorted(set(missing.values())))
+            raise ToolMissingError(
+                f"programmes introuvables pour le laboratoire : {listed}. Installez-les avec "
+                f"« make installer » ou « apt-get install {packages} » ; aucun service n'a été démarré."
+            )
+
+    @staticmethod
+    def _check_root(layout: LabLayout) -> None:
+        if os.geteuid() != 0:
+            low = sorted({service.port for _, service in layout.endpoints() if service.port < 1024})
+            raise InvalidInputError(
+                Problem(
+                    "le laboratoire doit être démarré en root, car ses passerelles écoutent sur des ports "
+                    f"inférieurs à 1024 ({', '.join(map(str, low))}) : relancez la commande avec sudo."
+                )
+            )
+
+    def _check_not_running(self) -> bool:
+        """Refuse a second lab in the same folder; True when a stale one was cleaned up."""
+        state = self._read_state()
+        records = processes.read_records(self.folder.pids_dir)
+        if state is None and not records:
+            return False
+        if self.pids():
+            raise InvalidInputError(
+                Problem(
+                    f"un laboratoire tourne déjà dans {self.folder.root} : arrêtez-le d'abord "
+                    "(« audit-ti lab arreter »)."
+                )
+            )
+        self._forget()
+        return True
+
+    @staticmethod
+    def _check_ports(layout: LabLayout) -> None:
+        conflicts = find_conflicts(layout.endpoints())
+        if not conflicts:
+            return
+        problems = [
+            Problem(
+                f"{conflict.gateway.address}:{conflict.service.port}/{conflict.service.transport.value} "
+                f"({conflict.gateway.name}, {conflict.service.kind.value}) : {conflict.reason}"
+            )
+            for conflict in conflicts
+        ]
+        problems.append(
+            Problem(
+                "rien n'a été démarré. Si un service système (sshd, mosquitto, snmpd…) occupe ces ports, "
+                "arrêtez-le ; sinon choisissez un autre bloc d'adresses avec --reseau ou "
+                f"{LAB_NETWORK_ENV} (par exemple 127.42.0.0/16)."
+            )
+        )
+        raise InvalidInputError(problems)
+
+    def _write_files(self, plans: list[DaemonPlan]) -> None:
+        for plan in plans:
+            for directory, mode in plan.directories:
+                directory.mkdir(parents=True, exist_ok=True)
+                directory.chmod(mode)
+            for file in plan.files:
+                file.path.parent.mkdir(parents=True, exist_ok=True)
+                file.path.unlink(missing_ok=True)
+                file.path.touch(mode=file.mode)
+                file.path.write_text(file.text, encoding="utf-8")
+
+    def _environment(self, plan: DaemonPlan, run_id: str) -> dict[str, str]:
+        # A small, fixed environment: nothing of the caller's (LD_PRELOAD, proxies…) leaks in.
+        return {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", **plan.environment, processes.RUN_ID_ENV: run_id}
+
+    def start(self, on_progress: ProgressCallback | None = None, timeout: float | None = None) -> LabStatus:
+        """Start every daemon and wait until every service answers.
+
+        Raises:
+            ToolMissingError: a daemon is not installed (exit code 2); nothing started.
+            InvalidInputError: not root, a lab already runs here, or a port is taken (exit code 2).
+            IncompleteRunError: a daemon stopped or a service never answered (exit code 3); what
+                was started is stopped again, the logs stay in the folder.
+        """
+        if self._layout is None:
+            raise InvalidInputError(Problem("aucune disposition de laboratoire fournie"))
+        layout = self._layout
+        plans = self._plans(layout)
+        self._check_programs(plans)
+        self._check_root(layout)
+        self._check_not_running()
+        self._check_ports(layout)
+
+        self.folder.prepare()
+        material = generate_material(layout, self.folder)
+        self._write_files(plans)
+        run_id = secrets.token_hex(8)
+        state = {
+            "format": _STATE_FORMAT,
+            "identifiant": run_id,
+            "reseau": str(layout.network),
+            "passerelles_echelle": layout.scale_count,
+            "demarre_le": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        # Written before the first daemon starts: a crash from here on can always be cleaned up.
+        self.folder.state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        try:
+            records = [
+                processes.spawn(
+                    plan.name,
+                    [str(plan.program.locate(self._search_path)), *plan.arguments],
+                    self._environment(plan, run_id),
+                    self.folder.log(plan.name),
+                    self.folder.pids_dir / f"{plan.name}.pid",
+                )
+                for plan in plans
+            ]
+            settings = ProbeSettings(timeout=1.0, ca_file=material.ca_certificate)
+            self._wait_ready(layout, records, settings, on_progress, timeout or _default_timeout(layout))
+            asyncio.run(self._publish_telemetry(layout, settings))
+        except BaseException:
+            self.stop()
+            raise
+        return self.status()
+
+    def _wait_ready(
+        self,
+        layout: LabLayout,
+        records: list[processes.ProcessRecord],
+        settings: ProbeSettings,
+        on_progress: ProgressCallback | None,
+        timeout: float,
+    ) -> None:
+        pending: list[Endpoint] = list(layout.endpoints())
+        total = len(pending)
+        deadline = time.monotonic() + timeout
+        while True:
+            results = asyncio.run(probe_all(pending, settings))
+            pending = [endpoint for endpoint, up in zip(pending, results, strict=True) if not up]
+            if on_progress is not None:
+                on_progress(total - len(pending), total)
+            if not pending:
+                return
+            dead = [record for record in records if not processes.is_running(record)]
+            if dead:
+                details = "; ".join(
+                    f"{record.name} (journal {log} : {_log_tail(log)})"
+                    for record in dead
+                    for log in [self.folder.log(record.name)]
+                )
+                raise IncompleteRunError(f"le laboratoire n'a pas démarré : arrêt prématuré de {details}")
+            if time.monotonic() > deadline:
+                silent = ", ".join(
+                    f"{gateway.name} {service.declaration}" for gateway, service in pending[:10]
+                )
+                more = f" et {len(pending) - 10} autres" if len(pending) > 10 else ""
+                raise IncompleteRunError(
+                    f"le laboratoire n'a pas démarré : sans réponse après {timeout:.0f} s : {silent}{more} "
+                    f"(journaux dans {self.folder.logs_dir})"
+                )
+            time.sleep(0.2)
+
+    @staticmethod
+    async def _publish_telemetry(layout: LabLayout, settings: ProbeSettings) -> None:
+        """Leave retained messages on the reference brokers, as live telemetry would."""
+        for gateway, service in layout.serving(ServiceKind.MQTT, ServiceKind.MQTTS):
+            if gateway.profile is Profile.SCALE:
+                continue
+            reader, writer = await open_stream(gateway, service, settings)
+            try:
+                client = f"{gateway.name}-telemetrie"
+                await mqtt.connect(reader, writer, client, mqtt_credentials(gateway), mqtt_messages(gateway))
+            finally:
+                await close_stream(writer)
+
+    # -- stop and status ------------------------------------------------------------------------
+
+    def _forget(self) -> None:
+        for path in self.folder.pids_dir.glob("*.pid"):
+            path.unlink(missing_ok=True)
+        self.folder.state_file.unlink(missing_ok=True)
+
+    def stop(self) -> StopReport:
+        """Stop every process of the lab of this folder, by pid; forget its state.
+
+        Raises:
+            IncompleteRunError: a process survived SIGKILL (its pid is named).
+        """
+        run_id = self._run_id()
+        records = processes.read_records(self.folder.pids_dir) if self.folder.pids_dir.is_dir() else []
+        if run_id is None and not records:
+            return StopReport(was_running=False, stopped=0)
+        alive = self.pids()
+        survivors = processes.terminate(records, run_id or "")
+        if survivors:
+            raise IncompleteRunError(
+                f"processus du laboratoire encore vivants après SIGKILL : {', '.join(map(str, survivors))}"
+            )
+        self._forget()
+        return StopReport(was_running=True, stopped=len(alive))
+
+    def status(self, timeout: float = 1.0) -> LabStatus:
+        """Which daemons run and which services answer (probed now)."""
+        layout = self.running_layout()
+        if layout is None:
+            return LabStatus(self.folder.root, None, None, (), ())
+        state = self._read_state() or {}
+        daemons = tuple(
+            DaemonStatus(record.name, record.pid, processes.is_running(record))
+            for record in processes.read_records(self.folder.pids_dir)
+        )
+        endpoints = list(layout.endpoints())
+        ca_file = Material.at(self.folder).ca_certificate
+        settings = ProbeSettings(timeout=timeout, ca_file=ca_file if ca_file.exists() else None)
+        results = asyncio.run(probe_all(endpoints, settings))
+        return LabStatus(
+            self.folder.root,
+            layout,
+            datetime.fromisoformat(str(state["demarre_le"])) if "demarre_le" in state else None,
+            daemons,
+            tuple(
+                EndpointStatus(gateway, service, up)
+                for (gateway, service), up in zip(endpoints, results, strict=True)
+            ),
+        )

@@ -1,0 +1,256 @@
+"""What the lab is made of: gateways, their loopback addresses and the services each one exposes.
+
+The layout is pure data: building it starts nothing. The three reference gateways always exist;
+scale mode adds light gateways for the benchmarks. Every address comes from one /16 block of the
+loopback range, so that two checkouts can run their labs side by side on different blocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from audit_ti.errors import InvalidInputError, Problem
+
+__all__ = [
+    "DEFAULT_NETWORK",
+    "LAB_NETWORK_ENV",
+    "MAX_SCALE_GATEWAYS",
+    "Gateway",
+    "LabLayout",
+    "Profile",
+    "Service",
+    "ServiceKind",
+    "Transport",
+    "network_from_env",
+    "parse_network",
+]
+
+#: Overrides the lab's address block (``127.B.0.0/16``).
+LAB_NETWORK_ENV = "AUDIT_TI_LAB_RESEAU"
+DEFAULT_NETWORK = ipaddress.IPv4Network("127.0.0.0/16")
+MAX_SCALE_GATEWAYS = 250
+
+_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+# Third octet of each group inside the /16: the reference gateways and the scale fleet.
+_PROFILE_SUBNET = 10
+_SCALE_SUBNET = 1
+
+
+class Profile(StrEnum):
+    """How well a simulated gateway is configured."""
+
+    VULNERABLE = "vulnerable"
+    MEDIUM = "moyenne"
+    HARDENED = "durcie"
+    SCALE = "echelle"
+
+
+class Transport(StrEnum):
+    """Transport protocol of a service."""
+
+    TCP = "tcp"
+    UDP = "udp"
+
+
+class ServiceKind(StrEnum):
+    """What answers on a port; decides which daemon serves it and how readiness is probed."""
+
+    TELNET = "telnet"
+    FTP = "ftp"
+    HTTP = "http"
+    HTTPS = "https"
+    DEBUG_CONSOLE = "console"
+    MQTT = "mqtt"
+    MQTTS = "mqtts"
+    SNMP = "snmp"
+    MODBUS = "modbus"
+    SSH = "ssh"
+    COAP = "coap"
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of a gateway.
+
+    Attributes:
+        kind: what answers.
+        port: port number.
+        transport: tcp or udp.
+        description: French sentence saying what the service simulates.
+    """
+
+    kind: ServiceKind
+    port: int
+    transport: Transport
+    description: str
+
+    @property
+    def protocol_name(self) -> str:
+        """Name an integrator writes in ``ports_attendus`` (the debug console is plain http)."""
+        return "http" if self.kind is ServiceKind.DEBUG_CONSOLE else self.kind.value
+
+    @property
+    def declaration(self) -> str:
+        """The service as written in an audit file: ``8883/tcp mqtts``."""
+        return f"{self.port}/{self.transport.value} {self.protocol_name}"
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """A simulated gateway: a name, one loopback address, a profile and its services."""
+
+    name: str
+    address: ipaddress.IPv4Address
+    profile: Profile
+    services: tuple[Service, ...]
+
+    def service(self, kind: ServiceKind) -> Service | None:
+        """The service of that kind, if the gateway has one."""
+        return next((service for service in self.services if service.kind is kind), None)
+
+
+def _tcp(kind: ServiceKind, port: int, description: str) -> Service:
+    return Service(kind, port, Transport.TCP, description)
+
+
+def _udp(kind: ServiceKind, port: int, description: str) -> Service:
+    return Service(kind, port, Transport.UDP, description)
+
+
+_VULNERABLE_SERVICES = (
+    _tcp(ServiceKind.TELNET, 23, "telnet BusyBox : invite de connexion, toute connexion est refusée"),
+    _tcp(ServiceKind.FTP, 21, "FTP anonyme en lecture seule (vsftpd)"),
+    _tcp(ServiceKind.HTTP, 80, "page d'administration en HTTP, authentification Basic admin/admin"),
+    _tcp(ServiceKind.MQTT, 1883, "MQTT en clair, clients anonymes acceptés (mosquitto)"),
+    _udp(ServiceKind.SNMP, 161, "SNMP v2c, communauté « public » (net-snmp)"),
+    _tcp(ServiceKind.MODBUS, 502, "Modbus/TCP sans authentification (pymodbus)"),
+    _tcp(ServiceKind.DEBUG_CONSOLE, 1880, "console de débogage façon Node-RED, non déclarée"),
+)
+_MEDIUM_SERVICES = (
+    _tcp(ServiceKind.SSH, 22, "SSH : mots de passe acceptés, algorithmes faibles proposés (OpenSSH)"),
+    _tcp(ServiceKind.HTTPS, 443, "HTTPS : TLS 1.0 et 1.1 actifs, certificat autosigné expiré"),
+    _tcp(ServiceKind.MQTT, 1883, "MQTT en clair, authentification exigée (mosquitto)"),
+    _udp(ServiceKind.COAP, 5683, "CoAP sans DTLS, ressources listables (aiocoap)"),
+)
+_HARDENED_SERVICES = (
+    _tcp(ServiceKind.SSH, 22, "SSH : clés publiques seulement, algorithmes modernes (OpenSSH)"),
+    _tcp(ServiceKind.HTTPS, 443, "HTTPS : TLS 1.2 et plus, certificat de l'AC du laboratoire, en-têtes"),
+    _tcp(ServiceKind.MQTTS, 8883, "MQTT sur TLS avec authentification (mosquitto)"),
+)
+_SCALE_SERVICES = (
+    _tcp(ServiceKind.SSH, 22, "SSH d'administration (OpenSSH)"),
+    _tcp(ServiceKind.HTTP, 80, "page d'état en HTTP"),
+    _tcp(ServiceKind.MQTT, 1883, "MQTT en clair, authentification exigée (mosquitto)"),
+)
+
+_REFERENCE_GATEWAYS = (
+    ("eclairage-armoire-01", Profile.VULNERABLE, _VULNERABLE_SERVICES),
+    ("telereleve-eau-01", Profile.MEDIUM, _MEDIUM_SERVICES),
+    ("passerelle-durcie-01", Profile.HARDENED, _HARDENED_SERVICES),
+)
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network:
+    """The lab's block from its text form (``127.B.0.0/16``).
+
+    Raises:
+        InvalidInputError: in French, for anything but a /16 inside 127.0.0.0/8.
+    """
+    hint = "un bloc /16 de la boucle locale est attendu, par exemple 127.0.0.0/16 ou 127.42.0.0/16"
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError:
+        raise InvalidInputError(Problem(f"réseau du laboratoire « {text} » invalide : {hint}")) from None
+    if not isinstance(network, ipaddress.IPv4Network) or network.prefixlen != 16:
+        raise InvalidInputError(Problem(f"réseau du laboratoire « {text} » refusé : {hint}"))
+    if not network.subnet_of(_LOOPBACK):
+        raise InvalidInputError(
+            Problem(
+                f"réseau du laboratoire « {text} » refusé : le laboratoire n'écoute que sur la boucle "
+                f"locale (127.0.0.0/8) ; {hint}"
+            )
+        )
+    return network
+
+
+def network_from_env() -> ipaddress.IPv4Network:
+    """The block named by ``AUDIT_TI_LAB_RESEAU``, else the default 127.0.0.0/16."""
+    text = os.environ.get(LAB_NETWORK_ENV, "").strip()
+    return parse_network(text) if text else DEFAULT_NETWORK
+
+
+@dataclass(frozen=True)
+class LabLayout:
+    """Every gateway of one lab, with its address and services (pure data)."""
+
+    network: ipaddress.IPv4Network
+    scale_count: int
+    gateways: tuple[Gateway, ...]
+
+    @classmethod
+    def build(cls, network: ipaddress.IPv4Network = DEFAULT_NETWORK, scale_count: int = 0) -> LabLayout:
+        """The three reference gateways, plus ``scale_count`` light ones (127.B.1.1 …).
+
+        Raises:
+            InvalidInputError: the block is not a loopback /16, or the count is out of range.
+        """
+        network = parse_network(str(network))
+        if not 0 <= scale_count <= MAX_SCALE_GATEWAYS:
+            raise InvalidInputError(
+                Problem(
+                    f"nombre de passerelles d'échelle {scale_count} hors de la plage 0–{MAX_SCALE_GATEWAYS}"
+                )
+            )
+        base = network.network_address
+        gateways = [
+            Gateway(name, base + _PROFILE_SUBNET * 256 + index, profile, services)
+            for index, (name, profile, services) in enumerate(_REFERENCE_GATEWAYS, start=1)
+        ]
+        gateways += [
+            Gateway(
+                f"capteurs-stationnement-{index:03d}",
+                base + _SCALE_SUBNET * 256 + index,
+                Profile.SCALE,
+                _SCALE_SERVICES,
+            )
+            for index in range(1, scale_count + 1)
+        ]
+        return cls(network, scale_count, tuple(gateways))
+
+    def of_profile(self, profile: Profile) -> tuple[Gateway, ...]:
+        """The gateways of one profile, in address order."""
+        return tuple(gateway for gateway in self.gateways if gateway.profile is profile)
+
+    def reference(self, profile: Profile) -> Gateway:
+        """The single reference gateway of a non-scale profile."""
+        (gateway,) = self.of_profile(profile)
+        return gateway
+
+    def gateway(self, name: str) -> Gateway:
+        """The gateway of that name.
+
+        Raises:
+            KeyError: no such gateway.
+        """
+        for gateway in self.gateways:
+            if gateway.name == name:
+                return gateway
+        raise KeyError(name)
+
+    def endpoints(self) -> Iterator[tuple[Gateway, Service]]:
+        """Every (gateway, service) pair, gateway by gateway."""
+        for gateway in self.gateways:
+            for service in gateway.services:
+                yield gateway, service
+
+    def serving(self, *kinds: ServiceKind) -> list[tuple[Gateway, Service]]:
+        """The (gateway, service) pairs whose service is of one of ``kinds``."""
+        return [(gateway, service) for gateway, service in self.endpoints() if service.kind in kinds]
+
+    def addresses(self) -> list[ipaddress.IPv4Address]:
+        """Every address the lab listens on."""
+        return [gateway.address for gateway in self.gateways]

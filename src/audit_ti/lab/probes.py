@@ -1,0 +1,200 @@
+"""Is a service up? Each probe speaks the service's own protocol, as a client would.
+
+A port that accepts connections is not enough: a broker must send CONNACK, an SSH server its
+version line, an SNMP agent a GetResponse. The probes only ever connect to the lab's addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import struct
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from audit_ti.lab import mqtt
+from audit_ti.lab.content import MQTT_PASSWORD, MQTT_USER
+from audit_ti.lab.layout import Gateway, Profile, Service, ServiceKind
+
+__all__ = [
+    "Endpoint",
+    "ProbeSettings",
+    "close_stream",
+    "mqtt_credentials",
+    "open_stream",
+    "probe",
+    "probe_all",
+    "tls_context",
+]
+
+Endpoint = tuple[Gateway, Service]
+
+
+def _ber(tag: int, content: bytes) -> bytes:
+    """One BER element (short form: every element here is under 128 bytes)."""
+    return bytes([tag, len(content)]) + content
+
+
+# SNMPv2c GetRequest for sysName.0 (1.3.6.1.2.1.1.5.0), community "public", request id 0x4c61.
+_SYSNAME_OID = bytes([0x2B, 6, 1, 2, 1, 1, 5, 0])
+_SNMP_GET_SYSNAME = _ber(
+    0x30,
+    _ber(0x02, b"\x01")
+    + _ber(0x04, b"public")
+    + _ber(
+        0xA0,
+        _ber(0x02, b"\x4c\x61")
+        + _ber(0x02, b"\x00")
+        + _ber(0x02, b"\x00")
+        + _ber(0x30, _ber(0x30, _ber(0x06, _SYSNAME_OID) + b"\x05\x00")),
+    ),
+)
+# CoAP confirmable GET /.well-known/core, message id 0x4c61.
+_COAP_GET_CORE = b"\x40\x01\x4c\x61\xbb.well-known\x04core"
+# Modbus/TCP: transaction 0x4c61, unit 1, read one holding register at address 0.
+_MODBUS_READ = struct.pack("!HHHBBHH", 0x4C61, 0, 6, 1, 3, 0, 1)
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """What the probes need beyond the layout.
+
+    Attributes:
+        timeout: seconds allowed to each probe.
+        ca_file: the lab's CA certificate; when given, the hardened gateway's TLS is verified.
+    """
+
+    timeout: float = 2.0
+    ca_file: Path | None = None
+
+
+def tls_context(gateway: Gateway, settings: ProbeSettings) -> ssl.SSLContext:
+    if gateway.profile is Profile.HARDENED and settings.ca_file is not None:
+        return ssl.create_default_context(cafile=str(settings.ca_file))
+    # The other gateways' certificates are expired or self-signed on purpose.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def mqtt_credentials(gateway: Gateway) -> tuple[str, str] | None:
+    """The account a client uses on that gateway's broker (None: anonymous)."""
+    return None if gateway.profile is Profile.VULNERABLE else (MQTT_USER, MQTT_PASSWORD)
+
+
+Conversation = Callable[[Gateway, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bool]]
+
+
+async def _ssh(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+    return (await reader.readline()).startswith(b"SSH-2.0-")
+
+
+async def _ftp(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+    return (await reader.readline()).startswith(b"220")
+
+
+async def _telnet(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+    return (await reader.read(1)) == b"\xff"  # IAC: option negotiation comes first
+
+
+async def _http(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.address}\r\n\r\n".encode())
+    await writer.drain()
+    return (await reader.readline()).startswith(b"HTTP/1.")
+
+
+async def _broker(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    code = await mqtt.connect(reader, writer, "audit-ti-sonde", mqtt_credentials(gateway))
+    return code == mqtt.CONNECTION_ACCEPTED
+
+
+async def _modbus(_gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(_MODBUS_READ)
+    await writer.drain()
+    answer = await reader.readexactly(9)
+    return answer[:2] == _MODBUS_READ[:2] and answer[7] == 3
+
+
+_TCP_CONVERSATIONS: dict[ServiceKind, Conversation] = {
+    ServiceKind.SSH: _ssh,
+    ServiceKind.FTP: _ftp,
+    ServiceKind.TELNET: _telnet,
+    ServiceKind.HTTP: _http,
+    ServiceKind.HTTPS: _http,
+    ServiceKind.DEBUG_CONSOLE: _http,
+    ServiceKind.MQTT: _broker,
+    ServiceKind.MQTTS: _broker,
+    ServiceKind.MODBUS: _modbus,
+}
+# Request, and how the answer starts: an SNMP message (SEQUENCE), a CoAP ACK 2.05 to our id.
+_UDP_EXCHANGES: dict[ServiceKind, tuple[bytes, bytes]] = {
+    ServiceKind.SNMP: (_SNMP_GET_SYSNAME, b"\x30"),
+    ServiceKind.COAP: (_COAP_GET_CORE, b"\x60\x45\x4c\x61"),
+}
+_TLS_KINDS = {ServiceKind.HTTPS, ServiceKind.MQTTS}
+
+
+async def open_stream(
+    gateway: Gateway, service: Service, settings: ProbeSettings
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection to the service, in TLS when the service is."""
+    tls = service.kind in _TLS_KINDS
+    return await asyncio.open_connection(
+        str(gateway.address),
+        service.port,
+        ssl=tls_context(gateway, settings) if tls else None,
+        server_hostname=str(gateway.address) if tls else None,
+    )
+
+
+async def close_stream(writer: asyncio.StreamWriter) -> None:
+    """Close a connection, ignoring a peer that already left."""
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError):
+        await writer.wait_closed()
+
+
+async def _udp_exchange(gateway: Gateway, service: Service, request: bytes, expected_prefix: bytes) -> bool:
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.setblocking(False)
+        udp.connect((str(gateway.address), service.port))
+        await loop.sock_sendall(udp, request)
+        answer = await loop.sock_recv(udp, 4096)
+    return answer.startswith(expected_prefix)
+
+
+async def _probe(gateway: Gateway, service: Service, settings: ProbeSettings) -> bool:
+    if service.kind in _UDP_EXCHANGES:
+        request, expected = _UDP_EXCHANGES[service.kind]
+        return await _udp_exchange(gateway, service, request, expected)
+    reader, writer = await open_stream(gateway, service, settings)
+    try:
+        return await _TCP_CONVERSATIONS[service.kind](gateway, reader, writer)
+    finally:
+        await close_stream(writer)
+
+
+async def probe(gateway: Gateway, service: Service, settings: ProbeSettings) -> bool:
+    """True when the service answers in its own protocol within the timeout."""
+    try:
+        return await asyncio.wait_for(_probe(gateway, service, settings), settings.timeout)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError, ConnectionError):
+        return False
+
+
+async def probe_all(
+    endpoints: Sequence[Endpoint], settings: ProbeSettings, concurrency: int = 64
+) -> list[bool]:
+    """Probe every endpoint, a bounded number at a time; results in the same order."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def bounded(gateway: Gateway, service: Service) -> bool:
+        async with limit:
+            return await probe(gateway, service, settings)
+
+    return list(await asyncio.gather(*(bounded(gateway, service) for gateway, service in endpoints)))
