@@ -1,19 +1,24 @@
 """The lab: simulated IoT gateways on the loopback, served by real daemons (demo, tests, benchmarks).
 
 This package imports nothing of audit_ti but ``audit_ti.errors``: the command line, the tests
-and the benchmarks use the lab, never the other way round.
+and the benchmarks use the lab, never the other way round::
 
     layout = LabLayout.build(network_from_env(), scale_count=0)
     lab = Lab(folder, layout)
     lab.start()
     ...
     lab.stop()
+
+``Lab`` and its status types load on first use: they pull in ``cryptography``, which the
+command line should not pay for when it only prints its help.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from audit_ti.lab.folder import LAB_FOLDER_ENV, default_folder
-from audit_ti.lab.lab import DaemonStatus, EndpointStatus, Lab, LabStatus, ProgressCallback, StopReport
 from audit_ti.lab.layout import (
     DEFAULT_NETWORK,
     LAB_NETWORK_ENV,
@@ -27,6 +32,9 @@ from audit_ti.lab.layout import (
     network_from_env,
     parse_network,
 )
+
+if TYPE_CHECKING:
+    from audit_ti.lab.lab import DaemonStatus, EndpointStatus, Lab, LabStatus, ProgressCallback, StopReport
 
 __all__ = [
     "DEFAULT_NETWORK",
@@ -49,3 +57,11 @@ __all__ = [
     "network_from_env",
     "parse_network",
 ]
+
+_LAZY = {"DaemonStatus", "EndpointStatus", "Lab", "LabStatus", "ProgressCallback", "StopReport"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module("audit_ti.lab.lab"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

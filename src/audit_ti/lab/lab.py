@@ -122,6 +122,11 @@ class Lab:
             search_path if search_path is not None else f"{os.environ.get('PATH', '')}:{SYSTEM_PATH}"
         )
 
+    @property
+    def layout(self) -> LabLayout | None:
+        """The layout given to start, else the one of the lab running in the folder."""
+        return self._layout if self._layout is not None else self.running_layout()
+
     # -- state file -------------------------------------------------------------------------
 
     def _read_state(self) -> dict[str, object] | None:
