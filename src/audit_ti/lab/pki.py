@@ -204,8 +204,9 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )
     material.hardened_user_key.with_suffix(".pub").write_bytes(public + b" laboratoire-audit-ti\n")
-    # The key opens no shell: sshd runs this forced command and closes the session.
-    banner = f"{hardened.name} : session de laboratoire, aucun shell n'est ouvert."
+    # The key opens no shell: sshd runs this forced command and closes the session. (No quote
+    # in the text: the shell that runs the command reads it between single quotes.)
+    banner = f"{hardened.name} : session de laboratoire, aucun shell ouvert."
     material.hardened_authorized_keys.write_text(
         f"restrict,command=\"echo '{banner}'\" {public.decode()} laboratoire-audit-ti\n", encoding="utf-8"
     )

@@ -29,4 +29,6 @@ def run_nmap(targets: Sequence[str], arguments: Sequence[str]) -> str:
             "nmap est introuvable : installez-le (« make demo » le fait, ou « apt-get install nmap »)"
         ) from None
     scanner.scan(hosts=" ".join(targets), arguments=" ".join(arguments))
-    return str(scanner.get_nmap_last_output())
+    output = scanner.get_nmap_last_output()
+    # python-nmap keeps nmap's standard output as bytes after a scan.
+    return output.decode("utf-8", errors="replace") if isinstance(output, bytes) else str(output)

@@ -1,0 +1,136 @@
+"""The daemons' generated configurations, read before anything starts (no root needed)."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+from pathlib import Path
+
+import pytest
+
+from audit_ti.errors import ToolMissingError
+from audit_ti.lab import Lab, LabLayout, parse_network
+from audit_ti.lab.content import ADMIN_REALM
+from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
+from audit_ti.lab.daemons.mosquitto import password_line
+from audit_ti.lab.daemons.openssh import LISTENERS_PER_SERVER
+from audit_ti.lab.folder import StateFolder
+from audit_ti.lab.pki import Material
+
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+
+
+def _plans(tmp_path: Path, layout: LabLayout) -> list[DaemonPlan]:
+    folder = StateFolder(tmp_path)
+    return plan_daemons(PlanContext(layout, folder, Material.at(folder)))
+
+
+def _texts(plans: list[DaemonPlan]) -> dict[str, str]:
+    return {
+        f"{plan.name}:{file.path.name}": file.text
+        for plan in plans
+        for file in plan.files
+        if file.path.suffix in {".conf", ".json", ""}
+    }
+
+
+def test_every_address_in_every_config_is_a_lab_address(tmp_path: Path) -> None:
+    layout = LabLayout.build(parse_network("127.42.0.0/16"), scale_count=40)
+    lab_addresses = {str(address) for address in layout.addresses()}
+    plans = _plans(tmp_path, layout)
+    seen = set()
+    for name, text in _texts(plans).items():
+        for address in _IPV4.findall(text):
+            assert address in lab_addresses, f"{name} mentionne {address}"
+            seen.add(address)
+        assert "0.0.0.0" not in text and "[::]" not in text, name
+    # Every daemon argument that names an address names a lab one too (telnetd's -b).
+    for plan in plans:
+        for argument in plan.arguments:
+            for address in _IPV4.findall(argument):
+                assert ipaddress.ip_address(address) in layout.network
+                seen.add(address)
+    assert seen == lab_addresses
+
+
+def test_one_sshd_per_sixteen_scale_gateways(tmp_path: Path) -> None:
+    plans = _plans(tmp_path, LabLayout.build(scale_count=200))
+    sshd = [plan for plan in plans if plan.program.command == "sshd"]
+    assert [plan.name for plan in sshd[:3]] == ["sshd-moyenne", "sshd-durcie", "sshd-echelle-01"]
+    assert len(sshd) == 2 + 13
+    for plan in sshd:
+        (config,) = plan.files
+        listeners = [line for line in config.text.splitlines() if line.startswith("ListenAddress ")]
+        assert 1 <= len(listeners) <= LISTENERS_PER_SERVER
+    # One process each for the broker, the web server and the Python services, whatever the size.
+    names = [plan.name for plan in plans]
+    assert names.count("mosquitto") == names.count("lighttpd") == names.count("services-python") == 1
+
+
+def test_hardened_and_medium_ssh_differ_where_the_audit_looks(tmp_path: Path) -> None:
+    configs = {plan.name: plan.files[0].text for plan in _plans(tmp_path, LabLayout.build())}
+    medium, hardened = configs["sshd-moyenne"], configs["sshd-durcie"]
+    assert "PasswordAuthentication yes" in medium
+    assert "diffie-hellman-group1-sha1" in medium and "3des-cbc" in medium
+    assert "DenyUsers *" in medium
+    assert "AuthenticationMethods publickey" in hardened and "PasswordAuthentication no" in hardened
+    assert "sha1" not in hardened and "cbc" not in hardened
+
+
+def test_web_server_configuration(tmp_path: Path) -> None:
+    (lighttpd,) = [plan for plan in _plans(tmp_path, LabLayout.build()) if plan.name == "lighttpd"]
+    config = next(file.text for file in lighttpd.files if file.path.name == "lighttpd.conf")
+    assert f'"realm" => "{ADMIN_REALM}"' in config
+    assert '"MinProtocol" => "TLSv1"' in config and '"MinProtocol" => "TLSv1.2"' in config
+    assert "Strict-Transport-Security" in config
+    assert config.count('$SERVER["socket"]') == 4
+    pages = {
+        file.path.relative_to(tmp_path).as_posix() for file in lighttpd.files if file.path.suffix == ".html"
+    }
+    assert "donnees/www/eclairage-armoire-01-admin/system/console/index.html" in pages
+
+
+def test_mosquitto_password_line_matches_mosquitto_passwd() -> None:
+    # Written by mosquitto_passwd 2.0.11 (Debian 12) for the password "s3cret".
+    reference = (
+        "capteur:$7$101$JX8R8EFBqzSHdOZX$9WwGcGdSK/y7IulDMKIY4upnsPdE4XvZjR0y94BZAzBTqhVUwrrgT7Ty"
+        "Z5/PYzkd19BF6etOJ6oOTR1qgUM5Mw=="
+    )
+    salt = base64.b64decode(reference.split("$")[3])
+    assert password_line("capteur", "s3cret", salt) == reference
+    assert password_line("capteur", "autre", salt) != reference
+
+
+def test_broker_listeners_follow_the_profiles(tmp_path: Path) -> None:
+    (mosquitto,) = [plan for plan in _plans(tmp_path, LabLayout.build()) if plan.name == "mosquitto"]
+    config = mosquitto.files[0].text
+    blocks = config.split("\nlistener ")[1:]
+    assert [block.splitlines()[0] for block in blocks] == [
+        "1883 127.0.10.1",
+        "1883 127.0.10.2",
+        "8883 127.0.10.3",
+    ]
+    assert "allow_anonymous true" in blocks[0]
+    assert "allow_anonymous false" in blocks[1] and "allow_anonymous false" in blocks[2]
+    assert "tls_version tlsv1.2" in blocks[2]
+
+
+def test_missing_daemons_are_named_with_their_package(tmp_path: Path) -> None:
+    empty = tmp_path / "chemin-vide"
+    empty.mkdir()
+    lab = Lab(tmp_path / "etat", LabLayout.build(), search_path=str(empty))
+    with pytest.raises(ToolMissingError) as caught:
+        lab.start()
+    message = str(caught.value)
+    for program, package in [
+        ("mosquitto", "mosquitto"),
+        ("sshd", "openssh-server"),
+        ("lighttpd", "lighttpd"),
+        ("busybox", "busybox-static"),
+        ("vsftpd", "vsftpd"),
+        ("snmpd", "snmpd"),
+    ]:
+        assert f"{program} (paquet {package})" in message
+    assert "apt-get install" in message
+    assert not (tmp_path / "etat").exists(), "rien ne doit être écrit quand un logiciel manque"

@@ -1,0 +1,123 @@
+"""The lab's layout: addresses, profiles, services, and agreement with audits/demo-lab.yaml."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from audit_ti.errors import InvalidInputError
+from audit_ti.lab import (
+    LAB_NETWORK_ENV,
+    MAX_SCALE_GATEWAYS,
+    LabLayout,
+    Profile,
+    ServiceKind,
+    network_from_env,
+    parse_network,
+)
+from audit_ti.loading import load_audit
+from tests.conftest import ROOT
+
+
+def test_reference_gateways_sit_on_fixed_addresses() -> None:
+    layout = LabLayout.build()
+    assert [(g.name, str(g.address), g.profile) for g in layout.gateways] == [
+        ("eclairage-armoire-01", "127.0.10.1", Profile.VULNERABLE),
+        ("telereleve-eau-01", "127.0.10.2", Profile.MEDIUM),
+        ("passerelle-durcie-01", "127.0.10.3", Profile.HARDENED),
+    ]
+
+
+def test_each_profile_exposes_what_the_issue_asks() -> None:
+    layout = LabLayout.build()
+    declarations = {g.profile: {s.declaration for s in g.services} for g in layout.gateways}
+    assert declarations[Profile.VULNERABLE] == {
+        "23/tcp telnet",
+        "21/tcp ftp",
+        "80/tcp http",
+        "1883/tcp mqtt",
+        "161/udp snmp",
+        "502/tcp modbus",
+        "1880/tcp http",
+    }
+    assert declarations[Profile.MEDIUM] == {"22/tcp ssh", "443/tcp https", "1883/tcp mqtt", "5683/udp coap"}
+    assert declarations[Profile.HARDENED] == {"22/tcp ssh", "443/tcp https", "8883/tcp mqtts"}
+
+
+def test_scale_gateways_follow_the_reference_ones() -> None:
+    layout = LabLayout.build(scale_count=MAX_SCALE_GATEWAYS)
+    fleet = layout.of_profile(Profile.SCALE)
+    assert len(fleet) == 250
+    assert str(fleet[0].address) == "127.0.1.1"
+    assert str(fleet[-1].address) == "127.0.1.250"
+    assert fleet[41].name == "capteurs-stationnement-042"
+    assert {s.kind for s in fleet[0].services} == {ServiceKind.SSH, ServiceKind.HTTP, ServiceKind.MQTT}
+    assert len(set(layout.addresses())) == 253
+
+
+def test_another_block_moves_every_address() -> None:
+    layout = LabLayout.build(parse_network("127.42.0.0/16"), scale_count=2)
+    assert [str(address) for address in layout.addresses()] == [
+        "127.42.10.1",
+        "127.42.10.2",
+        "127.42.10.3",
+        "127.42.1.1",
+        "127.42.1.2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.0.0.0/16", "boucle locale"),
+        ("192.168.0.0/16", "boucle locale"),
+        ("127.0.10.0/24", "refusé"),
+        ("127.0.0.1", "refusé"),
+        ("127.0.0.5/16", "invalide"),
+        ("::1/128", "refusé"),
+        ("n'importe quoi", "invalide"),
+    ],
+)
+def test_only_a_loopback_slash_16_is_accepted(text: str, expected: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_network(text)
+    assert expected in str(caught.value)
+    assert "127.0.0.0/16" in str(caught.value)
+
+
+def test_the_block_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(LAB_NETWORK_ENV, "127.77.0.0/16")
+    assert network_from_env() == ipaddress.IPv4Network("127.77.0.0/16")
+    monkeypatch.setenv(LAB_NETWORK_ENV, "")
+    assert network_from_env() == ipaddress.IPv4Network("127.0.0.0/16")
+    monkeypatch.setenv(LAB_NETWORK_ENV, "10.1.0.0/16")
+    with pytest.raises(InvalidInputError):
+        network_from_env()
+
+
+@pytest.mark.parametrize("count", [-1, MAX_SCALE_GATEWAYS + 1])
+def test_scale_count_is_bounded(count: int) -> None:
+    with pytest.raises(InvalidInputError, match="0–250"):
+        LabLayout.build(scale_count=count)
+
+
+def test_demo_audit_declares_the_lab_as_an_integrator_would() -> None:
+    """The hardened gateway is declared exactly; the two others expose undeclared extras."""
+    audit = load_audit(ROOT / "audits" / "demo-lab.yaml")
+    layout = LabLayout.build()
+    assert [(g.name, g.address) for g in audit.gateways] == [
+        (g.name, str(g.address)) for g in layout.gateways
+    ]
+    assert audit.authorisation is not None
+    perimeter = [ipaddress.ip_network(entry) for entry in audit.authorisation.perimeter]
+    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS).gateways:
+        assert any(gateway.address in network for network in perimeter), gateway.name
+    for declared in audit.gateways:
+        served = {service.declaration for service in layout.gateway(declared.name).services}
+        expected = {str(port) for port in declared.expected_ports}
+        assert expected <= served, declared.name
+        if layout.gateway(declared.name).profile is Profile.HARDENED:
+            assert expected == served
+        else:
+            assert served - expected, f"{declared.name} devrait exposer des services non déclarés"

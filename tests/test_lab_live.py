@@ -1,0 +1,238 @@
+"""The running lab, as a client sees it: every service answers, and only as its profile says."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ftplib
+import http.client
+import io
+import json
+import socket
+import ssl
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from audit_ti.lab import Gateway, Lab, LabLayout, Profile, ServiceKind
+from audit_ti.lab import mqtt as mqtt_packets
+from audit_ti.lab.content import ADMIN_PASSWORD, ADMIN_REALM, ADMIN_USER, MQTT_PASSWORD, MQTT_USER
+from audit_ti.lab.pki import Material
+
+pytestmark = pytest.mark.root
+
+
+def _layout(lab: Lab) -> LabLayout:
+    assert lab.layout is not None
+    return lab.layout
+
+
+def _gateway(lab: Lab, profile: Profile) -> Gateway:
+    return _layout(lab).reference(profile)
+
+
+def test_every_service_answers(lab: Lab) -> None:
+    status = lab.status()
+    assert status.running
+    down = [(e.gateway.name, e.service.declaration) for e in status.endpoints if not e.up]
+    assert down == []
+    assert status.daemons and all(daemon.running for daemon in status.daemons)
+
+
+def test_daemons_listen_on_the_lab_sockets_and_nowhere_else(lab: Lab) -> None:
+    expected = {(s.transport, str(g.address), s.port) for g, s in _layout(lab).endpoints()}
+    sockets = lab.sockets()
+    assert {(b.transport, str(b.address), b.port) for b in sockets} == expected
+    assert not any(b.is_wildcard for b in sockets)
+
+
+def _read_until(connection: socket.socket, marker: bytes, timeout: float = 5.0) -> bytes:
+    connection.settimeout(timeout)
+    received = b""
+    deadline = time.monotonic() + timeout
+    while marker not in received and time.monotonic() < deadline:
+        chunk = connection.recv(1024)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def test_telnet_prompts_and_refuses_every_login(lab: Lab, tmp_path: Path) -> None:
+    gateway = _gateway(lab, Profile.VULNERABLE)
+    witness = tmp_path / "ne-doit-pas-exister"
+    with socket.create_connection((str(gateway.address), 23), timeout=5) as connection:
+        banner = _read_until(connection, b"login: ")
+        assert banner.startswith(b"\xff") and b"eclairage-armoire-01 login: " in banner
+        connection.sendall(f"admin; touch {witness}\r\n".encode())
+        assert b"Password: " in _read_until(connection, b"Password: ")
+        connection.sendall(f"$(touch {witness})\r\n".encode())
+        assert b"Login incorrect" in _read_until(connection, b"Login incorrect")
+    assert not witness.exists(), "le script de connexion a exécuté une saisie"
+
+
+def test_ftp_is_anonymous_and_read_only(lab: Lab) -> None:
+    gateway = _gateway(lab, Profile.VULNERABLE)
+    with ftplib.FTP(str(gateway.address), timeout=10) as ftp:
+        assert ftp.login().startswith("230")
+        assert {"LISEZMOI.txt", "releves", "sauvegardes"} <= set(ftp.nlst())
+        lines: list[str] = []
+        ftp.retrlines("RETR sauvegardes/armoire-01.conf.bak", lines.append)
+        assert f"web.mot_de_passe={ADMIN_PASSWORD}" in lines
+        with pytest.raises(ftplib.error_perm, match="550"):
+            ftp.storbinary("STOR depot.txt", io.BytesIO(b"x"))
+        with pytest.raises(ftplib.error_perm, match="550"):
+            ftp.mkd("nouveau")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _get(connection: http.client.HTTPConnection, path: str, headers: dict[str, str] | None = None) -> _Answer:
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return _Answer(response.status, dict(response.getheaders()), response.read())
+    finally:
+        connection.close()
+
+
+def _http(address: str, port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection(address, port, timeout=5)
+
+
+def test_admin_page_takes_the_factory_account(lab: Lab) -> None:
+    address = str(_gateway(lab, Profile.VULNERABLE).address)
+    refused = _get(_http(address, 80), "/system/console/")
+    assert refused.status == 401
+    assert f'realm="{ADMIN_REALM}"' in refused.headers["WWW-Authenticate"]
+    token = base64.b64encode(f"{ADMIN_USER}:{ADMIN_PASSWORD}".encode()).decode()
+    accepted = _get(_http(address, 80), "/system/console/", {"Authorization": f"Basic {token}"})
+    assert accepted.status == 200
+    assert "Apache Felix Web Console" in accepted.body.decode()
+    wrong = base64.b64encode(b"admin:autre").decode()
+    assert _get(_http(address, 80), "/system/console/", {"Authorization": f"Basic {wrong}"}).status == 401
+
+
+def test_debug_console_leaks_its_flows(lab: Lab) -> None:
+    response = _get(_http(str(_gateway(lab, Profile.VULNERABLE).address), 1880), "/flows.json")
+    assert response.status == 200
+    flows = json.loads(response.body)
+    assert any(node.get("credentials", {}).get("user") == MQTT_USER for node in flows)
+
+
+async def _mqtt(
+    gateway: Gateway, port: int, credentials: tuple[str, str] | None, tls: ssl.SSLContext | None
+) -> int:
+    reader, writer = await asyncio.open_connection(
+        str(gateway.address), port, ssl=tls, server_hostname=str(gateway.address) if tls else None
+    )
+    try:
+        return await mqtt_packets.connect(reader, writer, "epreuve", credentials)
+    finally:
+        writer.close()
+
+
+def test_brokers_follow_their_profile(lab: Lab) -> None:
+    vulnerable = _gateway(lab, Profile.VULNERABLE)
+    medium = _gateway(lab, Profile.MEDIUM)
+    hardened = _gateway(lab, Profile.HARDENED)
+    account = (MQTT_USER, MQTT_PASSWORD)
+    assert asyncio.run(_mqtt(vulnerable, 1883, None, None)) == 0
+    assert asyncio.run(_mqtt(medium, 1883, None, None)) == 5  # not authorised
+    assert asyncio.run(_mqtt(medium, 1883, (MQTT_USER, "mauvais"), None)) in {4, 5}
+    assert asyncio.run(_mqtt(medium, 1883, account, None)) == 0
+    verified = ssl.create_default_context(cafile=str(Material.at(lab.folder).ca_certificate))
+    assert asyncio.run(_mqtt(hardened, 8883, account, verified)) == 0
+    assert asyncio.run(_mqtt(hardened, 8883, None, verified)) == 5
+    with pytest.raises(ConnectionRefusedError):
+        asyncio.run(_mqtt(hardened, 1883, account, None))
+
+
+def _handshake(address: str, context: ssl.SSLContext) -> ssl.SSLSocket:
+    raw = socket.create_connection((address, 443), timeout=5)
+    return context.wrap_socket(raw, server_hostname=address)
+
+
+def _legacy_context(version: ssl.TLSVersion) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        # Python deprecates TLS 1.0/1.1 clients; talking like one is the point of this test.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = context.maximum_version = version
+    return context
+
+
+def test_medium_https_accepts_tls_1_0_with_an_expired_self_signed_certificate(lab: Lab) -> None:
+    address = str(_gateway(lab, Profile.MEDIUM).address)
+    with _handshake(address, _legacy_context(ssl.TLSVersion.TLSv1)) as tls:
+        assert tls.version() == "TLSv1"
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    certificate = x509.load_der_x509_certificate(der)
+    assert certificate.issuer == certificate.subject
+    assert certificate.not_valid_after_utc < datetime.now(UTC)
+
+
+def test_hardened_https_refuses_old_tls_and_sends_security_headers(lab: Lab) -> None:
+    address = str(_gateway(lab, Profile.HARDENED).address)
+    for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        with pytest.raises(ssl.SSLError):
+            _handshake(address, _legacy_context(version)).close()
+    verified = ssl.create_default_context(cafile=str(Material.at(lab.folder).ca_certificate))
+    response = _get(http.client.HTTPSConnection(address, 443, timeout=5, context=verified), "/")
+    assert response.status == 200
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _ssh(address: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "ssh",
+            "-o", "BatchMode=yes",
+            "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "IdentitiesOnly=yes",
+            "-o", "ConnectTimeout=5",
+            *options,
+            f"root@{address}",
+            "id",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )  # fmt: skip
+
+
+def test_ssh_gives_no_shell_to_anyone(lab: Lab) -> None:
+    material = Material.at(lab.folder)
+    hardened = _ssh(str(_gateway(lab, Profile.HARDENED).address), "-i", str(material.hardened_user_key))
+    assert hardened.returncode == 0, hardened.stderr
+    assert "aucun shell" in hardened.stdout and "uid=" not in hardened.stdout
+    medium = _ssh(str(_gateway(lab, Profile.MEDIUM).address), "-i", str(material.hardened_user_key))
+    assert medium.returncode == 255
+    assert "Permission denied (publickey,password)" in medium.stderr
+
+
+def test_state_command_shows_every_service_up(lab: Lab, run_cli) -> None:
+    result = run_cli("lab", "etat", "--dossier", str(lab.folder.root))
+    assert result.code == 0, result.out + result.err
+    assert "✗" not in result.out
+    assert result.out.count("✓") == sum(1 for _ in _layout(lab).endpoints())
+    assert "Processus du laboratoire en vie" in result.out
+    assert ServiceKind.MODBUS.value in result.out

@@ -1,0 +1,216 @@
+"""The real nmap on the running lab: each profile shows what the cyber audit will look for.
+
+Four nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
+UDP services (-sU -sV), and Modbus. Modbus gets its own run with ``--version-intensity 0``:
+pymodbus, as the protocol requires, ignores the non-Modbus probes of -sV, so a full version scan
+of port 502 waits about 2 min 30 s for nothing; modbus-discover identifies the service instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element
+
+import pytest
+from defusedxml import ElementTree
+
+from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, Transport
+from audit_ti.lab.sockets import bound_sockets
+from audit_ti.scan.runner import run_nmap
+
+pytestmark = [pytest.mark.root, pytest.mark.nmap, pytest.mark.lent]
+
+_TCP_SCRIPTS = (
+    "ftp-anon,http-default-accounts,http-auth,http-title,http-security-headers,ssh-auth-methods,"
+    "ssh2-enum-algos,ssl-enum-ciphers,ssl-cert,mqtt-subscribe"
+)
+_UDP_SCRIPTS = "snmp-sysdescr,snmp-info,coap-resources"
+_TIMING = ["-n", "--max-retries", "1", "--host-timeout", "300s", "--script-timeout", "90s"]
+
+
+@dataclass
+class Port:
+    """One port of nmap's XML report."""
+
+    state: str
+    service: str = ""
+    product: str = ""
+    tunnel: str = ""
+    scripts: dict[str, str] = field(default_factory=dict)
+
+
+Report = dict[str, dict[tuple[str, int], Port]]
+
+
+def _attribute(element: Element | None, name: str) -> str:
+    return "" if element is None else element.get(name, "")
+
+
+def _parse(xml: str) -> Report:
+    report: Report = {}
+    for host in ElementTree.fromstring(xml).iter("host"):
+        ports = report.setdefault(_attribute(host.find("address"), "addr"), {})
+        for element in host.iter("port"):
+            service = element.find("service")
+            port = Port(
+                state=_attribute(element.find("state"), "state"),
+                service=_attribute(service, "name"),
+                product=_attribute(service, "product"),
+                tunnel=_attribute(service, "tunnel"),
+                scripts={
+                    _attribute(script, "id"): _attribute(script, "output")
+                    for script in element.iter("script")
+                },
+            )
+            ports[(_attribute(element, "protocol"), int(_attribute(element, "portid")))] = port
+    return report
+
+
+@dataclass(frozen=True)
+class Scans:
+    layout: LabLayout
+    all_tcp: Report
+    tcp: Report
+    udp: Report
+    modbus: Report
+
+    def port(self, profile: Profile, transport: str, number: int) -> Port:
+        address = str(self.layout.reference(profile).address)
+        for report in (self.tcp, self.udp, self.modbus):
+            if (transport, number) in report.get(address, {}):
+                return report[address][(transport, number)]
+        raise AssertionError(f"{address} {number}/{transport} absent des rapports nmap")
+
+    def open_tcp(self, profile: Profile) -> set[int]:
+        ports = self.all_tcp[str(self.layout.reference(profile).address)]
+        return {number for (_, number), port in ports.items() if port.state == "open"}
+
+
+def _ports(numbers: Iterable[int]) -> str:
+    return ",".join(map(str, sorted(numbers)))
+
+
+@pytest.fixture(scope="module")
+def scans(lab: Lab) -> Iterator[Scans]:
+    if shutil.which("nmap") is None:
+        pytest.skip("nmap est introuvable")
+    layout = lab.layout
+    assert layout is not None
+    references = [
+        str(layout.reference(profile).address)
+        for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED)
+    ]
+    tcp_ports = sorted(
+        {
+            s.port
+            for g, s in layout.endpoints()
+            if s.transport is Transport.TCP and s.kind is not ServiceKind.MODBUS
+        }
+    )
+    udp_targets = [str(g.address) for g, s in layout.endpoints() if s.transport is Transport.UDP]
+    udp_ports = {s.port for _, s in layout.endpoints() if s.transport is Transport.UDP}
+    modbus_targets = [str(g.address) for g, _ in layout.serving(ServiceKind.MODBUS)]
+    jobs = {
+        "all_tcp": (references, ["-sS", "-p-", "-T4"]),
+        "tcp": (references, ["-sV", "-p", _ports(tcp_ports), "--script", _TCP_SCRIPTS]),
+        "udp": (udp_targets, ["-sU", "-sV", "-p", _ports(udp_ports), "--script", _UDP_SCRIPTS]),
+        "modbus": (
+            modbus_targets,
+            ["-sV", "--version-intensity", "0", "-p", "502", "--script", "modbus-discover"],
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {
+            name: pool.submit(run_nmap, targets, [*arguments, *_TIMING])
+            for name, (targets, arguments) in jobs.items()
+        }
+        reports = {name: _parse(future.result()) for name, future in futures.items()}
+    yield Scans(layout, **reports)
+
+
+def _foreign_wildcard_tcp_ports(lab: Lab) -> set[int]:
+    """Ports some other program of the machine listens on for every address (0.0.0.0 or ::)."""
+    ours = {bound.inode for bound in lab.sockets()}
+    return {
+        bound.port
+        for bound in bound_sockets()
+        if bound.transport is Transport.TCP and bound.is_wildcard and bound.inode not in ours
+    }
+
+
+def test_every_tcp_port_is_the_layouts_and_the_hardened_gateway_has_nothing_else(
+    scans: Scans, lab: Lab
+) -> None:
+    foreign = _foreign_wildcard_tcp_ports(lab)
+    for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED):
+        gateway = scans.layout.reference(profile)
+        expected = {s.port for s in gateway.services if s.transport is Transport.TCP}
+        assert scans.open_tcp(profile) - foreign == expected, profile
+    assert scans.open_tcp(Profile.HARDENED) - foreign == {22, 443, 8883}
+
+
+def test_vulnerable_gateway(scans: Scans) -> None:
+    vulnerable = Profile.VULNERABLE
+    telnet = scans.port(vulnerable, "tcp", 23)
+    assert (telnet.service, telnet.product) == ("telnet", "BusyBox telnetd")
+    assert "Anonymous FTP login allowed" in scans.port(vulnerable, "tcp", 21).scripts["ftp-anon"]
+    admin = scans.port(vulnerable, "tcp", 80)
+    assert admin.service == "http" and not admin.tunnel
+    assert (
+        "[Apache Felix OSGi Management Console] at /system/console" in admin.scripts["http-default-accounts"]
+    )
+    assert "admin:admin" in admin.scripts["http-default-accounts"]
+    assert "realm=OSGi Management Console" in admin.scripts["http-auth"]
+    broker = scans.port(vulnerable, "tcp", 1883)
+    assert broker.service == "mqtt"
+    assert "Topics and their most recent payloads" in broker.scripts["mqtt-subscribe"]
+    assert "depart/1/commande: allumer" in broker.scripts["mqtt-subscribe"]
+    snmp = scans.port(vulnerable, "udp", 161)
+    assert (snmp.state, snmp.service) == ("open", "snmp")
+    assert "EP-4000" in snmp.scripts["snmp-sysdescr"]
+    assert "net-snmp" in snmp.scripts["snmp-info"]
+    modbus = scans.port(vulnerable, "tcp", 502)
+    assert modbus.service == "modbus"
+    assert "Device identification: Laboratoire audit-ti EP-4000" in modbus.scripts["modbus-discover"]
+    console = scans.port(vulnerable, "tcp", 1880)
+    assert console.service == "http" and console.scripts["http-title"] == "Node-RED"
+
+
+def test_medium_gateway(scans: Scans) -> None:
+    medium = Profile.MEDIUM
+    ssh = scans.port(medium, "tcp", 22)
+    assert ssh.product == "OpenSSH"
+    assert "password" in ssh.scripts["ssh-auth-methods"]
+    assert "diffie-hellman-group1-sha1" in ssh.scripts["ssh2-enum-algos"]
+    https = scans.port(medium, "tcp", 443)
+    assert (https.service, https.tunnel) == ("http", "ssl")
+    assert "TLSv1.0:" in https.scripts["ssl-enum-ciphers"]
+    certificate = https.scripts["ssl-cert"]
+    issuer = certificate.split("Issuer: ")[1].splitlines()[0]
+    assert certificate.startswith(f"Subject: {issuer}"), "certificat autosigné attendu"
+    expiry = certificate.split("Not valid after:")[1].split()[0]
+    assert datetime.fromisoformat(expiry).replace(tzinfo=UTC) < datetime.now(UTC)
+    assert "Connection rejected" in scans.port(medium, "tcp", 1883).scripts["mqtt-subscribe"]
+    coap = scans.port(medium, "udp", 5683)
+    assert (coap.state, coap.service) == ("open", "coap")
+    assert "/compteurs/index" in coap.scripts["coap-resources"]
+
+
+def test_hardened_gateway(scans: Scans) -> None:
+    hardened = Profile.HARDENED
+    methods = scans.port(hardened, "tcp", 22).scripts["ssh-auth-methods"]
+    assert "publickey" in methods and "password" not in methods
+    assert "sha1" not in scans.port(hardened, "tcp", 22).scripts["ssh2-enum-algos"]
+    https = scans.port(hardened, "tcp", 443)
+    assert https.tunnel == "ssl"
+    ciphers = https.scripts["ssl-enum-ciphers"]
+    assert "TLSv1.2:" in ciphers and "TLSv1.0:" not in ciphers and "TLSv1.1:" not in ciphers
+    assert "Strict-Transport-Security" in https.scripts["http-security-headers"]
+    assert "de certification du laboratoire audit-ti" in https.scripts["ssl-cert"]
+    mqtts = scans.port(hardened, "tcp", 8883)
+    assert (mqtts.service, mqtts.tunnel) == ("mqtt", "ssl")
+    assert "Connection rejected" in mqtts.scripts["mqtt-subscribe"]
