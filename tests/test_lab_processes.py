@@ -15,9 +15,10 @@ from audit_ti.lab import LabLayout, Profile, parse_network
 from audit_ti.lab.layout import Transport
 from audit_ti.lab.processes import (
     RUN_ID_ENV,
+    LabSignature,
     ProcessRecord,
     is_running,
-    marked_pids,
+    lab_pids,
     memory_usage,
     read_records,
     spawn,
@@ -48,27 +49,56 @@ def _spawn_sleep(tmp_path: Path, name: str, run_id: str, argv: list[str] | None 
     )
 
 
+def _signature(run_id: str, folder: Path, *programs: str) -> LabSignature:
+    return LabSignature(run_id, folder, frozenset(os.path.realpath(program) for program in programs))
+
+
 def test_a_spawned_daemon_is_recorded_marked_and_stopped(tmp_path: Path) -> None:
     record = _spawn_sleep(tmp_path, "dormeur", "essai-1")
+    signature = _signature("essai-1", tmp_path)
     assert is_running(record)
     assert read_records(tmp_path) == [record]
-    assert marked_pids("essai-1") == [record.pid]
+    assert lab_pids([], signature) == {record.pid}, "la marque d'environnement suffit"
     assert os.getsid(record.pid) == record.pid, "chaque démon a sa propre session"
-    assert terminate([record], "essai-1", grace=5) == []
+    assert terminate([record], signature, grace=5) == []
     assert not is_running(record)
-    assert marked_pids("essai-1") == []
+    assert lab_pids([], signature) == set()
 
 
-def test_children_carrying_the_mark_are_stopped_too(tmp_path: Path) -> None:
-    # sh starts a child, as sshd or telnetd do for each connection, then the record is lost.
+def test_children_are_found_by_mark_and_by_descent(tmp_path: Path) -> None:
+    # sh starts a child, as sshd or telnetd do for each connection.
     record = _spawn_sleep(tmp_path, "parent", "essai-2", ["/bin/sh", "-c", f"{_SLEEP} 60 & wait"])
     deadline = time.monotonic() + 5
-    while len(marked_pids("essai-2")) < 2 and time.monotonic() < deadline:
+    while len(lab_pids([record], None)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    family = marked_pids("essai-2")
+    family = lab_pids([record], None)
     assert len(family) == 2 and record.pid in family
-    assert terminate([], "essai-2", grace=5) == []
-    assert marked_pids("essai-2") == []
+    assert lab_pids([], _signature("essai-2", tmp_path)) == family
+    assert terminate([], _signature("essai-2", tmp_path), grace=5) == []
+    assert all(start_ticks(pid) is None for pid in family)
+
+
+def test_a_lab_program_naming_the_state_folder_is_found_without_mark(tmp_path: Path) -> None:
+    """sshd overwrites the environment /proc shows; its command line keeps its config path."""
+    watched = tmp_path / "config" / "journal"
+    watched.parent.mkdir()
+    watched.touch()
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-ailleurs"
+    elsewhere.touch()
+    tail = "/usr/bin/tail"
+    inside = subprocess.Popen([tail, "-f", str(watched)])
+    outside = subprocess.Popen([tail, "-f", str(elsewhere)])
+    viewer = subprocess.Popen([_SLEEP, "60", str(watched)], stderr=subprocess.DEVNULL)
+    try:
+        assert lab_pids([], _signature("sans-marque", tmp_path, tail)) == {inside.pid}
+        # Another program reading the same file (an editor…) is not the lab's.
+        assert viewer.pid not in lab_pids([], _signature("sans-marque", tmp_path, tail))
+        assert lab_pids([], _signature("sans-marque", tmp_path)) == set()
+    finally:
+        for process in (inside, outside, viewer):
+            process.kill()
+            process.wait()
+        elsewhere.unlink()
 
 
 def test_a_reused_pid_is_never_signalled(stranger: subprocess.Popen[bytes]) -> None:
@@ -76,7 +106,7 @@ def test_a_reused_pid_is_never_signalled(stranger: subprocess.Popen[bytes]) -> N
     assert ticks is not None
     stale = ProcessRecord("ancien", stranger.pid, ticks - 1)  # same pid, another process
     assert not is_running(stale)
-    assert terminate([stale], "aucun-processus-marque", grace=0.5) == []
+    assert terminate([stale], None, grace=0.5) == []
     time.sleep(0.2)
     assert stranger.poll() is None, "un processus étranger au laboratoire a été arrêté"
 

@@ -151,20 +151,23 @@ class Lab:
             return None
         return LabLayout.build(parse_network(str(state["reseau"])), int(str(state["passerelles_echelle"])))
 
-    def _run_id(self) -> str | None:
+    def _signature(self) -> processes.LabSignature | None:
         state = self._read_state()
-        return str(state["identifiant"]) if state else None
+        if state is None:
+            return None
+        programs = state.get("programmes", [])
+        return processes.LabSignature(
+            str(state["identifiant"]),
+            self.folder.root,
+            frozenset(str(program) for program in programs) if isinstance(programs, list) else frozenset(),
+        )
+
+    def _records(self) -> list[processes.ProcessRecord]:
+        return processes.read_records(self.folder.pids_dir) if self.folder.pids_dir.is_dir() else []
 
     def pids(self) -> list[int]:
-        """Every live process of the lab (recorded daemons and their marked children)."""
-        records = [
-            record.pid
-            for record in processes.read_records(self.folder.pids_dir)
-            if processes.is_running(record)
-        ]
-        run_id = self._run_id()
-        marked = processes.marked_pids(run_id) if run_id else []
-        return sorted(set(records) | set(marked))
+        """Every live process of the lab: its daemons and what they forked."""
+        return sorted(processes.lab_pids(self._records(), self._signature()))
 
     def sockets(self) -> list[BoundSocket]:
         """Listening TCP and bound UDP sockets held by the lab's processes."""
@@ -204,9 +207,7 @@ class Lab:
 
     def _check_not_running(self) -> bool:
         """Refuse a second lab in the same folder; True when a stale one was cleaned up."""
-        state = self._read_state()
-        records = processes.read_records(self.folder.pids_dir)
-        if state is None and not records:
+        if self._read_state() is None and not self._records():
             return False
         if self.pids():
             raise InvalidInputError(
@@ -258,8 +259,8 @@ class Lab:
         """Start every daemon and wait until every service answers.
 
         Raises:
-            ToolMissingError: a daemon is not installed (exit code 2); nothing started.
             InvalidInputError: not root, a lab already runs here, or a port is taken (exit code 2).
+            ToolMissingError: a daemon is not installed (exit code 2); nothing started.
             IncompleteRunError: a daemon stopped or a service never answered (exit code 3); what
                 was started is stopped again, the logs stay in the folder.
         """
@@ -267,8 +268,8 @@ class Lab:
             raise InvalidInputError(Problem("aucune disposition de laboratoire fournie"))
         layout = self._layout
         plans = self._plans(layout)
-        self._check_programs(plans)
         self._check_root(layout)
+        self._check_programs(plans)
         self._check_not_running()
         self._check_ports(layout)
 
@@ -276,9 +277,11 @@ class Lab:
         material = generate_material(layout, self.folder)
         self._write_files(plans)
         run_id = secrets.token_hex(8)
+        executables = [str(plan.program.locate(self._search_path)) for plan in plans]
         state = {
             "format": _STATE_FORMAT,
             "identifiant": run_id,
+            "programmes": sorted({os.path.realpath(path) for path in executables}),
             "reseau": str(layout.network),
             "passerelles_echelle": layout.scale_count,
             "demarre_le": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -289,12 +292,12 @@ class Lab:
             records = [
                 processes.spawn(
                     plan.name,
-                    [str(plan.program.locate(self._search_path)), *plan.arguments],
+                    [executable, *plan.arguments],
                     self._environment(plan, run_id),
                     self.folder.log(plan.name),
                     self.folder.pids_dir / f"{plan.name}.pid",
                 )
-                for plan in plans
+                for plan, executable in zip(plans, executables, strict=True)
             ]
             settings = ProbeSettings(timeout=1.0, ca_file=material.ca_certificate)
             self._wait_ready(layout, records, settings, on_progress, timeout or _default_timeout(layout))
@@ -367,12 +370,12 @@ class Lab:
         Raises:
             IncompleteRunError: a process survived SIGKILL (its pid is named).
         """
-        run_id = self._run_id()
-        records = processes.read_records(self.folder.pids_dir) if self.folder.pids_dir.is_dir() else []
-        if run_id is None and not records:
+        signature = self._signature()
+        records = self._records()
+        if signature is None and not records:
             return StopReport(was_running=False, stopped=0)
         alive = self.pids()
-        survivors = processes.terminate(records, run_id or "")
+        survivors = processes.terminate(records, signature)
         if survivors:
             raise IncompleteRunError(
                 f"processus du laboratoire encore vivants après SIGKILL : {', '.join(map(str, survivors))}"
@@ -387,8 +390,7 @@ class Lab:
             return LabStatus(self.folder.root, None, None, (), ())
         state = self._read_state() or {}
         daemons = tuple(
-            DaemonStatus(record.name, record.pid, processes.is_running(record))
-            for record in processes.read_records(self.folder.pids_dir)
+            DaemonStatus(record.name, record.pid, processes.is_running(record)) for record in self._records()
         )
         endpoints = list(layout.endpoints())
         ca_file = Material.at(self.folder).ca_certificate

@@ -1,10 +1,10 @@
 """Starting and stopping the lab's daemons, by their own pids, never by name.
 
-Every process the lab starts carries ``AUDIT_TI_LAB_ID=<run id>`` in its environment, and so do
-the children it forks (sshd's per-connection processes, telnetd's login scripts). A pid file
-records each daemon's pid *and* its start time, so that a pid reused by an unrelated process is
-never signalled. Stopping signals the recorded daemons, then every process still carrying the run
-id, which cleans up even after a crash that lost pid files.
+A pid file records each daemon's pid *and* its start time, so that a pid reused by an unrelated
+process is never signalled. Every process the lab starts also carries ``AUDIT_TI_LAB_ID=<run id>``
+in its environment (inherited by what it forks), and names the state folder on its command line:
+stopping signals the recorded daemons, every process bearing those marks, and their children,
+which cleans up even after a crash that lost the pid files.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from pathlib import Path
 
 __all__ = [
     "RUN_ID_ENV",
+    "LabSignature",
     "MemoryUsage",
     "ProcessRecord",
+    "descendants",
     "is_running",
-    "marked_pids",
+    "lab_pids",
     "memory_usage",
     "read_records",
     "spawn",
@@ -129,20 +131,73 @@ def read_records(pids_dir: Path) -> list[ProcessRecord]:
     return records
 
 
-def marked_pids(run_id: str) -> list[int]:
-    """Pids of the live processes whose environment carries this lab run's id."""
-    needle = f"{RUN_ID_ENV}={run_id}".encode()
-    found = []
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
+@dataclass(frozen=True)
+class LabSignature:
+    """How to recognise the processes of one lab run without their pid files.
+
+    A process belongs to the run when its environment carries the run id, or when it runs one
+    of the lab's programs with the state folder on its command line: sshd rewrites the memory
+    that /proc shows as its environment (to set its process title), but its title keeps the
+    path of its configuration file.
+
+    Attributes:
+        run_id: the run's id, as in ``AUDIT_TI_LAB_ID``.
+        folder: the state folder.
+        programs: resolved paths of the programs the lab started.
+    """
+
+    run_id: str
+    folder: Path
+    programs: frozenset[str]
+
+    def matches(self, pid: int) -> bool:
+        """True when the process belongs to this run."""
+        entry = _PROC / str(pid)
         try:
-            environ = (entry / "environ").read_bytes()
+            if f"{RUN_ID_ENV}={self.run_id}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                return True
+            executable = str((entry / "exe").readlink())
+            command_line = (entry / "cmdline").read_bytes()
         except OSError:
-            continue
-        if needle in environ.split(b"\0") and start_ticks(int(entry.name)) is not None:
-            found.append(int(entry.name))
-    return sorted(found)
+            return False
+        return executable in self.programs and f"{self.folder}/".encode() in command_line
+
+
+def _all_pids() -> list[int]:
+    return [int(entry.name) for entry in _PROC.iterdir() if entry.name.isdigit()]
+
+
+def _parents() -> dict[int, int]:
+    """Pid → parent pid, for every process."""
+    parents = {}
+    for pid in _all_pids():
+        fields = _stat_fields(pid)
+        if fields is not None:
+            parents[pid] = int(fields[1])
+    return parents
+
+
+def descendants(roots: Iterable[int]) -> set[int]:
+    """Every process below ``roots`` in the process tree (sshd's per-connection processes…)."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def lab_pids(records: Sequence[ProcessRecord], signature: LabSignature | None) -> set[int]:
+    """Live processes of a lab: recorded daemons, processes matching its signature, their children."""
+    roots = {record.pid for record in records if is_running(record)}
+    if signature is not None:
+        roots |= {pid for pid in _all_pids() if signature.matches(pid) and start_ticks(pid) is not None}
+    return roots | {pid for pid in descendants(roots) if start_ticks(pid) is not None}
 
 
 def _signal(pid: int, signum: signal.Signals) -> None:
@@ -150,50 +205,42 @@ def _signal(pid: int, signum: signal.Signals) -> None:
         os.kill(pid, signum)
 
 
-def _alive(pids: Iterable[int], run_id: str, records: Mapping[int, ProcessRecord]) -> list[int]:
-    """Which of ``pids`` are still this lab's processes."""
-    alive = []
-    marked: set[int] | None = None
-    for pid in pids:
-        record = records.get(pid)
-        if record is not None:
-            if is_running(record):
-                alive.append(pid)
-            continue
-        if marked is None:
-            marked = set(marked_pids(run_id))
-        if pid in marked:
-            alive.append(pid)
-    return alive
-
-
-def _wait_gone(
-    pids: list[int], run_id: str, records: Mapping[int, ProcessRecord], timeout: float
-) -> list[int]:
+def _wait_gone(targets: dict[int, int], timeout: float) -> dict[int, int]:
+    """Wait until no target (pid → start ticks) runs; returns those still running."""
     deadline = time.monotonic() + timeout
-    remaining = _alive(pids, run_id, records)
-    while remaining and time.monotonic() < deadline:
+    while True:
+        remaining = {pid: ticks for pid, ticks in targets.items() if start_ticks(pid) == ticks}
+        if not remaining or time.monotonic() >= deadline:
+            return remaining
         time.sleep(0.05)
-        remaining = _alive(remaining, run_id, records)
-    return remaining
 
 
-def terminate(records: Sequence[ProcessRecord], run_id: str, grace: float = 5.0) -> list[int]:
-    """Stop the recorded daemons and every process marked with ``run_id``.
+def terminate(
+    records: Sequence[ProcessRecord], signature: LabSignature | None, grace: float = 5.0
+) -> list[int]:
+    """Stop every process of a lab (see ``lab_pids``): SIGTERM, then SIGKILL after ``grace`` s.
 
-    SIGTERM first, SIGKILL after ``grace`` seconds. Returns the pids that survived both (empty
-    when everything stopped).
+    Each process is identified by its pid *and* start time when it is chosen, so a pid reused
+    meanwhile is never signalled. Returns the pids that survived (empty when all stopped).
     """
-    by_pid = {record.pid: record for record in records if is_running(record)}
-    targets = sorted(set(by_pid) | set(marked_pids(run_id)))
+    targets: dict[int, int] = {}
+
+    def collect() -> None:
+        # Children are collected while their parents live: orphans leave the process tree.
+        for pid in lab_pids(records, signature):
+            ticks = start_ticks(pid)
+            if ticks is not None:
+                targets.setdefault(pid, ticks)
+
+    collect()
     for pid in targets:
         _signal(pid, signal.SIGTERM)
-    remaining = _wait_gone(targets, run_id, by_pid, grace)
-    # Children forked meanwhile (a connection accepted during shutdown) carry the mark too.
-    remaining = sorted(set(remaining) | set(marked_pids(run_id)))
+    _wait_gone(targets, grace)
+    collect()  # a connection accepted during shutdown forked a child
+    remaining = _wait_gone(targets, 0)
     for pid in remaining:
         _signal(pid, signal.SIGKILL)
-    return _wait_gone(remaining, run_id, by_pid, 2.0)
+    return sorted(_wait_gone(remaining, 2.0))
 
 
 @dataclass(frozen=True)

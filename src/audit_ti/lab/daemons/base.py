@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ class Program:
 
     def locate(self, search_path: str) -> Path | None:
         """Absolute path of the program (sshd refuses to start from a relative one), if installed."""
-        if Path(self.command).is_absolute():  # a module or data file, not a command
-            return Path(self.command) if Path(self.command).exists() else None
+        if Path(self.command).is_absolute():  # the running interpreter, or a module file
+            return Path(self.command) if os.path.lexists(self.command) else None
         found = shutil.which(self.command, path=search_path)
         return Path(found).absolute() if found else None
 
