@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installe
 export AUDIT_TI_BOUCLE_LOCALE := 1
 
-.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer
+.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer lab banc-lab
 
 aide:
 	@echo "make demo   installe ce qui manque puis lance la démonstration"
@@ -43,8 +43,8 @@ demo: installer
 	@$(BIN)/audit-ti valider
 
 lint: installer
-	@$(BIN)/ruff check src tests
-	@$(BIN)/ruff format --check src tests
+	@$(BIN)/ruff check src tests bench
+	@$(BIN)/ruff format --check src tests bench
 
 typage: installer
 	@$(BIN)/mypy
@@ -56,6 +56,13 @@ test: lint typage tests
 
 schemas: installer
 	@$(BIN)/audit-ti schemas
+
+# The lab of simulated gateways (root): start it by hand, or measure it at scale.
+lab: installer
+	@$(BIN)/audit-ti lab demarrer
+
+banc-lab: installer
+	@$(BIN)/python bench/lab_echelle.py
 
 nettoyer:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
