@@ -47,4 +47,16 @@ trap cleanup EXIT
 
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${manquants[@]}" >/dev/null
+# Nor at the next boot: systemd would start the units these packages enabled (sshd, lighttpd and
+# vsftpd on every interface). Only the packages installed here are touched.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    for paquet in "${manquants[@]}"; do
+        mapfile -t unites < <(dpkg-query -L "$paquet" 2>/dev/null \
+            | grep -E '^/(usr/)?lib/systemd/system/[^/@]+\.(service|socket)$' | xargs -r -n1 basename)
+        if [ "${#unites[@]}" -gt 0 ]; then
+            "${sudo_cmd[@]}" systemctl disable --now "${unites[@]}" >/dev/null 2>&1 || true
+            echo "Services système désactivés (le laboratoire lance ses propres instances) : ${unites[*]}"
+        fi
+    done
+fi
 echo "Paquets système installés."
