@@ -58,13 +58,13 @@ def _reference_table(layout: LabLayout) -> Table:
     table.add_column("Passerelle", no_wrap=True)
     table.add_column("Adresse", no_wrap=True)
     table.add_column("Profil", no_wrap=True)
-    table.add_column("Services", min_width=30)
+    table.add_column("Services")
     for gateway in layout.gateways[:3]:
         table.add_row(gateway.name, str(gateway.address), gateway.profile.value, _services(gateway))
     if layout.scale_count:
         fleet = layout.gateways[3:]
         table.add_row(
-            f"capteurs-stationnement ×{len(fleet)}",
+            f"flotte d'échelle ×{len(fleet)}",
             f"{fleet[0].address}…\n{fleet[-1].address}",
             fleet[0].profile.value,
             _services(fleet[0]),
@@ -125,12 +125,12 @@ def start(scale_count: int, reseau: str | None, dossier: Path | None) -> int:
     out_console.print(_reference_table(layout))
     up = sum(endpoint.up for endpoint in status.endpoints)
     out_console.print(
-        f"Laboratoire démarré : {len(layout.gateways)} passerelle(s), {up}/{total} service(s) en ligne. "
-        f"Dossier d'état : {escape(str(folder))}"
+        f"Laboratoire démarré : {len(layout.gateways)} passerelle(s), {up}/{total} service(s) en ligne.",
+        soft_wrap=True,
     )
-    out_console.print(
-        "Arrêt : audit-ti lab arreter" + (f" --dossier {escape(str(folder))}" if dossier else "")
-    )
+    out_console.print(f"Dossier d'état : {escape(str(folder))}", soft_wrap=True)
+    stop_command = "audit-ti lab arreter" + (f" --dossier {escape(str(folder))}" if dossier else "")
+    out_console.print(f"Pour l'arrêter : {stop_command}", soft_wrap=True)
     return int(ExitCode.OK)
 
 
