@@ -88,6 +88,13 @@ _PLURALS = {
     ),
 }
 
+_NUMBER_TYPES = {
+    "IntParamType": "entier",
+    "IntRange": "entier",
+    "FloatParamType": "nombre",
+    "FloatRange": "nombre",
+}
+
 _CLICK_MODULES = (
     "click.core",
     "click.decorators",
@@ -115,6 +122,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def install() -> None:
     """Route click's messages through the French catalogue (idempotent)."""
+    # Number types put their own name in messages ("… is not a valid {number_type}") and in
+    # option metavars, without gettext: they are renamed instead.
+    types = importlib.import_module("click.types")
+    for type_name, french_name in _NUMBER_TYPES.items():
+        getattr(types, type_name).name = french_name
     for name in _CLICK_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
