@@ -60,21 +60,20 @@ def _socket_block(context: PlanContext, gateway: Gateway, service: Service, root
             f'"realm" => "{content.ADMIN_REALM}", "require" => "valid-user"))',
         ]
     if service.kind is ServiceKind.HTTPS and gateway.profile is Profile.MEDIUM:
-        lines += [
-            '  ssl.engine = "enable"',
-            f'  ssl.pemfile = "{material.medium_tls_certificate}"',
-            f'  ssl.privkey = "{material.medium_tls_key}"',
-            f"  ssl.openssl.ssl-conf-cmd = {_LEGACY_TLS}",
-        ]
+        lines += _tls(material.medium_tls_certificate, material.medium_tls_key, _LEGACY_TLS)
     if service.kind is ServiceKind.HTTPS and gateway.profile is Profile.HARDENED:
-        lines += [
-            '  ssl.engine = "enable"',
-            f'  ssl.pemfile = "{material.hardened_tls_chain}"',
-            f'  ssl.privkey = "{material.hardened_tls_key}"',
-            f"  ssl.openssl.ssl-conf-cmd = {_MODERN_TLS}",
-            f"  setenv.add-response-header = {_SECURITY_HEADERS}",
-        ]
+        lines += _tls(material.hardened_tls_chain, material.hardened_tls_key, _MODERN_TLS)
+        lines.append(f"  setenv.add-response-header = {_SECURITY_HEADERS}")
     return [*lines, "}"]
+
+
+def _tls(certificate: Path, key: Path, openssl_settings: str) -> list[str]:
+    return [
+        '  ssl.engine = "enable"',
+        f'  ssl.pemfile = "{certificate}"',
+        f'  ssl.privkey = "{key}"',
+        f"  ssl.openssl.ssl-conf-cmd = {openssl_settings}",
+    ]
 
 
 def plan(context: PlanContext) -> list[DaemonPlan]:
