@@ -236,3 +236,12 @@ def test_state_command_shows_every_service_up(lab: Lab, run_cli) -> None:
     assert result.out.count("✓") == sum(1 for _ in _layout(lab).endpoints())
     assert "Processus du laboratoire en vie" in result.out
     assert ServiceKind.MODBUS.value in result.out
+
+
+def test_status_works_from_a_running_event_loop(lab: Lab) -> None:
+    """Notebooks run an event loop: the lab's own asyncio calls must not collide with it."""
+
+    async def from_a_notebook_cell() -> bool:
+        return lab.status().all_up
+
+    assert asyncio.run(from_a_notebook_cell())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -35,6 +34,7 @@ from audit_ti.lab.probes import (
     mqtt_credentials,
     open_stream,
     probe_all,
+    run_sync,
 )
 from audit_ti.lab.sockets import BoundSocket, bound_sockets, find_conflicts, socket_owners
 
@@ -205,10 +205,10 @@ class Lab:
                 )
             )
 
-    def _check_not_running(self) -> bool:
-        """Refuse a second lab in the same folder; True when a stale one was cleaned up."""
+    def _check_not_running(self) -> None:
+        """Refuse a second lab in the same folder; forget a dead one (stale pid files)."""
         if self._read_state() is None and not self._records():
-            return False
+            return
         if self.pids():
             raise InvalidInputError(
                 Problem(
@@ -217,7 +217,6 @@ class Lab:
                 )
             )
         self._forget()
-        return True
 
     @staticmethod
     def _check_ports(layout: LabLayout) -> None:
@@ -251,7 +250,8 @@ class Lab:
                 file.path.touch(mode=file.mode)
                 file.path.write_text(file.text, encoding="utf-8")
 
-    def _environment(self, plan: DaemonPlan, run_id: str) -> dict[str, str]:
+    @staticmethod
+    def _environment(plan: DaemonPlan, run_id: str) -> dict[str, str]:
         # A small, fixed environment: nothing of the caller's (LD_PRELOAD, proxies…) leaks in.
         return {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8", **plan.environment, processes.RUN_ID_ENV: run_id}
 
@@ -301,7 +301,7 @@ class Lab:
             ]
             settings = ProbeSettings(timeout=1.0, ca_file=material.ca_certificate)
             self._wait_ready(layout, records, settings, on_progress, timeout or _default_timeout(layout))
-            asyncio.run(self._publish_telemetry(layout, settings))
+            run_sync(self._publish_telemetry(layout, settings))
         except BaseException:
             self.stop()
             raise
@@ -319,7 +319,7 @@ class Lab:
         total = len(pending)
         deadline = time.monotonic() + timeout
         while True:
-            results = asyncio.run(probe_all(pending, settings))
+            results = run_sync(probe_all(pending, settings))
             pending = [endpoint for endpoint, up in zip(pending, results, strict=True) if not up]
             if on_progress is not None:
                 on_progress(total - len(pending), total)
@@ -395,7 +395,7 @@ class Lab:
         endpoints = list(layout.endpoints())
         ca_file = Material.at(self.folder).ca_certificate
         settings = ProbeSettings(timeout=timeout, ca_file=ca_file if ca_file.exists() else None)
-        results = asyncio.run(probe_all(endpoints, settings))
+        results = run_sync(probe_all(endpoints, settings))
         return LabStatus(
             self.folder.root,
             layout,

@@ -11,9 +11,11 @@ import contextlib
 import socket
 import ssl
 import struct
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from audit_ti.lab import mqtt
 from audit_ti.lab.content import MQTT_PASSWORD, MQTT_USER
@@ -27,10 +29,12 @@ __all__ = [
     "open_stream",
     "probe",
     "probe_all",
+    "run_sync",
     "tls_context",
 ]
 
 Endpoint = tuple[Gateway, Service]
+T = TypeVar("T")
 
 
 def _ber(tag: int, content: bytes) -> bytes:
@@ -185,6 +189,16 @@ async def probe(gateway: Gateway, service: Service, settings: ProbeSettings) -> 
         return await asyncio.wait_for(_probe(gateway, service, settings), settings.timeout)
     except (OSError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError, ConnectionError):
         return False
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end, also from code that already runs an event loop (a notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
 
 
 async def probe_all(
