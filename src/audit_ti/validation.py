@@ -111,9 +111,7 @@ def _check_nature(grille: Grille, index: int) -> list[Problem]:
         )
     if item.nature in (Nature.DECLARATIVE, Nature.MIXED) and item.question is None:
         problems.append(
-            _problem(
-                grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question"
-            )
+            _problem(grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question")
         )
     if item.nature is Nature.DECLARATIVE and item.checks:
         problems.append(
@@ -269,9 +267,7 @@ def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille]
             )
             problems.append(_problem(audit, loc, f"grille « {grille_id} » introuvable{hint}{listing}"))
         elif isinstance(found, InvalidInputError):
-            problems.append(
-                _problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}")
-            )
+            problems.append(_problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}"))
         else:
             grilles.append(found)
     return grilles, problems
@@ -330,10 +326,7 @@ class FileReport:
 
 
 def _summarise_audit(audit: Audit) -> str:
-    return (
-        f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), "
-        f"grilles : {', '.join(audit.grilles)}"
-    )
+    return f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), grilles : {', '.join(audit.grilles)}"
 
 
 def _summarise_grille(grille: Grille) -> str:
@@ -344,9 +337,7 @@ def _summarise_grille(grille: Grille) -> str:
     )
 
 
-def validate_file(
-    path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None
-) -> FileReport:
+def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
     """Validate one file completely; never raises for bad input."""
     kind = kind or file_kind(path)
     try:

@@ -60,9 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code, without ever raising for bad input."""
     STATE.debug = False
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False
-        )
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False)
     except click.exceptions.Exit as exit_:
         return int(exit_.exit_code)
     except click.ClickException as error:
