@@ -182,7 +182,7 @@ def _combine(target: str | None, observations: list[Observation]) -> Observation
         target,
         status,
         min(o.confidence for o in deciding),
-        " | ".join(o.evidence for o in observations),
+        " | ".join(dict.fromkeys(o.evidence for o in observations)),
     )
 
 

@@ -220,15 +220,17 @@ class ScriptResultParams(_PortSelection):
         return frozenset({self.script})
 
 
-def _script_not_run(context: GatewayContext, script_id: str) -> Observation:
+def _not_run_reason(context: GatewayContext, script_id: str) -> str:
     known = NSE_SCRIPTS.get(script_id)
+    if context.coverage.imported:
+        return f"script « {script_id} » absent du scan importé"
     if known is not None and known.profile is ScanProfile.INTRUSIVE and context.coverage.profile is ScanProfile.SAFE:
-        reason = f"script « {script_id} » réservé au profil intrusif ({known.why})"
-    elif context.coverage.imported:
-        reason = f"script « {script_id} » absent du scan importé"
-    else:
-        reason = f"script « {script_id} » non exécuté"
-    return Observation(context.name, Status.NOT_TESTED, confidence.NONE, reason)
+        return f"script « {script_id} » réservé au profil intrusif ({known.why})"
+    return f"script « {script_id} » non exécuté"
+
+
+def _script_not_run(context: GatewayContext, script_id: str) -> Observation:
+    return Observation(context.name, Status.NOT_TESTED, confidence.NONE, _not_run_reason(context, script_id))
 
 
 def _script_ran(context: GatewayContext, script_id: str) -> bool:
@@ -263,7 +265,7 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> list[O
 
 
 def _script_text(output: ScriptOutput) -> str:
-    return "\n".join([output.output, *output.structure.values()])
+    return "\n".join([output.output, *output.structure.strings()])
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -363,7 +365,7 @@ def _tls_port(context: GatewayContext, port: PortFacts, params: TlsParams) -> tu
     enum = port.script("ssl-enum-ciphers")
     if enum is None:
         if not _script_ran(context, "ssl-enum-ciphers"):
-            return Status.NOT_TESTED, "ssl-enum-ciphers non exécuté"
+            return Status.NOT_TESTED, _not_run_reason(context, "ssl-enum-ciphers")
         return Status.TO_VERIFY, "aucune poignée de main TLS réussie"
     protocols = [table.key for table in enum.structure.tables if table.key]
     sslv2 = port.script("sslv2")
@@ -529,12 +531,13 @@ def security_headers(context: GatewayContext, params: HeadersParams) -> list[Obs
     if not https:
         return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service HTTPS")]
     missing: list[str] = []
+    unread: list[str] = []
     for port in https:
         output = port.script("http-security-headers")
         if output is None:
             if not _script_ran(context, "http-security-headers"):
                 return [_script_not_run(context, "http-security-headers")]
-            missing.extend(f"{port.label} {name}" for name in params.required)
+            unread.append(port.label)
             continue
         text = _script_text(output).lower()
         missing.extend(f"{port.label} {name}" for name in params.required if name.lower() not in text)

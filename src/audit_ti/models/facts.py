@@ -56,6 +56,17 @@ class ScriptTable:
         for table in self.tables:
             yield from table.values()
 
+    def strings(self) -> Iterator[str]:
+        """Every key and value, nested tables included (what a pattern may look for)."""
+        for elem in self.elems:
+            if elem.key:
+                yield elem.key
+            yield elem.value
+        for table in self.tables:
+            if table.key:
+                yield table.key
+            yield from table.strings()
+
 
 @dataclass(frozen=True, slots=True)
 class ScriptOutput:

@@ -69,6 +69,8 @@ def prepare_evidence(text: str, source: str = "XML nmap") -> tuple[str, list[str
         return text, []
     root, recovered = _parse_root(text, source)
     count = _redact(root)
+    if count == 0 and not recovered:
+        return text, []
     notes = [f"{count} valeur(s) capturée(s) par un script NSE masquée(s) (données personnelles possibles)"]
     if recovered:
         notes.append("sortie interrompue : seuls les hôtes complets ont été conservés")
@@ -133,7 +135,10 @@ def _redact(root: Element) -> int:
                 elem.text = f"[masqué : {len(elem.text)} caractères]"
                 count += 1
         output = script.get("output", "")
-        script.set("output", _redact_lines(output))
+        masked = _redact_lines(output)
+        if masked != output:
+            script.set("output", masked)
+            count += 1
     return count
 
 
