@@ -34,60 +34,60 @@ TELNET = params(ExposedServiceParams, ports=["23/tcp", "2323/tcp"], services=["t
 
 
 def test_exposed_service_probed_is_near_certain() -> None:
-    [obs] = exposed_service(context(port(23, "telnet")), TELNET)
+    obs = exposed_service(context(port(23, "telnet")), TELNET)
     assert (obs.status, obs.confidence) == (Status.NON_COMPLIANT, 95)
     assert "23/tcp ouvert (telnet)" in obs.evidence
 
 
 def test_exposed_service_guessed_from_port_is_less_certain() -> None:
-    [obs] = exposed_service(context(port(23, "telnet", method="table", conf=3)), TELNET)
+    obs = exposed_service(context(port(23, "telnet", method="table", conf=3)), TELNET)
     assert (obs.status, obs.confidence) == (Status.NON_COMPLIANT, 70)
 
 
 def test_exposed_service_on_unusual_port_found_by_name() -> None:
-    [obs] = exposed_service(context(port(4023, "telnet")), TELNET)
+    obs = exposed_service(context(port(4023, "telnet")), TELNET)
     assert obs.status is Status.NON_COMPLIANT
 
 
 def test_exposed_service_absent_is_compliant_only_when_ports_were_scanned() -> None:
-    [obs] = exposed_service(context(port(22, "ssh")), TELNET)
+    obs = exposed_service(context(port(22, "ssh")), TELNET)
     assert obs.status is Status.COMPLIANT
     assert "ports vérifiés : 23/tcp, 2323/tcp" in obs.evidence
     narrow = context(port(22, "ssh"), scan=run(host(port(22, "ssh")), tcp=((22, 22),)))
-    [obs] = exposed_service(narrow, params(ExposedServiceParams, ports=["23/tcp"]))
+    obs = exposed_service(narrow, params(ExposedServiceParams, ports=["23/tcp"]))
     assert obs.status is Status.NOT_TESTED
 
 
 def test_exposed_service_allowed_in_its_zone() -> None:
     modbus = params(ExposedServiceParams, ports=["502/tcp"], services=["mbap"], zones_autorisees=["ot"])
-    [obs] = exposed_service(context(port(502, "mbap"), gw=gateway(zone="ot")), modbus)
+    obs = exposed_service(context(port(502, "mbap"), gw=gateway(zone="ot")), modbus)
     assert obs.status is Status.COMPLIANT
-    [obs] = exposed_service(context(port(502, "mbap"), gw=gateway(zone="iot")), modbus)
+    obs = exposed_service(context(port(502, "mbap"), gw=gateway(zone="iot")), modbus)
     assert obs.status is Status.NON_COMPLIANT
 
 
 def test_exposed_service_by_http_title() -> None:
     debug = params(ExposedServiceParams, titres_http=["Node-RED"])
     console = port(8000, "http", scripts=(script("http-title", "Node-RED"),))
-    [obs] = exposed_service(context(console), debug)
+    obs = exposed_service(context(console), debug)
     assert obs.status is Status.NON_COMPLIANT
     assert debug.required_scripts() == frozenset({"http-title"})
 
 
 def test_udp_only_check_is_not_tested_without_udp() -> None:
     upnp = params(ExposedServiceParams, ports=["1900/udp"], services=["upnp"])
-    [obs] = exposed_service(context(port(22, "ssh"), udp=False), upnp)
+    obs = exposed_service(context(port(22, "ssh"), udp=False), upnp)
     assert obs.status is Status.NOT_TESTED
     assert "sans droits root" in obs.evidence
 
 
 def test_cleartext_service() -> None:
     mqtt = params(CleartextParams, ports=["1883/tcp"], services=["mqtt"])
-    [obs] = cleartext_service(context(port(1883, "mqtt")), mqtt)
+    obs = cleartext_service(context(port(1883, "mqtt")), mqtt)
     assert obs.status is Status.NON_COMPLIANT
-    [obs] = cleartext_service(context(port(8883, "mqtt", tunnel="ssl")), mqtt)
+    obs = cleartext_service(context(port(8883, "mqtt", tunnel="ssl")), mqtt)
     assert obs.status is Status.COMPLIANT
-    [obs] = cleartext_service(context(port(22, "ssh")), mqtt)
+    obs = cleartext_service(context(port(22, "ssh")), mqtt)
     assert obs.status is Status.NOT_APPLICABLE
 
 
@@ -102,11 +102,11 @@ FTP_ANON = params(
 
 def test_script_result_rule_silence_and_absence() -> None:
     anon = port(21, "ftp", scripts=(script("ftp-anon", "Anonymous FTP login allowed (FTP code 230)"),))
-    [obs] = script_result(context(anon), FTP_ANON)
+    obs = script_result(context(anon), FTP_ANON)
     assert (obs.status, obs.confidence) == (Status.NON_COMPLIANT, 99)
-    [obs] = script_result(context(port(21, "ftp")), FTP_ANON)
+    obs = script_result(context(port(21, "ftp")), FTP_ANON)
     assert obs.status is Status.COMPLIANT
-    [obs] = script_result(context(port(22, "ssh")), FTP_ANON)
+    obs = script_result(context(port(22, "ssh")), FTP_ANON)
     assert obs.status is Status.NOT_APPLICABLE
 
 
@@ -118,10 +118,10 @@ def test_script_not_requested_is_not_tested_with_the_reason() -> None:
         regles=[{"motif": "password", "statut": "non_conforme"}],
         sans_sortie="a_verifier",
     )
-    [obs] = script_result(context(port(22, "ssh"), profile=ScanProfile.SAFE), ssh_auth)
+    obs = script_result(context(port(22, "ssh"), profile=ScanProfile.SAFE), ssh_auth)
     assert obs.status is Status.NOT_TESTED
     assert "réservé au profil intrusif" in obs.evidence
-    [obs] = script_result(context(port(22, "ssh"), imported=True), ssh_auth)
+    obs = script_result(context(port(22, "ssh"), imported=True), ssh_auth)
     assert "absent du scan importé" in obs.evidence
 
 
@@ -137,9 +137,9 @@ def test_script_rules_read_the_structure_too() -> None:
         sans_sortie="a_verifier",
     )
     structured = port(1883, "mqtt", scripts=(script("mqtt-subscribe", "", table(elems={"$SYS/broker/version": "x"})),))
-    assert script_result(context(structured), rules)[0].status is Status.NON_COMPLIANT
+    assert script_result(context(structured), rules).status is Status.NON_COMPLIANT
     rejected = port(1883, "mqtt", scripts=(script("mqtt-subscribe", "Connection rejected: Not Authorized"),))
-    assert script_result(context(rejected), rules)[0].status is Status.COMPLIANT
+    assert script_result(context(rejected), rules).status is Status.COMPLIANT
 
 
 def test_forbidden_values() -> None:
@@ -147,11 +147,11 @@ def test_forbidden_values() -> None:
         ForbiddenValuesParams, script="ssh2-enum-algos", services=["ssh"], interdits=["3des-cbc", "hmac-sha1"]
     )
     weak = table(tables=(table("encryption_algorithms", {"1": "aes128-ctr", "2": "3des-cbc"}),))
-    [obs] = forbidden_values(context(port(22, "ssh", scripts=(script("ssh2-enum-algos", "", weak),))), algos)
+    obs = forbidden_values(context(port(22, "ssh", scripts=(script("ssh2-enum-algos", "", weak),))), algos)
     assert obs.status is Status.NON_COMPLIANT
     assert "3des-cbc" in obs.evidence
     strong = table(tables=(table("encryption_algorithms", {"1": "aes256-gcm@openssh.com"}),))
-    [obs] = forbidden_values(context(port(22, "ssh", scripts=(script("ssh2-enum-algos", "", strong),))), algos)
+    obs = forbidden_values(context(port(22, "ssh", scripts=(script("ssh2-enum-algos", "", strong),))), algos)
     assert obs.status is Status.COMPLIANT
 
 
@@ -165,15 +165,15 @@ def test_tls_protocols_and_grade() -> None:
     old = params(TlsParams, protocoles_interdits=["TLSv1.0", "TLSv1.1"])
     weak = params(TlsParams, note_minimale="B")
     https = lambda *s: port(443, "http", tunnel="ssl", scripts=s)  # noqa: E731
-    [obs] = tls_configuration(context(https(_ciphers("TLSv1.0", "TLSv1.2"))), old)
+    obs = tls_configuration(context(https(_ciphers("TLSv1.0", "TLSv1.2"))), old)
     assert obs.status is Status.NON_COMPLIANT and "TLSv1.0" in obs.evidence
-    [obs] = tls_configuration(context(https(_ciphers("TLSv1.2", "TLSv1.3"))), old)
+    obs = tls_configuration(context(https(_ciphers("TLSv1.2", "TLSv1.3"))), old)
     assert obs.status is Status.COMPLIANT
-    [obs] = tls_configuration(context(https(_ciphers("TLSv1.2", grade="C"))), weak)
+    obs = tls_configuration(context(https(_ciphers("TLSv1.2", grade="C"))), weak)
     assert obs.status is Status.NON_COMPLIANT
-    [obs] = tls_configuration(context(https(_ciphers("TLSv1.2", grade="B"))), weak)
+    obs = tls_configuration(context(https(_ciphers("TLSv1.2", grade="B"))), weak)
     assert obs.status is Status.COMPLIANT
-    [obs] = tls_configuration(context(port(80, "http")), old)
+    obs = tls_configuration(context(port(80, "http")), old)
     assert obs.status is Status.NOT_APPLICABLE
 
 
@@ -198,7 +198,7 @@ CERT = params(CertificateParams, signatures_interdites=["md5WithRSAEncryption"],
 
 
 def test_certificate_problems_are_listed() -> None:
-    [obs] = certificate(
+    obs = certificate(
         context(
             _cert(
                 "2020-11-22T17:06:58", "2021-11-22T17:06:58", self_signed=True, sig="md5WithRSAEncryption", bits="1024"
@@ -217,21 +217,21 @@ def test_certificate_problems_are_listed() -> None:
 
 
 def test_certificate_valid_and_not_yet_valid() -> None:
-    [obs] = certificate(context(_cert("2026-01-01T00:00:00", "2027-01-01T00:00:00", self_signed=False)), CERT)
+    obs = certificate(context(_cert("2026-01-01T00:00:00", "2027-01-01T00:00:00", self_signed=False)), CERT)
     assert obs.status is Status.COMPLIANT
-    [obs] = certificate(context(_cert("2027-01-01T00:00:00", "2027-06-01T00:00:00", self_signed=False)), CERT)
+    obs = certificate(context(_cert("2027-01-01T00:00:00", "2027-06-01T00:00:00", self_signed=False)), CERT)
     assert "pas encore valide" in obs.evidence
-    [obs] = certificate(context(_cert("2020-01-01T00:00:00", "2030-01-01T00:00:00", self_signed=False)), CERT)
+    obs = certificate(context(_cert("2020-01-01T00:00:00", "2030-01-01T00:00:00", self_signed=False)), CERT)
     assert "validité de 3653 jours" in obs.evidence
 
 
 def test_baseline_lists_undeclared_services() -> None:
-    [obs] = baseline(context(port(22, "ssh"), port(1880, "http")), params(BaselineParams))
+    obs = baseline(context(port(22, "ssh"), port(1880, "http")), params(BaselineParams))
     assert obs.status is Status.NON_COMPLIANT
     assert "1880/tcp" in obs.evidence and "22/tcp" not in obs.evidence
-    [obs] = baseline(context(port(22, "ssh")), params(BaselineParams))
+    obs = baseline(context(port(22, "ssh")), params(BaselineParams))
     assert obs.status is Status.COMPLIANT
-    [obs] = baseline(context(port(22, "ssh"), gw=gateway(ports=())), params(BaselineParams))
+    obs = baseline(context(port(22, "ssh"), gw=gateway(ports=())), params(BaselineParams))
     assert obs.status is Status.TO_VERIFY
 
 
@@ -243,9 +243,9 @@ def test_security_headers() -> None:
         tunnel="ssl",
         scripts=(script("http-security-headers", "Header: Strict-Transport-Security: max-age=31536000"),),
     )
-    assert security_headers(context(good), headers)[0].status is Status.COMPLIANT
+    assert security_headers(context(good), headers).status is Status.COMPLIANT
     bad = port(443, "http", tunnel="ssl", scripts=(script("http-security-headers", "Cache_Control: no-cache"),))
-    assert security_headers(context(bad), headers)[0].status is Status.NON_COMPLIANT
+    assert security_headers(context(bad), headers).status is Status.NON_COMPLIANT
 
 
 def _fleet(*contexts, undeclared=(), discovery=True):
@@ -256,9 +256,9 @@ def test_inventory() -> None:
     rogue = host(port(80, "http"), address="127.0.20.9", reason="syn-ack")
     quiet_loopback = host(address="127.0.20.8", reason="localhost-response")
     observations = inventory(_fleet(undeclared=(rogue, quiet_loopback)), params(InventoryParams))
-    assert [(o.target, o.status) for o in observations] == [("127.0.20.9", Status.NON_COMPLIANT)]
-    assert inventory(_fleet(), params(InventoryParams))[0].status is Status.COMPLIANT
-    assert inventory(_fleet(discovery=False), params(InventoryParams))[0].status is Status.NOT_TESTED
+    assert [(o.target, o.observation.status) for o in observations] == [("127.0.20.9", Status.NON_COMPLIANT)]
+    assert inventory(_fleet(), params(InventoryParams))[0].observation.status is Status.COMPLIANT
+    assert inventory(_fleet(discovery=False), params(InventoryParams))[0].observation.status is Status.NOT_TESTED
 
 
 def test_shared_keys() -> None:
@@ -267,5 +267,5 @@ def test_shared_keys() -> None:
     a = context(port(22, "ssh", scripts=(key,)), gw=gateway("a"))
     b = context(port(22, "ssh", scripts=(key,)), gw=gateway("b"))
     c = context(port(22, "ssh", scripts=(other,)), gw=gateway("c"))
-    statuses = {o.target: o.status for o in shared_keys(_fleet(a, b, c), params(SharedKeysParams))}
+    statuses = {o.target: o.observation.status for o in shared_keys(_fleet(a, b, c), params(SharedKeysParams))}
     assert statuses == {"a": Status.NON_COMPLIANT, "b": Status.NON_COMPLIANT, "c": Status.COMPLIANT}

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from audit_ti.models import Finding, Severity, Status
+from audit_ti.models.enums import Importance
 from audit_ti.models.evaluation import Verdict
 from audit_ti.models.finding import AcceptanceRecord
 from audit_ti.scoring import assess_target, priority_measures, theme_indices
@@ -44,7 +45,7 @@ def finding(
         evidence="e",
         recommendation=f"faire {requirement}",
         theme=theme,
-        importance=importance,  # type: ignore[arg-type]
+        importance=Importance(importance),
         accepted_risk=record,
     )
 

@@ -6,12 +6,12 @@ cover it) for every network requirement: never ``conforme``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from audit_ti.bulk import paused_garbage_collector
 from audit_ti.checks import confidence
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
@@ -65,24 +65,28 @@ def evaluate_findings(
     today: date,
 ) -> Evaluated:
     """Every finding of the cyber audit, in grille order, gateways in declaration order."""
+    with paused_garbage_collector():
+        return _evaluate(audit, grilles, evidence, registry, today)
+
+
+def _evaluate(
+    audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
+) -> Evaluated:
     contexts, unobserved, undeclared = _observe(audit, evidence, today)
     fleet = FleetContext(tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today)
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
+    failures = {
+        name: Observation(failure.status, confidence.NONE, failure.reason) for name, failure in unobserved.items()
+    }
     findings: list[Finding] = []
     for grille in grilles:
         for item in grille.items:
-            observations: list[Observation] = []
             if item.nature in (Nature.NETWORK, Nature.MIXED):
-                observations += _network(
-                    item,
-                    gateways=audit.gateways,
-                    contexts=contexts,
-                    unobserved=unobserved,
-                    fleet=fleet,
-                    registry=registry,
-                )
-            for observation in observations:
-                findings.append(_finding(grille, item, observation, source))
+                make = _finding_maker(grille, item, source)
+                for target, observation in _network(
+                    item, gateways=audit.gateways, contexts=contexts, failures=failures, fleet=fleet, registry=registry
+                ):
+                    findings.append(make(target, observation))
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
                 findings.append(_declared(grille, item, audit))
     return Evaluated(
@@ -102,6 +106,7 @@ def _observe(
     by_name = {name: address for address, (host, _) in hosts.items() for name in host.hostnames}
     skipped = {target for run in evidence.runs for target in run.skipped_targets}
     contexts: dict[str, GatewayContext] = {}
+    memo: dict[object, object] = {}
     unobserved: dict[str, _Unobserved] = {}
     declared: set[str] = set()
     for gateway in audit.gateways:
@@ -114,7 +119,7 @@ def _observe(
             continue
         host, run = found
         if host.state is HostState.UP:
-            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today)
+            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today, memo)
         elif host.state is HostState.TIMED_OUT:
             unobserved[gateway.name] = _Unobserved(Status.ERROR, f"{address} : délai dépassé, scan abandonné par nmap")
         else:
@@ -151,57 +156,62 @@ def _network(
     *,
     gateways: Sequence[Gateway],
     contexts: Mapping[str, GatewayContext],
-    unobserved: Mapping[str, _Unobserved],
+    failures: Mapping[str, Observation],
     fleet: FleetContext,
     registry: CheckRegistry,
-) -> list[Observation]:
-    per_target: dict[str | None, list[Observation]] = defaultdict(list)
-    checks = _params(registry, item)
-    for scope, function, params in checks:
+) -> list[tuple[str | None, Observation]]:
+    """One observation per target: gateways in declaration order, then other targets of fleet checks."""
+    per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
+    for scope, function, params in _params(registry, item):
         if scope is CheckScope.FLEET:
-            for observation in function(fleet, params):
-                per_target[observation.target].append(observation)
+            for targeted in function(fleet, params):
+                per_target.setdefault(targeted.target, []).append(targeted.observation)
             continue
-        for gateway in gateways:
-            context = contexts.get(gateway.name)
-            if context is not None:
-                per_target[gateway.name].extend(function(context, params))
-    for gateway in gateways:
-        failure = unobserved.get(gateway.name)
+        for name, context in contexts.items():
+            per_target[name].append(function(context, params))
+    result: list[tuple[str | None, Observation]] = []
+    for target, observations in per_target.items():
+        failure = failures.get(target) if target is not None else None
         if failure is not None:
-            per_target[gateway.name] = [Observation(gateway.name, failure.status, confidence.NONE, failure.reason)]
-    return [_combine(target, observations) for target, observations in per_target.items()]
+            result.append((target, failure))
+        elif observations:
+            result.append((target, observations[0] if len(observations) == 1 else _combine(observations)))
+    return result
 
 
-def _combine(target: str | None, observations: list[Observation]) -> Observation:
-    if len(observations) == 1:
-        return observations[0]
+def _combine(observations: list[Observation]) -> Observation:
     status = worst([o.status for o in observations])
     deciding = [o for o in observations if o.status is status]
     return Observation(
-        target,
         status,
         min(o.confidence for o in deciding),
         " | ".join(dict.fromkeys(o.evidence for o in observations)),
     )
 
 
-def _finding(grille: Grille, item: Requirement, observation: Observation, source: FindingSource) -> Finding:
-    return Finding(
-        requirement=item.id,
-        target=observation.target,
-        status=observation.status,
-        severity=item.severity,
-        confidence=observation.confidence,
-        evidence=observation.evidence,
-        recommendation=item.recommendation,
-        references=tuple(item.references),
-        title=item.title,
-        theme=item.theme,
-        importance=item.importance,
-        grille=grille.id,
-        source=source,
-    )
+def _finding_maker(
+    grille: Grille, item: Requirement, source: FindingSource
+) -> Callable[[str | None, Observation], Finding]:
+    references = tuple(item.references)
+
+    def make(target: str | None, observation: Observation) -> Finding:
+        return Finding(
+            requirement=item.id,
+            target=target,
+            status=observation.status,
+            severity=item.severity,
+            confidence=observation.confidence,
+            evidence=shorten(observation.evidence),
+            recommendation=item.recommendation,
+            references=references,
+            title=item.title,
+            theme=item.theme,
+            importance=item.importance,
+            grille=grille.id,
+            source=source,
+        )
+
+    return make
 
 
 def _declared(grille: Grille, item: Requirement, audit: Audit) -> Finding:
@@ -265,5 +275,5 @@ def _with_acceptances(findings: list[Finding], accepted: Sequence[AcceptedRisk],
             expires_on=match.expires_on,
             expired=match.expires_on < today,
         )
-        result.append(finding.model_copy(update={"accepted_risk": record}))
+        result.append(replace(finding, accepted_risk=record))
     return result

@@ -7,10 +7,11 @@ by the most serious unaccepted non-compliance.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from audit_ti.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding
@@ -42,30 +43,52 @@ FAVOURABLE_FROM = 4.0
 PRIORITY_COUNT = 6
 
 
-def _measure_values(findings: Iterable[Finding]) -> dict[str, tuple[str, Importance, float]]:
-    """Requirement → (theme, importance, value), the value averaged over the requirement's targets."""
-    values: dict[str, list[float]] = defaultdict(list)
-    meta: dict[str, tuple[str, Importance]] = {}
-    for finding in findings:
-        value = STATUS_VALUE.get(finding.status)
-        if value is None:
-            continue
-        values[finding.requirement].append(value)
-        meta[finding.requirement] = (finding.theme, finding.importance)
-    return {req: (*meta[req], sum(vals) / len(vals)) for req, vals in values.items()}
+class _Tally:
+    """One pass over the findings of a target: values per requirement, counts, blocking requirements."""
+
+    __slots__ = ("counts", "critical", "errors", "high", "meta", "sizes", "sums")
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.sums: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}
+        self.meta: dict[str, tuple[str, Importance]] = {}
+        self.counts: dict[Status, int] = {}
+        self.critical: set[str] = set()
+        self.high: set[str] = set()
+        self.errors: set[str] = set()
+        for finding in findings:
+            status = finding.status
+            self.counts[status] = self.counts.get(status, 0) + 1
+            requirement = finding.requirement
+            value = STATUS_VALUE.get(status)
+            if value is not None:
+                if requirement in self.sums:
+                    self.sums[requirement] += value
+                    self.sizes[requirement] += 1
+                else:
+                    self.sums[requirement] = value
+                    self.sizes[requirement] = 1
+                    self.meta[requirement] = (finding.theme, finding.importance)
+            if status is Status.NON_COMPLIANT and not finding.accepted:
+                if finding.severity is Severity.CRITICAL:
+                    self.critical.add(requirement)
+                elif finding.severity is Severity.HIGH:
+                    self.high.add(requirement)
+            elif status is Status.ERROR:
+                self.errors.add(requirement)
 
 
-def theme_indices(findings: Sequence[Finding], titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
-    """Index per theme (0–5) and overall index, None when nothing could be counted."""
-    by_theme: dict[str, dict[Importance, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for theme, importance, value in _measure_values(findings).values():
-        by_theme[theme][importance].append(value)
+def _themes(tally: _Tally, titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
+    by_theme: dict[str, dict[Importance, list[float]]] = {}
+    for requirement, total in tally.sums.items():
+        theme, importance = tally.meta[requirement]
+        by_theme.setdefault(theme, {}).setdefault(importance, []).append(total / tally.sizes[requirement])
     indices = []
     weighted = 0.0
-    total = 0
+    counted = 0
     for theme in [t for t in titles if t in by_theme] + sorted(set(by_theme) - set(titles)):
-        essential = by_theme[theme][Importance.ESSENTIAL]
-        recommended = by_theme[theme][Importance.RECOMMENDED]
+        essential = by_theme[theme].get(Importance.ESSENTIAL, [])
+        recommended = by_theme[theme].get(Importance.RECOMMENDED, [])
         e_rate = sum(essential) / len(essential) if essential else None
         r_rate = sum(recommended) / len(recommended) if recommended else None
         if e_rate is not None and r_rate is not None:
@@ -84,16 +107,16 @@ def theme_indices(findings: Sequence[Finding], titles: dict[str, str]) -> tuple[
             )
         )
         weighted += count * score
-        total += count
-    return indices, (round(5 * weighted / total, 2) if total else None)
+        counted += count
+    return indices, (round(5 * weighted / counted, 2) if counted else None)
 
 
-def _decide(index: float | None, findings: Sequence[Finding]) -> tuple[Verdict, list[str]]:
-    open_findings = [f for f in findings if f.status is Status.NON_COMPLIANT and not f.accepted]
-    critical = sorted({f.requirement for f in open_findings if f.severity is Severity.CRITICAL})
-    high = sorted({f.requirement for f in open_findings if f.severity is Severity.HIGH})
-    errors = sorted({f.requirement for f in findings if f.status is Status.ERROR})
-    reasons = []
+def theme_indices(findings: Sequence[Finding], titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
+    """Index per theme (0–5) and overall index, None when nothing could be counted."""
+    return _themes(_Tally(findings), titles)
+
+
+def _decide(index: float | None, tally: _Tally) -> tuple[Verdict, list[str]]:
     if index is None:
         verdict, band = Verdict.CONDITIONAL, "aucune mesure évaluable : indice non calculé"
     elif index < UNFAVOURABLE_BELOW:
@@ -108,18 +131,18 @@ def _decide(index: float | None, findings: Sequence[Finding]) -> tuple[Verdict, 
         )
     else:
         verdict, band = Verdict.FAVOURABLE, f"indice {_fr(index)}/5, au moins {_fr(FAVOURABLE_FROM)}"
-    reasons.append(band)
-    if critical:
+    reasons = [band]
+    if tally.critical:
         verdict = Verdict.UNFAVOURABLE
-        reasons.append(f"non-conformité critique non acceptée : {', '.join(critical)}")
-    if high and verdict is Verdict.FAVOURABLE:
-        verdict = Verdict.CONDITIONAL
-    if high:
-        reasons.append(f"non-conformité élevée non acceptée : {', '.join(high)}")
-    if errors:
+        reasons.append(f"non-conformité critique non acceptée : {', '.join(sorted(tally.critical))}")
+    if tally.high:
         if verdict is Verdict.FAVOURABLE:
             verdict = Verdict.CONDITIONAL
-        reasons.append(f"évaluation incomplète (erreur) : {', '.join(errors)}")
+        reasons.append(f"non-conformité élevée non acceptée : {', '.join(sorted(tally.high))}")
+    if tally.errors:
+        if verdict is Verdict.FAVOURABLE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(f"évaluation incomplète (erreur) : {', '.join(sorted(tally.errors))}")
     return verdict, reasons
 
 
@@ -129,16 +152,16 @@ def _fr(value: float) -> str:
 
 def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:
     """Index, verdict and counts for one gateway (its findings) or the use case (all findings)."""
-    themes, index = theme_indices(findings, titles)
-    verdict, reasons = _decide(index, findings)
-    counts = Counter(f.status for f in findings)
+    tally = _Tally(findings)
+    themes, index = _themes(tally, titles)
+    verdict, reasons = _decide(index, tally)
     return TargetAssessment(
         target=target,
         index=index,
         themes=tuple(themes),
         verdict=verdict,
         reasons=tuple(reasons),
-        counts={status: counts[status] for status in Status if counts[status]},
+        counts={status: tally.counts[status] for status in Status if status in tally.counts},
     )
 
 
@@ -193,7 +216,30 @@ def build_evaluation(
     incomplete_reasons: Sequence[str],
 ) -> CyberEvaluation:
     """The whole evaluation: the use case, each gateway, the priority measures."""
+    with paused_garbage_collector():
+        return _build(
+            case,
+            grilles=grilles,
+            gateway_names=gateway_names,
+            findings=findings,
+            today=today,
+            incomplete_reasons=incomplete_reasons,
+        )
+
+
+def _build(
+    case: str,
+    *,
+    grilles: Sequence[Grille],
+    gateway_names: Sequence[str],
+    findings: Sequence[Finding],
+    today: date,
+    incomplete_reasons: Sequence[str],
+) -> CyberEvaluation:
     titles = {theme.id: theme.title for grille in grilles for theme in grille.themes}
+    by_target: dict[str | None, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_target[finding.target].append(finding)
     return CyberEvaluation(
         case=case,
         evaluated_on=today,
@@ -201,9 +247,7 @@ def build_evaluation(
         complete=not incomplete_reasons,
         incomplete_reasons=tuple(incomplete_reasons),
         use_case=assess_target(None, findings, titles),
-        gateways=tuple(
-            assess_target(name, [f for f in findings if f.target == name], titles) for name in gateway_names
-        ),
+        gateways=tuple(assess_target(name, by_target[name], titles) for name in gateway_names),
         priorities=tuple(priority_measures(findings)),
         accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from audit_ti.models.audit import Gateway
 from audit_ti.models.enums import ScanProfile, Status
 from audit_ti.models.facts import HostFacts, ScanFacts
-from audit_ti.models.finding import shorten
 
-__all__ = ["Coverage", "FleetContext", "GatewayContext", "Observation", "worst"]
+__all__ = ["Coverage", "FleetContext", "GatewayContext", "Observation", "TargetedObservation", "worst"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +31,12 @@ class Coverage:
 
 @dataclass(frozen=True, slots=True)
 class GatewayContext:
-    """One declared gateway that answered the scan, with the run that observed it."""
+    """One declared gateway that answered the scan, with the run that observed it.
+
+    Attributes:
+        memo: shared by every gateway of one evaluation, for what depends on the run and the
+            parameters only (worked out once for a fleet of thousands).
+    """
 
     name: str
     gateway: Gateway
@@ -40,6 +44,7 @@ class GatewayContext:
     run: ScanFacts
     coverage: Coverage
     today: date
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +65,19 @@ class FleetContext:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """What a check concludes for one target."""
+    """What a check concludes for one gateway (the caller knows which)."""
 
-    target: str | None
     status: Status
     confidence: int
     evidence: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "evidence", shorten(self.evidence))
+
+@dataclass(frozen=True, slots=True)
+class TargetedObservation:
+    """What a fleet check concludes for one target: a gateway, an undeclared address, or the use case (None)."""
+
+    target: str | None
+    observation: Observation
 
 
 #: From the most to the least telling outcome when several ports or checks speak for one target.

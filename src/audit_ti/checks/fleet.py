@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from audit_ti.checks import confidence
-from audit_ti.checks.context import FleetContext, Observation
+from audit_ti.checks.context import FleetContext, Observation, TargetedObservation
 from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
 from audit_ti.models.enums import Status
 from audit_ti.models.facts import HostFacts
@@ -28,31 +28,39 @@ def _present(host: HostFacts) -> bool:
     return host.answered and (host.reason not in _LOCAL_REASONS or any(True for _ in host.open_ports()))
 
 
-def inventory(context: FleetContext, params: InventoryParams) -> list[Observation]:
+def inventory(context: FleetContext, params: InventoryParams) -> list[TargetedObservation]:
     """One non-compliant finding per host that answered but is not declared."""
     rogue = [host for host in context.undeclared if _present(host)]
     if rogue:
         return [
-            Observation(
+            TargetedObservation(
                 host.address,
-                Status.NON_COMPLIANT,
-                confidence.PROBED if any(True for _ in host.open_ports()) else confidence.PORT_ONLY,
-                f"{host.address} répond ({host.reason or 'présent'}) mais n'est pas déclaré ; ports ouverts : "
-                + (", ".join(port.label for port in host.open_ports()) or "aucun"),
+                Observation(
+                    Status.NON_COMPLIANT,
+                    confidence.PROBED if any(True for _ in host.open_ports()) else confidence.PORT_ONLY,
+                    f"{host.address} répond ({host.reason or 'présent'}) mais n'est pas déclaré ; ports ouverts : "
+                    + (", ".join(port.label for port in host.open_ports()) or "aucun"),
+                ),
             )
             for host in rogue
         ]
     if not context.discovery:
         return [
-            Observation(
+            TargetedObservation(
                 None,
-                Status.NOT_TESTED,
-                confidence.NONE,
-                "aucune plage de découverte demandée (« scan.decouverte ») : "
-                "seuls les équipements déclarés ont été scannés",
+                Observation(
+                    Status.NOT_TESTED,
+                    confidence.NONE,
+                    "aucune plage de découverte demandée (« scan.decouverte ») : "
+                    "seuls les équipements déclarés ont été scannés",
+                ),
             )
         ]
-    return [Observation(None, Status.COMPLIANT, confidence.ABSENT, "aucun équipement non déclaré n'a répondu")]
+    return [
+        TargetedObservation(
+            None, Observation(Status.COMPLIANT, confidence.ABSENT, "aucun équipement non déclaré n'a répondu")
+        )
+    ]
 
 
 FingerprintScript = Literal["ssh-hostkey", "ssl-cert"]
@@ -90,11 +98,13 @@ def _shared_with(value: str, owners: list[str], name: str) -> str:
     return f"{kind} {fingerprint[:16]}… aussi sur {', '.join(owner for owner in owners if owner != name)}"
 
 
-def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[Observation]:
+def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[TargetedObservation]:
     """Non-compliant for every gateway whose key or certificate another gateway also presents."""
     if len(context.gateways) < 2:
         return [
-            Observation(gateway.name, Status.NOT_APPLICABLE, confidence.ABSENT, "une seule passerelle observée")
+            TargetedObservation(
+                gateway.name, Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "une seule passerelle observée")
+            )
             for gateway in context.gateways
         ]
     owners: dict[str, list[str]] = defaultdict(list)
@@ -111,15 +121,22 @@ def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[Observa
         )
         if shared:
             observations.append(
-                Observation(gateway.name, Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(shared))
+                TargetedObservation(
+                    gateway.name, Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(shared))
+                )
             )
         elif prints_of[gateway.name]:
             observations.append(
-                Observation(gateway.name, Status.COMPLIANT, confidence.BANNER, "clés propres à la passerelle")
+                TargetedObservation(
+                    gateway.name, Observation(Status.COMPLIANT, confidence.BANNER, "clés propres à la passerelle")
+                )
             )
         else:
             observations.append(
-                Observation(gateway.name, Status.NOT_APPLICABLE, confidence.ABSENT, "aucune clé SSH ni certificat lu")
+                TargetedObservation(
+                    gateway.name,
+                    Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucune clé SSH ni certificat lu"),
+                )
             )
     return observations
 

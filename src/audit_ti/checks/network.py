@@ -1,14 +1,17 @@
 """Generic network checks, parametrised by the grille: one function serves many requirements.
 
-Each check is a pure function ``(GatewayContext, params) -> list[Observation]``. A check that
-cannot conclude says ``non_teste`` with the reason; nothing here ever defaults to ``conforme``.
+Each check is a pure function ``(GatewayContext, params) -> Observation``: one conclusion for one
+gateway. A check that cannot conclude says ``non_teste`` with the reason; nothing here ever
+defaults to ``conforme``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -17,7 +20,7 @@ from audit_ti.checks import confidence
 from audit_ti.checks.context import GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry
 from audit_ti.models.enums import NetworkZone, ScanProfile, Status
-from audit_ti.models.facts import PortFacts, ScriptOutput, ScriptTable
+from audit_ti.models.facts import HostFacts, PortFacts, ScriptTable
 from audit_ti.models.fields import ExpectedPort, ExpectedPortField
 from audit_ti.models.nse import NSE_SCRIPTS, script_categories
 
@@ -35,29 +38,81 @@ def _known_script(script_id: str) -> str:
 NseScriptId = Annotated[str, AfterValidator(_known_script)]
 
 
+def _valid_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"expression régulière non valide « {pattern} » ({error})") from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_valid_regex)]
+
+# The usual conclusions when the service is not there: shared, not rebuilt for every gateway.
+SERVICE_ABSENT = Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "service absent")
+NO_TLS_SERVICE = Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service TLS")
+NO_HTTPS_SERVICE = Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service HTTPS")
+
+
+@dataclass(frozen=True, slots=True)
+class PortSelector:
+    """Which open ports a check is about, built once from its parameters (looked up for every port)."""
+
+    keys: frozenset[tuple[int, str]]
+    names: frozenset[str]
+    products: tuple[re.Pattern[str], ...] = ()
+    titles: tuple[re.Pattern[str], ...] = ()
+
+    def matches(self, port: PortFacts) -> bool:
+        """True when the port is one the check is about."""
+        service = port.service
+        if (port.port, port.protocol) in self.keys or (service is not None and service.name in self.names):
+            return True
+        if (
+            self.products
+            and service is not None
+            and service.product
+            and any(pattern.search(service.product) for pattern in self.products)
+        ):
+            return True
+        if self.titles and (title := port.script("http-title")) is not None:
+            return any(pattern.search(title.output) for pattern in self.titles)
+        return False
+
+    def pick(self, host: HostFacts) -> list[PortFacts]:
+        """The open ports of ``host`` the check is about, in nmap's order."""
+        if (
+            not self.products
+            and not self.titles
+            and self.keys.isdisjoint(host.open_keys)
+            and self.names.isdisjoint(host.open_service_names)
+        ):
+            return []
+        return [port for port in host.open_ports() if self.matches(port)]
+
+
 class _PortSelection(CheckParams):
     """Which ports a check looks at: by number/protocol or by nmap service name."""
 
     ports: list[ExpectedPortField] = Field(default_factory=list, description="Ports visés (« 23/tcp »).")
     services: list[str] = Field(default_factory=list, description="Noms de service nmap visés.")
 
-    def required_ports(self) -> tuple[ExpectedPort, ...]:
-        return tuple(self.ports)
+    def _build_selector(self) -> PortSelector:
+        return PortSelector(frozenset((ref.port, ref.protocol) for ref in self.ports), frozenset(self.services))
 
-    def selects(self, port: PortFacts) -> bool:
-        """True when the open port is one the check is about."""
-        if port.service is not None and port.service.name in self.services:
-            return True
-        return any(ref.port == port.port and ref.protocol == port.protocol for ref in self.ports)
+    # Both are read for every gateway of the fleet: worked out on first use, then plain lookups.
+    @cached_property
+    def selector(self) -> PortSelector:
+        """The ports this check is about."""
+        return self._build_selector()
 
+    @cached_property
     def udp_only(self) -> bool:
         """True when every port the check names is UDP."""
         return bool(self.ports) and all(ref.protocol == "udp" for ref in self.ports)
 
-
-def _describe(port: PortFacts) -> str:
-    service = port.service.label if port.service else "service inconnu"
-    return f"{port.label} ouvert ({service})"
+    def required_ports(self) -> tuple[ExpectedPort, ...]:
+        return tuple(self.ports)
 
 
 def _identified(port: PortFacts) -> bool:
@@ -66,7 +121,6 @@ def _identified(port: PortFacts) -> bool:
 
 def _not_tested_udp(context: GatewayContext, what: str) -> Observation:
     return Observation(
-        context.name,
         Status.NOT_TESTED,
         confidence.NONE,
         f"{what} : ports UDP non sondés ({context.coverage.udp_reason or 'UDP non demandé'})",
@@ -83,12 +137,12 @@ def _uncovered(context: GatewayContext, ports: Iterable[ExpectedPort]) -> list[s
 class ExposedServiceParams(_PortSelection):
     """A service that must not be reachable (telnet, Modbus, a debug console…)."""
 
-    products: list[str] = Field(
+    products: list[Regex] = Field(
         default_factory=list,
         alias="produits",
         description="Motifs (expressions régulières) du produit détecté.",
     )
-    http_titles: list[str] = Field(
+    http_titles: list[Regex] = Field(
         default_factory=list, alias="titres_http", description="Motifs du titre de page (script http-title)."
     )
     allowed_zones: list[NetworkZone] = Field(
@@ -100,55 +154,56 @@ class ExposedServiceParams(_PortSelection):
     def required_scripts(self) -> frozenset[str]:
         return frozenset({"http-title"}) if self.http_titles else frozenset()
 
-    def match(self, port: PortFacts) -> bool:
-        """True when the open port is the forbidden service."""
-        if self.selects(port):
-            return True
-        product = port.service.product if port.service else ""
-        if product and any(re.search(pattern, product, re.IGNORECASE) for pattern in self.products):
-            return True
-        title = port.script("http-title")
-        return title is not None and any(
-            re.search(pattern, title.output, re.IGNORECASE) for pattern in self.http_titles
+    def _build_selector(self) -> PortSelector:
+        base = super()._build_selector()
+        return PortSelector(
+            base.keys,
+            base.names,
+            tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.products),
+            tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.http_titles),
         )
 
 
-def exposed_service(context: GatewayContext, params: ExposedServiceParams) -> list[Observation]:
+def exposed_service(context: GatewayContext, params: ExposedServiceParams) -> Observation:
     """Non-compliant when a forbidden service answers, outside the zones where it is allowed."""
-    if params.udp_only() and not context.coverage.udp:
-        return [_not_tested_udp(context, "service UDP")]
-    found = [port for port in context.host.open_ports() if params.match(port)]
+    if params.udp_only and not context.coverage.udp:
+        return _not_tested_udp(context, "service UDP")
+    found = params.selector.pick(context.host)
     if found:
         if context.gateway.zone in params.allowed_zones:
-            return [
-                Observation(
-                    context.name,
-                    Status.COMPLIANT,
-                    confidence.PROBED,
-                    f"{', '.join(_describe(port) for port in found)} ; admis dans la zone « {context.gateway.zone} »",
-                )
-            ]
-        certain = any(_identified(port) or port.scripts for port in found)
-        return [
-            Observation(
-                context.name,
-                Status.NON_COMPLIANT,
-                confidence.PROBED if certain else confidence.PORT_ONLY,
-                "; ".join(_describe(port) for port in found),
+            return Observation(
+                Status.COMPLIANT,
+                confidence.PROBED,
+                f"{', '.join(port.description for port in found)} ; admis dans la zone « {context.gateway.zone} »",
             )
-        ]
+        certain = any(_identified(port) or port.scripts for port in found)
+        return Observation(
+            Status.NON_COMPLIANT,
+            confidence.PROBED if certain else confidence.PORT_ONLY,
+            "; ".join(port.description for port in found),
+        )
+    return _absence(context, params)
+
+
+def _absence(context: GatewayContext, params: ExposedServiceParams) -> Observation:
+    """What the absence of the service proves: it depends on the run only, so it is worked out once."""
+    key = ("absence", id(context.run), id(params))
+    known = context.memo.get(key)
+    if isinstance(known, Observation):
+        return known
     missing = _uncovered(context, params.ports)
     if missing and len(missing) == len(params.ports) and not params.services:
-        return [
-            Observation(context.name, Status.NOT_TESTED, confidence.NONE, f"ports non scannés : {', '.join(missing)}")
-        ]
-    scanned = [str(ref) for ref in params.ports if str(ref) not in missing]
-    evidence = "aucun service correspondant ouvert"
-    if scanned:
-        evidence += f" (ports vérifiés : {', '.join(scanned)})"
-    if missing:
-        evidence += f" ; non scannés : {', '.join(missing)}"
-    return [Observation(context.name, Status.COMPLIANT, confidence.ABSENT, evidence)]
+        result = Observation(Status.NOT_TESTED, confidence.NONE, f"ports non scannés : {', '.join(missing)}")
+    else:
+        scanned = [str(ref) for ref in params.ports if str(ref) not in missing]
+        evidence = "aucun service correspondant ouvert"
+        if scanned:
+            evidence += f" (ports vérifiés : {', '.join(scanned)})"
+        if missing:
+            evidence += f" ; non scannés : {', '.join(missing)}"
+        result = Observation(Status.COMPLIANT, confidence.ABSENT, evidence)
+    context.memo[key] = result
+    return result
 
 
 # --- service sans chiffrement ----------------------------------------------------------------
@@ -158,32 +213,26 @@ class CleartextParams(_PortSelection):
     """A service that must be wrapped in TLS (or DTLS) when it is present."""
 
 
-def cleartext_service(context: GatewayContext, params: CleartextParams) -> list[Observation]:
+def cleartext_service(context: GatewayContext, params: CleartextParams) -> Observation:
     """Non-compliant when the service answers without TLS; not applicable when it is absent."""
-    if params.udp_only() and not context.coverage.udp:
-        return [_not_tested_udp(context, "service UDP")]
-    relevant = [port for port in context.host.open_ports() if params.selects(port)]
+    if params.udp_only and not context.coverage.udp:
+        return _not_tested_udp(context, "service UDP")
+    relevant = params.selector.pick(context.host)
     clear = [port for port in relevant if port.service is None or not port.service.over_tls]
     if clear:
         certain = any(_identified(port) for port in clear)
-        return [
-            Observation(
-                context.name,
-                Status.NON_COMPLIANT,
-                confidence.PROBED if certain else confidence.PORT_ONLY,
-                "sans chiffrement : " + "; ".join(_describe(port) for port in clear),
-            )
-        ]
+        return Observation(
+            Status.NON_COMPLIANT,
+            confidence.PROBED if certain else confidence.PORT_ONLY,
+            "sans chiffrement : " + "; ".join(port.description for port in clear),
+        )
     if relevant:
-        return [
-            Observation(
-                context.name,
-                Status.COMPLIANT,
-                confidence.PROBED,
-                "chiffré : " + "; ".join(_describe(port) for port in relevant),
-            )
-        ]
-    return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "service absent")]
+        return Observation(
+            Status.COMPLIANT,
+            confidence.PROBED,
+            "chiffré : " + "; ".join(port.description for port in relevant),
+        )
+    return SERVICE_ABSENT
 
 
 # --- résultat d'un script NSE ----------------------------------------------------------------
@@ -192,8 +241,13 @@ def cleartext_service(context: GatewayContext, params: CleartextParams) -> list[
 class ScriptRule(CheckParams):
     """If the script output matches ``pattern``, the status is ``status``."""
 
-    pattern: str = Field(alias="motif", description="Expression régulière cherchée dans la sortie du script.")
+    pattern: Regex = Field(alias="motif", description="Expression régulière cherchée dans la sortie du script.")
     status: Status = Field(alias="statut")
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled pattern, case-insensitive."""
+        return re.compile(self.pattern, re.IGNORECASE)
 
 
 class ScriptResultParams(_PortSelection):
@@ -219,6 +273,11 @@ class ScriptResultParams(_PortSelection):
     def required_scripts(self) -> frozenset[str]:
         return frozenset({self.script})
 
+    @cached_property
+    def absent_observation(self) -> Observation:
+        """The conclusion when none of the ports is open (the same for every such gateway)."""
+        return Observation(self.absent, confidence.ABSENT, self.absent_evidence)
+
 
 def _not_run_reason(context: GatewayContext, script_id: str) -> str:
     known = NSE_SCRIPTS.get(script_id)
@@ -230,47 +289,37 @@ def _not_run_reason(context: GatewayContext, script_id: str) -> str:
 
 
 def _script_not_run(context: GatewayContext, script_id: str) -> Observation:
-    return Observation(context.name, Status.NOT_TESTED, confidence.NONE, _not_run_reason(context, script_id))
+    return Observation(Status.NOT_TESTED, confidence.NONE, _not_run_reason(context, script_id))
 
 
 def _script_ran(context: GatewayContext, script_id: str) -> bool:
     return context.run.ran_script(script_id, script_categories(script_id))
 
 
-def script_result(context: GatewayContext, params: ScriptResultParams) -> list[Observation]:
+def script_result(context: GatewayContext, params: ScriptResultParams) -> Observation:
     """Read one NSE script's output on the relevant ports and apply the grille's rules."""
     known = NSE_SCRIPTS.get(params.script)
     if known is not None and known.udp and not context.coverage.udp:
-        return [_not_tested_udp(context, f"script « {params.script} »")]
-    relevant = [port for port in context.host.open_ports() if params.selects(port)]
+        return _not_tested_udp(context, f"script « {params.script} »")
+    relevant = params.selector.pick(context.host)
     if not relevant:
-        return [Observation(context.name, params.absent, confidence.ABSENT, params.absent_evidence)]
+        return params.absent_observation
     statuses: list[Status] = []
     evidence: list[str] = []
     for port in relevant:
         output = port.script(params.script)
         if output is None:
             if not _script_ran(context, params.script):
-                return [_script_not_run(context, params.script)]
+                return _script_not_run(context, params.script)
             statuses.append(params.no_output)
             evidence.append(f"{port.label} : « {params.script} » sans résultat")
             continue
-        text = _script_text(output)
-        rule = next((rule for rule in params.rules if re.search(rule.pattern, text, re.IGNORECASE)), None)
+        rule = next((rule for rule in params.rules if rule.regex.search(output.text)), None)
         statuses.append(rule.status if rule else params.unmatched)
-        evidence.append(f"{port.label} {params.script} : {_one_line(output.output)}")
+        evidence.append(f"{port.label} {params.script} : {output.summary}")
     status = worst(statuses)
     level = confidence.CONFIRMED if status in (Status.NON_COMPLIANT, Status.PARTIAL) else confidence.BANNER
-    return [Observation(context.name, status, level, "; ".join(evidence))]
-
-
-def _script_text(output: ScriptOutput) -> str:
-    return "\n".join([output.output, *output.structure.strings()])
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return Observation(status, level, "; ".join(evidence))
 
 
 # --- valeurs interdites dans la structure d'un script ------------------------------------------
@@ -287,11 +336,11 @@ class ForbiddenValuesParams(_PortSelection):
         return frozenset({self.script})
 
 
-def forbidden_values(context: GatewayContext, params: ForbiddenValuesParams) -> list[Observation]:
+def forbidden_values(context: GatewayContext, params: ForbiddenValuesParams) -> Observation:
     """Non-compliant when the script lists a forbidden value; not applicable without the service."""
-    relevant = [port for port in context.host.open_ports() if params.selects(port)]
+    relevant = params.selector.pick(context.host)
     if not relevant:
-        return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "service absent")]
+        return SERVICE_ABSENT
     forbidden = set(params.forbidden)
     bad: list[str] = []
     unread: list[str] = []
@@ -299,24 +348,21 @@ def forbidden_values(context: GatewayContext, params: ForbiddenValuesParams) -> 
         output = port.script(params.script)
         if output is None:
             if not _script_ran(context, params.script):
-                return [_script_not_run(context, params.script)]
+                return _script_not_run(context, params.script)
             unread.append(port.label)
             continue
         tables = [t for t in output.structure.tables if not params.tables or t.key in params.tables]
         values = {value for table in tables for value in table.values()}
         bad.extend(f"{port.label} {value}" for value in sorted(values & forbidden))
     if bad:
-        return [Observation(context.name, Status.NON_COMPLIANT, confidence.CONFIRMED, "proposés : " + ", ".join(bad))]
+        return Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "proposés : " + ", ".join(bad))
     if unread:
-        return [
-            Observation(
-                context.name,
-                Status.TO_VERIFY,
-                confidence.NONE,
-                f"« {params.script} » sans résultat sur {', '.join(unread)}",
-            )
-        ]
-    return [Observation(context.name, Status.COMPLIANT, confidence.BANNER, "aucune valeur interdite proposée")]
+        return Observation(
+            Status.TO_VERIFY,
+            confidence.NONE,
+            f"« {params.script} » sans résultat sur {', '.join(unread)}",
+        )
+    return Observation(Status.COMPLIANT, confidence.BANNER, "aucune valeur interdite proposée")
 
 
 # --- configuration TLS ----------------------------------------------------------------------
@@ -341,7 +387,7 @@ class TlsParams(CheckParams):
         return frozenset({"ssl-enum-ciphers", "sslv2"})
 
 
-def tls_configuration(context: GatewayContext, params: TlsParams) -> list[Observation]:
+def tls_configuration(context: GatewayContext, params: TlsParams) -> Observation:
     """Read ``ssl-enum-ciphers`` (and ``sslv2``) on every TLS port."""
     tls_ports = [
         port
@@ -349,7 +395,7 @@ def tls_configuration(context: GatewayContext, params: TlsParams) -> list[Observ
         if (port.service is not None and port.service.over_tls) or port.script("ssl-enum-ciphers")
     ]
     if not tls_ports:
-        return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service TLS")]
+        return NO_TLS_SERVICE
     statuses: list[Status] = []
     evidence: list[str] = []
     for port in tls_ports:
@@ -358,7 +404,7 @@ def tls_configuration(context: GatewayContext, params: TlsParams) -> list[Observ
         evidence.append(f"{port.label} : {text}")
     status = worst(statuses)
     level = confidence.CONFIRMED if status is not Status.NOT_TESTED else confidence.NONE
-    return [Observation(context.name, status, level, "; ".join(evidence))]
+    return Observation(status, level, "; ".join(evidence))
 
 
 def _tls_port(context: GatewayContext, port: PortFacts, params: TlsParams) -> tuple[Status, str]:
@@ -401,24 +447,24 @@ class CertificateParams(CheckParams):
         return frozenset({"ssl-cert"})
 
 
-def certificate(context: GatewayContext, params: CertificateParams) -> list[Observation]:
+def certificate(context: GatewayContext, params: CertificateParams) -> Observation:
     """Read ``ssl-cert`` on every TLS port and list what makes each certificate invalid."""
     found = [(port, cert) for port in context.host.open_ports() if (cert := port.script("ssl-cert")) is not None]
     if not found:
         tls = [p for p in context.host.open_ports() if p.service is not None and p.service.over_tls]
         if not tls:
-            return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service TLS")]
+            return NO_TLS_SERVICE
         if not _script_ran(context, "ssl-cert"):
-            return [_script_not_run(context, "ssl-cert")]
-        return [Observation(context.name, Status.TO_VERIFY, confidence.NONE, "certificat non lu")]
+            return _script_not_run(context, "ssl-cert")
+        return Observation(Status.TO_VERIFY, confidence.NONE, "certificat non lu")
     bad: list[str] = []
     good: list[str] = []
     for port, cert in found:
         problems = _certificate_problems(cert.structure, params, context.today)
         (bad if problems else good).append(f"{port.label} : {', '.join(problems) or 'valide'}")
     if bad:
-        return [Observation(context.name, Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(bad + good))]
-    return [Observation(context.name, Status.COMPLIANT, confidence.BANNER, "; ".join(good))]
+        return Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(bad + good))
+    return Observation(Status.COMPLIANT, confidence.BANNER, "; ".join(good))
 
 
 def _certificate_problems(cert: ScriptTable, params: CertificateParams, today: date) -> list[str]:
@@ -466,18 +512,15 @@ class BaselineParams(CheckParams):
     """Compare what answered with the ports the integrator declared."""
 
 
-def baseline(context: GatewayContext, params: BaselineParams) -> list[Observation]:
+def baseline(context: GatewayContext, params: BaselineParams) -> Observation:
     """Non-compliant for every open service the integrator did not declare."""
-    declared = {(ref.port, ref.protocol) for ref in context.gateway.expected_ports}
+    declared = context.gateway.expected_keys
     if not declared:
-        return [
-            Observation(
-                context.name,
-                Status.TO_VERIFY,
-                confidence.NONE,
-                "aucun port attendu déclaré (« ports_attendus ») : rien à comparer",
-            )
-        ]
+        return Observation(
+            Status.TO_VERIFY,
+            confidence.NONE,
+            "aucun port attendu déclaré (« ports_attendus ») : rien à comparer",
+        )
     extra = [port for port in context.host.open_ports() if (port.port, port.protocol) not in declared]
     missing = [
         str(ref)
@@ -488,23 +531,17 @@ def baseline(context: GatewayContext, params: BaselineParams) -> list[Observatio
     ]
     note = f" ; déclarés mais fermés : {', '.join(missing)}" if missing else ""
     if extra:
-        return [
-            Observation(
-                context.name,
-                Status.NON_COMPLIANT,
-                confidence.PROBED,
-                "non déclarés : " + "; ".join(_describe(port) for port in extra) + note,
-            )
-        ]
-    udp_note = "" if context.coverage.udp else " (TCP seulement : UDP non sondé)"
-    return [
-        Observation(
-            context.name,
-            Status.COMPLIANT,
-            confidence.ABSENT,
-            f"seuls les ports déclarés répondent{udp_note}{note}",
+        return Observation(
+            Status.NON_COMPLIANT,
+            confidence.PROBED,
+            "non déclarés : " + "; ".join(port.description for port in extra) + note,
         )
-    ]
+    udp_note = "" if context.coverage.udp else " (TCP seulement : UDP non sondé)"
+    return Observation(
+        Status.COMPLIANT,
+        confidence.ABSENT,
+        f"seuls les ports déclarés répondent{udp_note}{note}",
+    )
 
 
 # --- en-têtes de sécurité HTTP --------------------------------------------------------------
@@ -521,7 +558,7 @@ class HeadersParams(CheckParams):
         return frozenset({"http-security-headers"})
 
 
-def security_headers(context: GatewayContext, params: HeadersParams) -> list[Observation]:
+def security_headers(context: GatewayContext, params: HeadersParams) -> Observation:
     """Non-compliant when an HTTPS service omits a required header."""
     https = [
         port
@@ -529,35 +566,29 @@ def security_headers(context: GatewayContext, params: HeadersParams) -> list[Obs
         if port.service is not None and port.service.over_tls and port.service.name.startswith("http")
     ]
     if not https:
-        return [Observation(context.name, Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service HTTPS")]
+        return NO_HTTPS_SERVICE
     missing: list[str] = []
     unread: list[str] = []
     for port in https:
         output = port.script("http-security-headers")
         if output is None:
             if not _script_ran(context, "http-security-headers"):
-                return [_script_not_run(context, "http-security-headers")]
+                return _script_not_run(context, "http-security-headers")
             unread.append(port.label)
             continue
-        text = _script_text(output).lower()
+        text = output.text.lower()
         missing.extend(f"{port.label} {name}" for name in params.required if name.lower() not in text)
     if missing:
-        return [
-            Observation(
-                context.name,
-                Status.NON_COMPLIANT,
-                confidence.BANNER,
-                "en-têtes absents : " + ", ".join(missing),
-            )
-        ]
-    return [
-        Observation(
-            context.name,
-            Status.COMPLIANT,
+        return Observation(
+            Status.NON_COMPLIANT,
             confidence.BANNER,
-            "en-têtes présents : " + ", ".join(params.required),
+            "en-têtes absents : " + ", ".join(missing),
         )
-    ]
+    return Observation(
+        Status.COMPLIANT,
+        confidence.BANNER,
+        "en-têtes présents : " + ", ".join(params.required),
+    )
 
 
 def register_network_checks(registry: CheckRegistry) -> None:

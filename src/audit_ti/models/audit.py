@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field
@@ -98,6 +99,11 @@ class Gateway(StrictModel):
         alias="ports_attendus",
         description="Services déclarés par l'intégrateur ; tout autre service ouvert sera signalé.",
     )
+
+    @cached_property
+    def expected_keys(self) -> frozenset[tuple[int, str]]:
+        """(port, protocol) of every declared service."""
+        return frozenset((ref.port, ref.protocol) for ref in self.expected_ports)
 
 
 class ScanOptions(StrictModel):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import Importance, Severity, Status
@@ -38,26 +40,37 @@ _VERDICT_LABELS = {
 }
 
 
-class ThemeIndex(StrictModel):
+_RESULT_CONFIG = ConfigDict(extra="forbid", validate_by_alias=True, validate_by_name=True)
+
+
+# One per theme and per gateway, thousands for a fleet: frozen dataclasses, built without validation
+# by the scoring code, validated and serialised by pydantic inside ``CyberEvaluation``.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThemeIndex:
     """Index of one theme, computed like MonServiceSécurisé's indice cyber."""
 
-    theme: str
-    title: str = Field(alias="titre")
-    index: float = Field(alias="indice", ge=0, le=5)
-    essential_rate: float | None = Field(alias="taux_essentielles")
-    recommended_rate: float | None = Field(alias="taux_recommandees")
-    measures: int = Field(alias="mesures_comptees")
+    __pydantic_config__ = _RESULT_CONFIG
+
+    theme: Annotated[str, Field(alias="theme")]
+    title: Annotated[str, Field(alias="titre")]
+    index: Annotated[float, Field(alias="indice", ge=0, le=5)]
+    essential_rate: Annotated[float | None, Field(alias="taux_essentielles")]
+    recommended_rate: Annotated[float | None, Field(alias="taux_recommandees")]
+    measures: Annotated[int, Field(alias="mesures_comptees")]
 
 
-class TargetAssessment(StrictModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetAssessment:
     """Index and verdict of one gateway, or of the whole use case when ``target`` is None."""
 
-    target: str | None = Field(alias="cible")
-    index: float | None = Field(alias="indice")
-    themes: tuple[ThemeIndex, ...] = Field(alias="themes")
-    verdict: Verdict
-    reasons: tuple[str, ...] = Field(alias="motifs")
-    counts: dict[Status, int] = Field(alias="decompte")
+    __pydantic_config__ = _RESULT_CONFIG
+
+    target: Annotated[str | None, Field(alias="cible")]
+    index: Annotated[float | None, Field(alias="indice")]
+    themes: Annotated[tuple[ThemeIndex, ...], Field(alias="themes")]
+    verdict: Annotated[Verdict, Field(alias="verdict")]
+    reasons: Annotated[tuple[str, ...], Field(alias="motifs")]
+    counts: Annotated[dict[Status, int], Field(alias="decompte")]
 
 
 class PriorityMeasure(StrictModel):

@@ -70,11 +70,24 @@ class ScriptTable:
 
 @dataclass(frozen=True, slots=True)
 class ScriptOutput:
-    """What one NSE script printed for a port or a host: flat text and structure."""
+    """What one NSE script printed for a port or a host: flat text and structure.
+
+    Attributes:
+        text: the flat output and every key and value of the structure, for patterns to search.
+        summary: the flat output on one line, at most 300 characters, for evidence.
+    """
 
     id: str
     output: str
     structure: ScriptTable = field(default_factory=lambda: ScriptTable(None))
+    text: str = field(init=False, repr=False, compare=False)
+    summary: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Several checks read the same output on thousands of hosts: worked out once.
+        object.__setattr__(self, "text", "\n".join([self.output, *self.structure.strings()]))
+        flat = " ".join(self.output.split())
+        object.__setattr__(self, "summary", flat if len(flat) <= 300 else flat[:299] + "…")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,15 @@ class PortFacts:
     reason: str = ""
     service: ServiceFacts | None = None
     scripts: tuple[ScriptOutput, ...] = ()
+    label: str = field(init=False, repr=False, compare=False)
+    description: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Quoted in the evidence of several checks on thousands of hosts: worked out once.
+        label = f"{self.port}/{self.protocol}"
+        object.__setattr__(self, "label", label)
+        service = self.service.label if self.service is not None else "service inconnu"
+        object.__setattr__(self, "description", f"{label} ouvert ({service})")
 
     @property
     def is_open(self) -> bool:
@@ -129,11 +151,6 @@ class PortFacts:
         return self.state == "open" or (
             self.state == "open|filtered" and self.service is not None and self.service.method == "probed"
         )
-
-    @property
-    def label(self) -> str:
-        """``8883/tcp`` form."""
-        return f"{self.port}/{self.protocol}"
 
     def script(self, script_id: str) -> ScriptOutput | None:
         """Output of one script on this port, if it printed anything."""
@@ -160,10 +177,32 @@ class HostFacts:
     hostnames: tuple[str, ...] = ()
     ports: tuple[PortFacts, ...] = ()
     scripts: tuple[ScriptOutput, ...] = ()
+    # Every check asks for the open ports: worked out once (thousands of hosts × dozens of checks).
+    _open: tuple[PortFacts, ...] = field(init=False, repr=False, compare=False)
+    _open_keys: frozenset[tuple[int, str]] = field(init=False, repr=False, compare=False)
+    _open_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    def open_ports(self) -> Iterator[PortFacts]:
+    def __post_init__(self) -> None:
+        open_ports = tuple(port for port in self.ports if port.is_open)
+        object.__setattr__(self, "_open", open_ports)
+        object.__setattr__(self, "_open_keys", frozenset((port.port, port.protocol) for port in open_ports))
+        object.__setattr__(
+            self, "_open_names", frozenset(port.service.name for port in open_ports if port.service is not None)
+        )
+
+    def open_ports(self) -> tuple[PortFacts, ...]:
         """Open ports, in the order nmap listed them."""
-        return (port for port in self.ports if port.is_open)
+        return self._open
+
+    @property
+    def open_keys(self) -> frozenset[tuple[int, str]]:
+        """(port, protocol) of every open port."""
+        return self._open_keys
+
+    @property
+    def open_service_names(self) -> frozenset[str]:
+        """nmap service names of the open ports."""
+        return self._open_names
 
     def port(self, number: int, protocol: str = "tcp") -> PortFacts | None:
         """The port, if nmap reported it (closed ports summarised as extraports are not listed)."""

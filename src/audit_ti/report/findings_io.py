@@ -7,13 +7,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
-from audit_ti.models.finding import Finding
+from audit_ti.models.finding import FINDINGS, Finding
 
 __all__ = ["CSV_COLUMNS", "read_findings", "write_findings_csv", "write_findings_json"]
-
-_ADAPTER = TypeAdapter(list[Finding])
 
 #: Column order of findings.csv (French keys, as in the JSON).
 CSV_COLUMNS = (
@@ -39,13 +35,13 @@ CSV_COLUMNS = (
 
 def write_findings_json(path: Path, findings: Sequence[Finding]) -> None:
     """Every finding, with its French keys, as a JSON list."""
-    data = _ADAPTER.dump_python(list(findings), mode="json", by_alias=True)
+    data = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def read_findings(path: Path) -> list[Finding]:
     """Findings written by ``write_findings_json``."""
-    return _ADAPTER.validate_json(path.read_bytes(), by_alias=True)
+    return FINDINGS.validate_json(path.read_bytes(), by_alias=True, by_name=False)
 
 
 def _accepted(finding: Finding) -> str:
@@ -70,8 +66,8 @@ def write_findings_csv(path: Path, findings: Sequence[Finding]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(CSV_COLUMNS)
-        for finding in findings:
-            row = finding.model_dump(mode="json", by_alias=True)
+        rows = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
+        for finding, row in zip(findings, rows, strict=True):
             row["references"] = " ".join(finding.references)
             row["risque_accepte"] = _accepted(finding)
             writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
