@@ -25,6 +25,9 @@ from audit_ti.scope import check_loopback_only
 
 __all__ = ["InterruptedScan", "NmapRun", "RunRequest", "nmap_version", "run_nmap", "run_requests"]
 
+#: Path of the nmap program, when it is not the one found on the PATH.
+NMAP_ENV = "AUDIT_TI_NMAP"
+_DEFAULT_SEARCH = ("nmap", "/usr/bin/nmap", "/usr/local/bin/nmap")
 _POLL_SECONDS = 0.3
 _REPORT_PREFIX = "Nmap scan report for "
 _TIMEOUT_PREFIX = "Skipping host "
@@ -67,19 +70,29 @@ class NmapRun:
 HostCallback = Callable[[str, str], None]
 
 
+def _scanner() -> nmap.PortScanner:
+    """A python-nmap scanner (it runs ``nmap -V`` at once).
+
+    Raises:
+        ToolMissingError: nmap is not installed (or not where ``AUDIT_TI_NMAP`` says).
+    """
+    chosen = os.environ.get(NMAP_ENV)
+    try:
+        return nmap.PortScanner(nmap_search_path=(chosen,) if chosen else _DEFAULT_SEARCH)
+    except nmap.PortScannerError:
+        where = f" à l'emplacement indiqué par {NMAP_ENV} ({chosen})" if chosen else ""
+        raise ToolMissingError(
+            f"nmap est introuvable{where} : installez-le (« make demo » le fait, ou « apt-get install nmap »)"
+        ) from None
+
+
 def nmap_version() -> str:
     """The installed nmap's version.
 
     Raises:
         ToolMissingError: nmap is not installed.
     """
-    try:
-        scanner = nmap.PortScanner()
-    except nmap.PortScannerError:
-        raise ToolMissingError(
-            "nmap est introuvable : installez-le (« make demo » le fait, ou « apt-get install nmap »)"
-        ) from None
-    major, minor = scanner.nmap_version()
+    major, minor = _scanner().nmap_version()
     return f"{major}.{minor}"
 
 
@@ -91,12 +104,7 @@ def run_nmap(targets: Sequence[str], arguments: Sequence[str]) -> str:
         ToolMissingError: nmap is not installed.
     """
     check_loopback_only(targets)
-    try:  # python-nmap runs `nmap -V` as soon as a scanner is built
-        scanner = nmap.PortScanner()
-    except nmap.PortScannerError:
-        raise ToolMissingError(
-            "nmap est introuvable : installez-le (« make demo » le fait, ou « apt-get install nmap »)"
-        ) from None
+    scanner = _scanner()
     scanner.scan(hosts=" ".join(targets), arguments=shlex.join(arguments))
     return _text(scanner.get_nmap_last_output())
 
@@ -141,7 +149,7 @@ def _run_one(request: RunRequest, progress_file: Path) -> NmapRun:
     started = datetime.now(UTC)
     arguments = [*request.arguments, "-oN", str(progress_file)]
     command = shlex.join(["nmap", "-oX", "-", *request.targets, *arguments])
-    scanner = nmap.PortScanner()
+    scanner = _scanner()
     error = ""
     interrupted = False
     try:
