@@ -25,7 +25,7 @@ from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
 from audit_ti.report.findings_io import write_findings_csv, write_findings_json
 from audit_ti.run_folder import RunFolder, RunStatus, StepRecord, StepStatus
-from audit_ti.scan.nmap_xml import parse_nmap_xml, prepare_evidence
+from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, parse_nmap_xml, prepare_evidence
 from audit_ti.scan.plan import ScanPlan, build_plan, discovery_arguments, nmap_arguments
 from audit_ti.scan.runner import InterruptedScan, NmapRun, RunRequest, nmap_version, run_requests
 from audit_ti.scope import AuthorisedScope, authorise_scope
@@ -196,18 +196,33 @@ def _run(
 
 
 def _keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> list[ScanFacts]:
+    """Write every run's XML as evidence, then read it; unreadable output is kept too, and says so."""
     facts = []
     for run in runs:
         if not run.xml.strip():
+            folder.record_step(_step(f"preuves {run.request.label}", StepStatus.FAILED, "nmap n'a rien écrit"))
             continue
-        text, notes = prepare_evidence(run.xml, f"sortie de nmap ({run.request.label})")
         path = folder.evidence_dir / f"nmap-{run.request.label}.xml"
+        try:
+            text, notes = prepare_evidence(run.xml, f"sortie de nmap ({run.request.label})")
+            parsed = parse_nmap_xml(text, str(path)).facts
+        except InvalidInputError as unreadable:
+            text = _without_captured_data(run.xml)
+            notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
+            parsed = None
         path.write_text(text, encoding="utf-8")
         folder.record_file(path)
         if notes:
             folder.record_step(_step(f"preuves {run.request.label}", StepStatus.DONE, " ; ".join(notes)))
-        facts.append(parse_nmap_xml(text, str(path)).facts)
+        if parsed is not None:
+            facts.append(parsed)
     return facts
+
+
+def _without_captured_data(xml: str) -> str:
+    """An unreadable output, cut before the first script that may carry captured data."""
+    cut = min((xml.find(f'id="{script}"') for script in REDACTED_SCRIPTS if f'id="{script}"' in xml), default=-1)
+    return xml if cut < 0 else xml[:cut] + "\n<!-- audit-ti : fin masquée (données capturées possibles) -->\n"
 
 
 def import_scan(

@@ -34,6 +34,8 @@ __all__ = ["REDACTED_SCRIPTS", "ParsedXml", "parse_nmap_xml", "prepare_evidence"
 #: Scripts whose output may carry data captured from the devices (personal data): masked in evidence.
 REDACTED_SCRIPTS = frozenset({"mqtt-subscribe"})
 
+#: Line boundaries tried, from the end, to read a document cut in the middle of an element.
+_RECOVERY_LINES = 50
 _XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'
 
 
@@ -107,14 +109,25 @@ def _checked_root(root: Element, source: str) -> Element:
 
 
 def _recover(text: str) -> Element | None:
-    """Read an interrupted document up to its last complete host (nmap writes one host at a time)."""
+    """Read an interrupted document up to its last complete host (nmap writes one host at a time).
+
+    Failing that, cut at an earlier line: nmap starts every element of the document on its own line.
+    """
     if "<nmaprun" not in text:
         return None
+    candidates = []
     cut = text.rfind("</host>")
-    candidates = [text[: cut + len("</host>")]] if cut >= 0 else []
+    if cut >= 0:
+        candidates.append(text[: cut + len("</host>")])
     first_host = re.search(r"\n<host[ >]|\n<hosthint>", text)
     if first_host is not None:
         candidates.append(text[: first_host.start()])
+    end = len(text)
+    for _ in range(_RECOVERY_LINES):
+        end = text.rfind("\n<", 0, end)
+        if end < 0:
+            break
+        candidates.append(text[:end])
     for candidate in candidates:
         try:
             return SafeET.fromstring(candidate + "\n</nmaprun>\n")
