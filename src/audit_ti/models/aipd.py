@@ -30,8 +30,8 @@ __all__ = [
     "HostingAnswer",
     "MeasureUse",
     "Opinions",
-    "PrincipleAnswer",
     "Prescreen",
+    "PrincipleAnswer",
     "PublicInformation",
     "RiskAnswer",
     "RiskEstimate",
@@ -99,7 +99,9 @@ class AipdContext(StrictModel):
     )
     data: Text | None = Field(default=None, alias="donnees", description="Données traitées.")
     life_cycle: Text | None = Field(
-        default=None, alias="cycle_de_vie", description="Cycle de vie des données (description fonctionnelle)."
+        default=None,
+        alias="cycle_de_vie",
+        description="Cycle de vie des données (description fonctionnelle).",
     )
     supports: Text | None = Field(default=None, alias="supports", description="Supports des données.")
 
@@ -159,7 +161,9 @@ class RiskAnswer(StrictModel):
     )
 
     title: Text | None = Field(
-        default=None, alias="titre", description="Obligatoire pour un risque ajouté (hors des trois de la CNIL)."
+        default=None,
+        alias="titre",
+        description="Obligatoire pour un risque ajouté (hors des trois de la CNIL).",
     )
     impacts: list[Text] = Field(default_factory=list, description="Impacts sur les personnes concernées.")
     threats: list[Text] = Field(default_factory=list, alias="menaces")
@@ -167,9 +171,7 @@ class RiskAnswer(StrictModel):
     measures: list[RequirementId] = Field(
         default_factory=list, alias="mesures", description="Mesures qui traitent le risque (identifiants)."
     )
-    before: RiskEstimate = Field(
-        alias="avant", description="Estimation avec les seules mesures existantes."
-    )
+    before: RiskEstimate = Field(alias="avant", description="Estimation avec les seules mesures existantes.")
     after: RiskEstimate | None = Field(
         default=None,
         alias="apres",
@@ -191,7 +193,9 @@ class Action(StrictModel):
     owner: Text | None = Field(default=None, alias="responsable")
     due: IsoDate | None = Field(default=None, alias="echeance")
     status: ActionStatus = Field(default=ActionStatus.TO_DO, alias="statut")
-    cost_eur: float | None = Field(default=None, ge=0, alias="cout_euros", description="Coût estimé, en euros.")
+    cost_eur: float | None = Field(
+        default=None, ge=0, alias="cout_euros", description="Coût estimé, en euros."
+    )
 
 
 class DpoOpinion(StrictModel):
@@ -276,7 +280,9 @@ class Sensor(StrictModel):
     count: int | None = Field(default=None, ge=0, alias="nombre")
     where: Text = Field(alias="emplacement")
     collects: Text = Field(alias="donnees_collectees", description="Ce que le capteur relève.")
-    personal: bool = Field(alias="donnees_personnelles", description="true si ce sont des données personnelles.")
+    personal: bool = Field(
+        alias="donnees_personnelles", description="true si ce sont des données personnelles."
+    )
 
 
 class PublicInformation(StrictModel):
@@ -298,7 +304,9 @@ class PublicInformation(StrictModel):
         default=None, alias="contact_droits", description="Où et comment exercer ses droits."
     )
     dpo_contact: Text | None = Field(default=None, alias="contact_dpd")
-    open_data: Url | None = Field(default=None, alias="donnees_ouvertes", description="Lien vers les données ouvertes.")
+    open_data: Url | None = Field(
+        default=None, alias="donnees_ouvertes", description="Lien vers les données ouvertes."
+    )
     non_digital_contact: Text | None = Field(
         default=None, alias="contact_non_numerique", description="Adresse postale ou accueil physique."
     )

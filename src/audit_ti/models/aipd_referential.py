@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from audit_ti.models.base import StrictModel
-from audit_ti.models.scales import PrescreenVerdict
 from audit_ti.models.referential import ReferentialBase
+from audit_ti.models.scales import PrescreenVerdict
 from audit_ti.models.types import RequirementId, Slug, Text
 
 __all__ = [
@@ -31,7 +31,9 @@ __all__ = [
 class EdpbCriterion(StrictModel):
     """One of the nine EDPB criteria of a processing likely to result in a high risk."""
 
-    schema_description = "Critère du CEPD (lignes directrices WP248) d'un traitement susceptible d'un risque élevé."
+    schema_description = (
+        "Critère du CEPD (lignes directrices WP248) d'un traitement susceptible d'un risque élevé."
+    )
 
     id: RequirementId
     title: Text = Field(alias="titre")
@@ -60,10 +62,14 @@ class PrescreenRules(StrictModel):
 
     criteria: list[EdpbCriterion] = Field(alias="criteres", min_length=1)
     mandatory_threshold: int = Field(
-        alias="seuil_obligatoire", ge=1, description="Nombre de critères à partir duquel l'AIPD est obligatoire."
+        alias="seuil_obligatoire",
+        ge=1,
+        description="Nombre de critères à partir duquel l'AIPD est obligatoire.",
     )
     recommended_threshold: int = Field(
-        alias="seuil_recommandee", ge=1, description="Nombre de critères à partir duquel l'AIPD est recommandée."
+        alias="seuil_recommandee",
+        ge=1,
+        description="Nombre de critères à partir duquel l'AIPD est recommandée.",
     )
     mandatory_list: list[ListedProcessing] = Field(alias="traitements_obligatoires", min_length=1)
     exemption_list: list[ListedProcessing] = Field(alias="exemptions", min_length=1)
@@ -80,7 +86,9 @@ class MethodQuestion(StrictModel):
     id: RequirementId
     title: Text = Field(alias="titre")
     question: Text
-    pia_question: int = Field(alias="question_pia", description="Identifiant de la question dans le logiciel PIA.")
+    pia_question: int = Field(
+        alias="question_pia", description="Identifiant de la question dans le logiciel PIA."
+    )
     sources: list[Slug] = Field(default_factory=list)
 
 
@@ -91,7 +99,9 @@ class FearedEvent(StrictModel):
 
     id: RequirementId
     title: Text = Field(alias="titre")
-    letter: Literal["I", "U", "D"] = Field(alias="lettre", description="Lettre sur la cartographie du logiciel PIA.")
+    letter: Literal["I", "U", "D"] = Field(
+        alias="lettre", description="Lettre sur la cartographie du logiciel PIA."
+    )
     description: Text
     pia_section: Literal["3.2", "3.3", "3.4"] = Field(alias="section_pia")
     typical_threats: list[Text] = Field(default_factory=list, alias="menaces_types")
@@ -157,7 +167,9 @@ class CatalogMeasure(StrictModel):
     category: Literal["donnees", "securite", "organisation"] = Field(alias="categorie")
     description: Text
     pia_title: Text | None = Field(
-        default=None, alias="titre_pia", description="Nom de la mesure dans la base de connaissances du logiciel PIA."
+        default=None,
+        alias="titre_pia",
+        description="Nom de la mesure dans la base de connaissances du logiciel PIA.",
     )
     treats: list[RequirementId] = Field(
         default_factory=list, alias="traite", description="Événements redoutés que la mesure traite."
@@ -180,7 +192,9 @@ class HostingRecommendation(StrictModel):
 class PriorConsultation(StrictModel):
     """The plain-French paragraph shown when the CNIL must be consulted (GDPR art. 36)."""
 
-    schema_description = "Paragraphe affiché quand la consultation préalable de la CNIL s'impose (RGPD, art. 36)."
+    schema_description = (
+        "Paragraphe affiché quand la consultation préalable de la CNIL s'impose (RGPD, art. 36)."
+    )
 
     text: Text = Field(alias="texte")
     sources: list[Slug] = Field(default_factory=list)

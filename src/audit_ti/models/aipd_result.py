@@ -49,7 +49,9 @@ class PrescreenResult(StrictModel):
     criteria_unanswered: tuple[str, ...] = Field(alias="criteres_non_renseignes")
     listed: tuple[CitedItem, ...] = Field(alias="traitements_listes")
     exemptions: tuple[CitedItem, ...]
-    rules: tuple[str, ...] = Field(alias="regles", description="Les règles appliquées, dans l'ordre, avec leurs chiffres.")
+    rules: tuple[str, ...] = Field(
+        alias="regles", description="Les règles appliquées, dans l'ordre, avec leurs chiffres."
+    )
     guidance: str = Field(alias="conduite_a_tenir")
     reasoning: str | None = Field(alias="raisonnement")
 
@@ -111,7 +113,9 @@ class RiskMap(StrictModel):
 
     severity_labels: tuple[str, ...] = Field(alias="gravite_libelles")
     likelihood_labels: tuple[str, ...] = Field(alias="vraisemblance_libelles")
-    grid: tuple[tuple[str, ...], ...] = Field(alias="grille", description="Zone par gravité (lignes) et vraisemblance.")
+    grid: tuple[tuple[str, ...], ...] = Field(
+        alias="grille", description="Zone par gravité (lignes) et vraisemblance."
+    )
     colours: dict[str, str] = Field(alias="couleurs")
     points: tuple[MapPoint, ...]
 
@@ -181,4 +185,3 @@ class AipdResult(StrictModel):
     def is_blocking(self) -> bool:
         """True when something must change before deploying."""
         return bool(self.blocking)
-

@@ -45,7 +45,9 @@ class RiskPublic(StrictModel):
     title: Text = Field(alias="titre")
     description: Text
     indicator: RequirementId | None = Field(
-        default=None, alias="indicateur", description="Indicateur qui donne la part de ce public dans la population."
+        default=None,
+        alias="indicateur",
+        description="Indicateur qui donne la part de ce public dans la population.",
     )
     scaled_by_index: bool = Field(
         default=False,
@@ -87,7 +89,9 @@ class InclusionCriterion(StrictModel):
     id: RequirementId
     title: Text = Field(alias="titre")
     question: Text
-    role: CriterionRole = Field(description="« risque » : augmente le risque brut ; « attenuation » : l'atténue.")
+    role: CriterionRole = Field(
+        description="« risque » : augmente le risque brut ; « attenuation » : l'atténue."
+    )
     weight: int = Field(default=1, alias="poids", ge=1, le=10)
     blocking: bool = Field(default=False, alias="bloquant")
     options: list[AnswerOption] = Field(min_length=2)
@@ -128,7 +132,12 @@ class LevelRule(StrictModel):
 
     level: InclusionLevel = Field(alias="niveau")
     title: Text = Field(alias="titre")
-    max_percent: float = Field(alias="max_pourcent", ge=0, le=100, description="Borne haute (incluse) du score final, en % du maximum.")
+    max_percent: float = Field(
+        alias="max_pourcent",
+        ge=0,
+        le=100,
+        description="Borne haute (incluse) du score final, en % du maximum.",
+    )
     verdict: InclusionVerdict
     description: Text
     safeguards: list[Text] = Field(alias="garanties", default_factory=list)
@@ -157,7 +166,9 @@ class Scoring(StrictModel):
     def _levels_cover_everything(self) -> Scoring:
         bounds = [level.max_percent for level in self.levels]
         if bounds != sorted(bounds) or bounds[-1] != 100:
-            raise ValueError("les niveaux doivent être rangés par « max_pourcent » croissant, le dernier à 100")
+            raise ValueError(
+                "les niveaux doivent être rangés par « max_pourcent » croissant, le dernier à 100"
+            )
         return self
 
 
@@ -169,14 +180,18 @@ class InclusionReferential(ReferentialBase):
         "critères pondérés, niveaux et garanties."
     )
 
-    kind: Literal["inclusion"] = Field(alias="referentiel", description="Toujours « inclusion » pour ce référentiel.")
+    kind: Literal["inclusion"] = Field(
+        alias="referentiel", description="Toujours « inclusion » pour ce référentiel."
+    )
     national_statistics: str = Field(
         alias="statistiques_nationales",
         pattern=r"^[^/\\][^\\]{0,300}\.csv$",
         description="Fichier CSV des chiffres nationaux, relatif à ce référentiel.",
     )
     fragility_index: RequirementId | None = Field(
-        default=None, alias="indicateur_fragilite", description="Indicateur de l'indice de fragilité numérique."
+        default=None,
+        alias="indicateur_fragilite",
+        description="Indicateur de l'indice de fragilité numérique.",
     )
     population_indicator: RequirementId = Field(alias="indicateur_population")
     indicators: list[Indicator] = Field(alias="indicateurs", min_length=1)

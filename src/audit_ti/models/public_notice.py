@@ -38,4 +38,6 @@ class PublicNotice(StrictModel):
     personal_data: bool = Field(alias="donnees_personnelles")
     sensors: tuple[NoticeSensor, ...] = Field(alias="capteurs")
     sections: tuple[NoticeSection, ...]
-    missing: tuple[str, ...] = Field(alias="a_completer", description="Ce que le fichier d'audit ne dit pas encore.")
+    missing: tuple[str, ...] = Field(
+        alias="a_completer", description="Ce que le fichier d'audit ne dit pas encore."
+    )

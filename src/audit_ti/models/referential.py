@@ -45,4 +45,3 @@ class ReferentialBase(SourceDocument):
     def source_ids(self) -> list[str]:
         """Ids of the cited sources."""
         return [source.id for source in self.sources]
-
