@@ -8,7 +8,7 @@ score as a share of the highest possible raw score.
 
 from __future__ import annotations
 
-from audit_ti.assess.territory import TerritoryStatistics, estimate_residents
+from audit_ti.assess.territory import AreaInput, TerritoryStatistics, estimate_residents
 from audit_ti.models.inclusion import CriterionResponse, InclusionAnswers
 from audit_ti.models.inclusion_referential import InclusionCriterion, InclusionReferential, LevelRule
 from audit_ti.models.inclusion_result import CriterionScore, InclusionResult, ScoreSummary
@@ -122,12 +122,12 @@ def assess_inclusion(
             final_rule = next(level for level in scoring.levels if level.level is minimum)
     verdict = scoring.blocking.verdict if blocking else final_rule.verdict
     explanation = _explain(scores, summary, referential, score_rule, final_rule, blocking)
+    area = AreaInput(answers.territory.name, answers.territory.population, answers.territory.statistics)
     residents = estimate_residents(
         referential,
         national,
         territory,
-        answers.territory.population,
-        answers.territory.name,
+        area,
         {public_id: answer.concerned for public_id, answer in answers.publics.items()},
     )
     return InclusionResult(

@@ -68,6 +68,13 @@ class TerritoryStatistics:
         """True when at least one zone gives this indicator."""
         return any(figure.indicator == indicator for figure in self.figures)
 
+    def frame(self) -> pd.DataFrame:
+        """The figures as a table: zone, indicator, value, unit, source, year."""
+        return pd.DataFrame(
+            [(f.zone, f.indicator, f.value, f.unit.value, f.source, f.year) for f in self.figures],
+            columns=["zone", "indicator", "value", "unit", "source", "year"],
+        )
+
 
 def read_statistics(path: Path, referential: InclusionReferential) -> TerritoryStatistics:
     """Read and check a statistics CSV against the indicators of the referential.
@@ -252,148 +259,138 @@ def _fr(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+@dataclass(frozen=True)
+class AreaInput:
+    """What the audit says of its area: name, declared population, statistics file (as written)."""
+
+    name: str | None
+    population: int | None
+    statistics_file: str | None
+
+
 def estimate_residents(
     referential: InclusionReferential,
     national: TerritoryStatistics,
     territory: TerritoryStatistics | None,
-    declared_population: int | None,
-    area: str | None,
+    area: AreaInput,
     concerned: dict[str, bool],
 ) -> ResidentsEstimate:
     """How many residents of the area belong to each public at risk.
 
-    Each zone's residents are its population × the share of the public in that zone; a share the
-    territory does not give falls back on the national share (multiplied by the fragility index
-    / 100 for the publics marked ``ajuste_par_indice``). With no territory file, the declared
-    population of the audit is used with national shares.
+    Each zone counts its population × the share of the public in that zone; a share the territory
+    does not give falls back on the national share, multiplied by the zone's fragility index / 100
+    for the publics marked ``ajuste_par_indice``. Without a territory population, the population
+    declared in the audit file is used, with national shares.
     """
-    zones = _zones(referential, territory, declared_population)
-    population = sum(pop for _, pop in zones) if zones else None
-    source = (
-        "fichier du territoire"
-        if territory is not None and _has_population(referential, territory)
-        else ("fichier d'audit" if declared_population is not None else "aucune")
-    )
-    index = _mean_index(referential, territory, zones)
+    population = _population(referential, territory, area)
+    local = territory.frame().pivot(index="zone", columns="indicator", values="value") if territory else None
+    index = _fragility(referential, local, population)
+    national_shares = {figure.indicator: figure for figure in national.figures}
     publics = tuple(
-        _estimate(public, referential, national, territory, zones, index, concerned.get(public.id, True))
+        _estimate(public, national_shares, local, population, index, territory, concerned.get(public.id, True))
         for public in referential.publics
     )
+    weighted_index = None
+    if index is not None and index.notna().any():
+        weights = population.reindex(index.index).fillna(0)
+        total = float(weights[index.notna()].sum())
+        weighted_index = round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
+    source = "aucune"
+    if territory is not None and territory.has(referential.population_indicator):
+        source = "fichier du territoire"
+    elif area.population is not None:
+        source = "fichier d'audit"
     return ResidentsEstimate(
-        area=area,
-        population=population,
+        area=area.name,
+        population=int(population.sum()) if not population.empty else None,
         population_source=source,
-        statistics_file=str(territory.path) if territory is not None else None,
-        fragility_index=index,
+        statistics_file=area.statistics_file,
+        fragility_index=weighted_index,
         publics=publics,
     )
 
 
-def _has_population(referential: InclusionReferential, territory: TerritoryStatistics) -> bool:
-    return territory.has(referential.population_indicator)
+def _population(
+    referential: InclusionReferential, territory: TerritoryStatistics | None, area: AreaInput
+) -> pd.Series:
+    if territory is not None and territory.has(referential.population_indicator):
+        frame = territory.frame()
+        rows = frame[frame["indicator"] == referential.population_indicator]
+        return rows.set_index("zone")["value"].astype(float)
+    if area.population is not None:
+        return pd.Series({area.name or "zone": float(area.population)})
+    return pd.Series(dtype=float)
 
 
-def _zones(
-    referential: InclusionReferential, territory: TerritoryStatistics | None, declared: int | None
-) -> list[tuple[str | None, int]]:
-    if territory is not None and _has_population(referential, territory):
-        result: list[tuple[str | None, int]] = []
-        for zone in territory.zones():
-            figure = territory.get(zone, referential.population_indicator)
-            if figure is not None:
-                result.append((zone, int(figure.value)))
-        return result
-    return [(None, declared)] if declared is not None else []
-
-
-def _mean_index(
-    referential: InclusionReferential,
-    territory: TerritoryStatistics | None,
-    zones: list[tuple[str | None, int]],
-) -> float | None:
-    if territory is None or referential.fragility_index is None:
+def _fragility(
+    referential: InclusionReferential, local: pd.DataFrame | None, population: pd.Series
+) -> pd.Series | None:
+    indicator = referential.fragility_index
+    if local is None or indicator is None or indicator not in local.columns:
         return None
-    weighted = [
-        (figure.value, pop)
-        for zone, pop in zones
-        if zone is not None and (figure := territory.get(zone, referential.fragility_index)) is not None
-    ]
-    if not weighted:
-        first = next((f for f in territory.figures if f.indicator == referential.fragility_index), None)
-        return first.value if first is not None else None
-    total = sum(pop for _, pop in weighted)
-    return round(sum(value * pop for value, pop in weighted) / total, 1) if total else None
+    values = local[indicator]
+    if population.empty:
+        return values
+    if len(population) == 1 and population.index[0] not in values.index:
+        # A file without population rows describes the declared area as a whole.
+        return pd.Series({population.index[0]: float(values.mean())})
+    return values.reindex(population.index)
 
 
 def _estimate(
     public: RiskPublic,
-    referential: InclusionReferential,
-    national: TerritoryStatistics,
+    national: dict[str, Figure],
+    local: pd.DataFrame | None,
+    population: pd.Series,
+    index: pd.Series | None,
     territory: TerritoryStatistics | None,
-    zones: list[tuple[str | None, int]],
-    index: float | None,
     concerned: bool,
 ) -> PublicEstimate:
-    base = {"id": public.id, "titre": public.title, "concerne": concerned, "indicateur": public.indicator}
-    if public.indicator is None:
-        return PublicEstimate.model_validate(
-            base
-            | {"part_pourcent": None, "habitants": None, "origine": "aucune", "source": None, "annee": None}
-        )
-    national_figure = next((f for f in national.figures if f.indicator == public.indicator), None)
-    local = [
-        (pop, territory.get(zone, public.indicator) if territory is not None and zone is not None else None)
-        for zone, pop in zones
-    ]
-    if territory is not None and not zones and territory.has(public.indicator):
-        first = next(f for f in territory.figures if f.indicator == public.indicator)
-        return PublicEstimate.model_validate(
-            base
-            | {
-                "part_pourcent": first.value,
-                "habitants": None,
-                "origine": "territoire",
-                "source": first.source,
-                "annee": first.year,
-            }
-        )
-    shares: list[tuple[int, float]] = []
-    origins: set[str] = set()
-    provenance: list[Figure] = []
-    for pop, figure in local:
-        if figure is not None:
-            shares.append((pop, figure.value))
-            origins.add("territoire")
-            provenance.append(figure)
-        elif national_figure is not None:
-            factor = index / 100 if public.scaled_by_index and index is not None else 1.0
-            shares.append((pop, min(100.0, national_figure.value * factor)))
-            origins.add("national_ajuste" if factor != 1.0 else "national")
-            provenance.append(national_figure)
-    if not zones and national_figure is not None:
-        return PublicEstimate.model_validate(
-            base
-            | {
-                "part_pourcent": national_figure.value,
-                "habitants": None,
-                "origine": "national",
-                "source": national_figure.source,
-                "annee": national_figure.year,
-            }
-        )
-    if not shares:
-        return PublicEstimate.model_validate(
-            base
-            | {"part_pourcent": None, "habitants": None, "origine": "aucune", "source": None, "annee": None}
-        )
-    total = sum(pop for pop, _ in shares)
-    residents = sum(pop * share / 100 for pop, share in shares)
-    share = round(residents / total * 100, 1) if total else 0.0
+    indicator = public.indicator
+    base = {"id": public.id, "titre": public.title, "concerne": concerned, "indicateur": indicator}
+    nothing = base | {"part_pourcent": None, "habitants": None, "origine": "aucune", "source": None, "annee": None}
+    if indicator is None:
+        return PublicEstimate.model_validate(nothing)
+    national_figure = national.get(indicator)
+    national_share = national_figure.value if national_figure is not None else None
+    zones = population.index if not population.empty else pd.Index(local.index if local is not None else [])
+    own = (
+        local[indicator].reindex(zones)
+        if local is not None and indicator in local.columns and not population.empty
+        else pd.Series(float("nan"), index=zones)
+    )
+    if population.empty and local is not None and indicator in local.columns:
+        own = local[indicator]
+    factor = pd.Series(1.0, index=own.index)
+    if public.scaled_by_index and index is not None:
+        factor = (index.reindex(own.index) / 100).fillna(1.0)
+    fallback = (factor * national_share).clip(upper=100.0) if national_share is not None else None
+    share = own.fillna(fallback) if fallback is not None else own
+    origins = {"territoire"} if own.notna().any() else set()
+    if share.empty and national_share is not None:
+        share = pd.Series([national_share])
+        origins.add("national")
+    if share.isna().all():
+        return PublicEstimate.model_validate(nothing)
+    if own.isna().any() and fallback is not None:
+        origins.add("national_ajuste" if bool((factor[own.isna()] != 1.0).any()) else "national")
+    figures = [territory.get(str(zone), indicator) for zone in own.index[own.notna()]] if territory else []
+    provenance = [f for f in figures if f is not None]
+    if (own.isna().any() or own.empty) and national_figure is not None:
+        provenance.append(national_figure)
+    residents: int | None = None
+    percent = round(float(share.mean()), 1)
+    if not population.empty:
+        counted = population.reindex(share.index)[share.notna()]
+        total = float(counted.sum())
+        people = float((counted * share[share.notna()] / 100).sum())
+        residents = int(people + 0.5)
+        percent = round(people / total * 100, 1) if total else 0.0
     return PublicEstimate.model_validate(
         base
         | {
-            "part_pourcent": share,
-            "habitants": int(residents + 0.5),
+            "part_pourcent": percent,
+            "habitants": residents,
             "origine": "+".join(sorted(origins)),
             "source": _join(figure.source for figure in provenance),
             "annee": _join(figure.year for figure in provenance),

@@ -16,7 +16,7 @@ from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
 from audit_ti.validation import FileKind, GrilleCatalog, validate_files
 
-__all__ = ["list_grilles", "schemas", "validate"]
+__all__ = ["list_grilles", "parse_date_option", "schemas", "validate"]
 
 _GRILLES_OPTION = click.option(
     "--grilles",
@@ -27,7 +27,7 @@ _GRILLES_OPTION = click.option(
 )
 
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
     if value is None:
         return date.today()
     try:
@@ -50,7 +50,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     "--date",
     "today",
     default=None,
-    callback=_parse_date,
+    callback=parse_date_option,
     metavar="AAAA-MM-JJ",
     help="Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).",
 )
