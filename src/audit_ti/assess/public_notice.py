@@ -34,19 +34,15 @@ def build_public_notice(audit: Audit, case: str) -> PublicNotice:
         for gateway in audit.gateways
     )
     missing = [label for label, value in _required(info) if not value]
-    personal = any(sensor.personal for sensor in sensors)
+    # Without declared sensors nobody has said what is collected: the notice must not guess.
+    personal = any(sensor.personal for sensor in sensors) if info.sensors else None
     controller = info.controller or use_case.authority
     sections = [
         NoticeSection(title="De quoi s'agit-il ?", text=use_case.description or use_case.name),
         NoticeSection(title="Quels capteurs, et où ?", text=_sensors_text(sensors)),
         NoticeSection(
             title="S'agit-il de données personnelles ?",
-            text=(
-                "Oui : certaines données se rapportent à des personnes. Le règlement général sur la "
-                "protection des données (RGPD) s'applique et vous donne des droits."
-                if personal
-                else "Non : les capteurs ne relèvent aucune donnée qui permette d'identifier une personne."
-            ),
+            text=_personal_text(personal),
         ),
         NoticeSection(title="Pourquoi ?", text=info.purpose or _TO_COMPLETE),
         NoticeSection(
@@ -54,7 +50,7 @@ def build_public_notice(audit: Audit, case: str) -> PublicNotice:
         ),
         NoticeSection(title="Qui est responsable ?", text=_controller_text(controller, info)),
     ]
-    if personal:
+    if personal is not False:
         sections.append(NoticeSection(title="Comment exercer vos droits ?", text=_rights_text(info)))
     sections.append(
         NoticeSection(
@@ -74,6 +70,17 @@ def build_public_notice(audit: Audit, case: str) -> PublicNotice:
         sections=tuple(sections),
         missing=tuple(missing),
     )
+
+
+def _personal_text(personal: bool | None) -> str:
+    if personal is None:
+        return _TO_COMPLETE + " Dites, pour chaque capteur, s'il relève des données personnelles."
+    if personal:
+        return (
+            "Oui : certaines données se rapportent à des personnes. Le règlement général sur la "
+            "protection des données (RGPD) s'applique et vous donne des droits."
+        )
+    return "Non : les capteurs ne relèvent aucune donnée qui permette d'identifier une personne."
 
 
 def _required(info: PublicInformation) -> list[tuple[str, object]]:

@@ -348,7 +348,14 @@ def _estimate(
 ) -> PublicEstimate:
     indicator = public.indicator
     base = {"id": public.id, "titre": public.title, "concerne": concerned, "indicateur": indicator}
-    nothing = base | {"part_pourcent": None, "habitants": None, "origine": "aucune", "source": None, "annee": None}
+    nothing = base | {
+        "part_pourcent": None,
+        "habitants": None,
+        "population_couverte": None,
+        "origine": "aucune",
+        "source": None,
+        "annee": None,
+    }
     if indicator is None:
         return PublicEstimate.model_validate(nothing)
     national_figure = national.get(indicator)
@@ -379,10 +386,12 @@ def _estimate(
     if (own.isna().any() or own.empty) and national_figure is not None:
         provenance.append(national_figure)
     residents: int | None = None
+    covered: int | None = None
     percent = round(float(share.mean()), 1)
     if not population.empty:
         counted = population.reindex(share.index)[share.notna()]
         total = float(counted.sum())
+        covered = int(total)
         people = float((counted * share[share.notna()] / 100).sum())
         residents = int(people + 0.5)
         percent = round(people / total * 100, 1) if total else 0.0
@@ -391,6 +400,7 @@ def _estimate(
         | {
             "part_pourcent": percent,
             "habitants": residents,
+            "population_couverte": covered,
             "origine": "+".join(sorted(origins)),
             "source": _join(figure.source for figure in provenance),
             "annee": _join(figure.year for figure in provenance),

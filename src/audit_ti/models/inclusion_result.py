@@ -52,6 +52,9 @@ class PublicEstimate(StrictModel):
     indicator: str | None = Field(alias="indicateur")
     share_percent: float | None = Field(alias="part_pourcent")
     residents: int | None = Field(alias="habitants")
+    covered_population: int | None = Field(
+        alias="population_couverte", description="Habitants des zones pour lesquelles une part est connue."
+    )
     origin: str = Field(alias="origine", description="territoire, national, national_ajuste ou aucune")
     source: str | None
     year: str | None = Field(alias="annee")

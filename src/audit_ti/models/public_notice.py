@@ -35,7 +35,9 @@ class PublicNotice(StrictModel):
     title: str = Field(alias="titre")
     authority: str = Field(alias="collectivite")
     updated_on: date = Field(alias="mise_a_jour")
-    personal_data: bool = Field(alias="donnees_personnelles")
+    personal_data: bool | None = Field(
+        alias="donnees_personnelles", description="None tant que les capteurs ne sont pas décrits."
+    )
     sensors: tuple[NoticeSensor, ...] = Field(alias="capteurs")
     sections: tuple[NoticeSection, ...]
     missing: tuple[str, ...] = Field(
