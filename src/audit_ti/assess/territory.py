@@ -143,6 +143,16 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 1,
             )
         )
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=separator), start=1):
+        if cells and any(cell.strip() for cell in cells) and len(cells) != len(columns):
+            raise InvalidInputError(
+                Problem(
+                    f"{len(cells)} colonnes sur cette ligne, {len(columns)} dans l'en-tête "
+                    f"(séparateur « {separator} » ; une valeur qui le contient doit être entre guillemets)",
+                    path,
+                    number,
+                )
+            )
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -151,24 +161,15 @@ def _read_frame(path: Path) -> pd.DataFrame:
             keep_default_na=False,
             skipinitialspace=True,
             skip_blank_lines=False,
+            index_col=False,
             on_bad_lines="error",
         )
     except (pd.errors.ParserError, csv.Error) as error:
-        raise InvalidInputError(Problem(f"CSV mal formé ({_parser_reason(error)})", path)) from None
+        raise InvalidInputError(Problem(f"CSV mal formé ({error})", path)) from None
     frame.columns = [str(name).strip().lower() for name in frame.columns]
     frame = frame[list(COLUMNS)]
     blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
     return frame[~blank]
-
-
-def _parser_reason(error: Exception) -> str:
-    text = str(error)
-    if "Expected" in text and "fields" in text:
-        return (
-            "une ligne n'a pas le même nombre de colonnes que l'en-tête : "
-            + text.rsplit("Error tokenizing data. C error: ", maxsplit=1)[-1]
-        )
-    return text
 
 
 def _figure(
