@@ -42,10 +42,14 @@ def _problem(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
     )
 
 
+_FEMININE = {"zone", "source", "mesure", "valeur", "sensibilité"}
+
+
 def _unknown(document: SourceDocument, loc: KeyPath, what: str, value: str, known: Sequence[str]) -> Problem:
     close = suggest(value, list(known))
     hint = f", vouliez-vous dire « {close} » ?" if close else f" (possibles : {', '.join(known)})"
-    return _problem(document, loc, f"{what} « {value} » inconnu{hint}")
+    ending = "e" if what.split()[0] in _FEMININE else ""
+    return _problem(document, loc, f"{what} « {value} » inconnu{ending}{hint}")
 
 
 def _duplicates(

@@ -42,7 +42,9 @@ __all__ = [
     "GrilleCatalog",
     "check_audit",
     "check_grille",
+    "check_referential",
     "file_kind",
+    "summarise_referential",
     "validate_files",
 ]
 
@@ -435,7 +437,8 @@ def _summarise_grille(grille: Grille) -> str:
     )
 
 
-def _summarise_referential(referential: Referential) -> str:
+def summarise_referential(referential: Referential) -> str:
+    """French one-liner describing a referential's content."""
     if isinstance(referential, InclusionReferential):
         return (
             f"référentiel d'inclusion : {len(referential.criteria)} critères, {len(referential.publics)} publics, "
@@ -457,7 +460,7 @@ def validate_file(
         if kind is FileKind.REFERENTIAL:
             referential = load_referential(path)
             problems = check_referential(referential)
-            summary = _summarise_referential(referential)
+            summary = summarise_referential(referential)
         elif kind is FileKind.GRILLE:
             grille = load_grille(path)
             problems = check_grille(grille, catalog.registry)
