@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import combinations
+from typing import Any
 
 import pytest
 
 from audit_ti.assess.aipd import assess_aipd, assess_prescreen, risk_level
 from audit_ti.models.aipd import RiskEstimate
+from audit_ti.models.aipd_result import AipdResult, PrescreenResult
 from audit_ti.models.scales import CnilLevel, PrescreenVerdict
 from tests.assess_helpers import aipd_answers, aipd_referential, all_criteria
 
@@ -16,7 +18,7 @@ CRITERIA = [c.id for c in aipd_referential().prescreen.criteria]
 AUDIT_DATE = date(2026, 11, 20)
 
 
-def prescreen(**section):
+def prescreen(**section: Any) -> PrescreenResult:
     return assess_prescreen(aipd_answers({"preselection": section}), aipd_referential())
 
 
@@ -33,7 +35,7 @@ def test_each_edpb_criterion_alone_only_recommends(criterion: str) -> None:
     assert "1 critère(s) du CEPD rempli(s) sur 9" in result.rules[-1]
 
 
-@pytest.mark.parametrize("pair", list(combinations(CRITERIA, 2))[::4], ids=lambda p: "+".join(p))
+@pytest.mark.parametrize("pair", list(combinations(CRITERIA, 2))[::4], ids="+".join)
 def test_any_two_edpb_criteria_make_it_mandatory(pair: tuple[str, str]) -> None:
     result = prescreen(criteres=all_criteria(set(pair)))
     assert result.verdict is PrescreenVerdict.MANDATORY
@@ -72,7 +74,9 @@ def test_a_listed_processing_type_makes_it_mandatory_without_any_criterion(liste
 
 
 def test_an_exemption_wins_over_criteria_but_not_over_the_mandatory_list() -> None:
-    exempt = prescreen(criteres=all_criteria({"grande_echelle", "usage_innovant"}), exemptions={"fichier_electoral": "x"})
+    exempt = prescreen(
+        criteres=all_criteria({"grande_echelle", "usage_innovant"}), exemptions={"fichier_electoral": "x"}
+    )
     assert exempt.verdict is PrescreenVerdict.EXEMPT
     both = prescreen(exemptions={"fichier_electoral": "x"}, traitements_listes={"rgpd_35_3_c": "y"})
     assert both.verdict is PrescreenVerdict.MANDATORY
@@ -96,7 +100,9 @@ def test_each_cell_of_the_risk_map_falls_in_its_cnil_zone(cell: tuple[int, int],
     assert level.severity_label == CnilLevel(cell[0]).label
 
 
-@pytest.mark.parametrize(("text", "level"), [("3", 3), (4, 4), ("négligeable", 1), ("Limitee", 2), ("IMPORTANTE", 3)])
+@pytest.mark.parametrize(
+    ("text", "level"), [("3", 3), (4, 4), ("négligeable", 1), ("Limitee", 2), ("IMPORTANTE", 3)]
+)
 def test_cnil_levels_accept_numbers_and_french_labels(text: object, level: int) -> None:
     assert CnilLevel.parse(text) == level
 
@@ -107,14 +113,14 @@ def test_cnil_levels_refuse_anything_else_in_french(bad: object) -> None:
         CnilLevel.parse(bad)
 
 
-def risk(before: tuple[int, int], after: tuple[int, int] | None = None, **extra) -> dict:
+def risk(before: tuple[int, int], after: tuple[int, int] | None = None, **extra: Any) -> dict[str, Any]:
     data = {"avant": {"gravite": before[0], "vraisemblance": before[1]}, **extra}
     if after:
         data["apres"] = {"gravite": after[0], "vraisemblance": after[1]}
     return data
 
 
-def assess(section: dict):
+def assess(section: dict[str, Any]) -> AipdResult:
     return assess_aipd(aipd_answers(section), aipd_referential(), "essai", AUDIT_DATE)
 
 
@@ -192,7 +198,9 @@ def test_action_plan_marks_late_actions_and_sums_costs_except_dropped_ones() -> 
 
 def test_opinions_say_what_is_missing() -> None:
     result = assess({"avis": {"dpd": {"nom": "DPO", "avis": "favorable"}}})
-    assert result.opinions.missing == ("avis des personnes concernées, ou raison écrite de ne pas l'avoir demandé",)
+    assert result.opinions.missing == (
+        "avis des personnes concernées, ou raison écrite de ne pas l'avoir demandé",
+    )
 
 
 def test_hosting_recommendation_follows_the_declared_sensitivity() -> None:

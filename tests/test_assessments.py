@@ -30,7 +30,11 @@ def outcome(case: str):
 @pytest.mark.parametrize("case", CASES)
 def test_results_match_the_golden_files(case: str) -> None:
     result = outcome(case)
-    for name, model in (("aipd", result.aipd), ("inclusion", result.inclusion), ("information-public", result.notice)):
+    for name, model in (
+        ("aipd", result.aipd),
+        ("inclusion", result.inclusion),
+        ("information-public", result.notice),
+    ):
         path = GOLDEN / case / f"{name}.json"
         text = model.model_dump_json(indent=2, by_alias=True) + "\n"
         if REGENERATE:
@@ -40,7 +44,9 @@ def test_results_match_the_golden_files(case: str) -> None:
 
 
 def test_the_examples_come_out_as_the_issue_asks() -> None:
-    parking, lighting, water, demo = (outcome(c) for c in ("stationnement", "eclairage-public", "telereleve-eau", "demo-lab"))
+    parking, lighting, water, demo = (
+        outcome(c) for c in ("stationnement", "eclairage-public", "telereleve-eau", "demo-lab")
+    )
     assert parking.aipd.prescreen.verdict is PrescreenVerdict.MANDATORY
     assert parking.aipd.prior_consultation.required
     assert parking.aipd.max_residual is not None and parking.aipd.max_residual.zone == "eleve"
@@ -60,11 +66,13 @@ def test_results_are_json_serialisable_and_frozen() -> None:
     assert data["date_audit"] == "2026-11-18"
     assert data["preselection"]["verdict"] == "obligatoire"
     with pytest.raises(ValueError, match="frozen"):
-        result.aipd.validation = "validee"  # type: ignore[misc]
+        result.aipd.validation = "validee"
 
 
 @pytest.mark.parametrize(("case", "code"), [("eclairage-public", 0), ("stationnement", 1)])
-def test_evaluate_command_writes_the_run_folder(run_cli, in_root: Path, tmp_path: Path, case: str, code: int) -> None:
+def test_evaluate_command_writes_the_run_folder(
+    run_cli, in_root: Path, tmp_path: Path, case: str, code: int
+) -> None:
     result = run_cli("evaluer", f"audits/{case}.yaml", "--rapports", str(tmp_path), "--date", "2026-11-22")
     assert result.code == code, result.err
     [folder] = (tmp_path / case).iterdir()
@@ -87,7 +95,19 @@ def test_evaluate_refuses_an_invalid_audit_with_exit_2(run_cli, tmp_path: Path) 
     path = tmp_path / "casse.yaml"
     text = (ROOT / "audits" / "eclairage-public.yaml").read_text(encoding="utf-8")
     path.write_text(text.replace("reponse: deux_moyens", "reponse: trois_moyens"), encoding="utf-8")
-    result = run_cli("evaluer", str(path), "--rapports", str(tmp_path / "r"), "--grilles", str(ROOT / "grilles"), "--date", "2026-11-22")
+    result = run_cli(
+        "evaluer",
+        str(path),
+        "--rapports",
+        str(tmp_path / "r"),
+        "--grilles",
+        str(ROOT / "grilles"),
+        "--date",
+        "2026-11-22",
+    )
     assert result.code == 2
-    assert "réponse « trois_moyens » non prévue pour ce critère, vouliez-vous dire « deux_moyens » ?" in " ".join(result.err.split())
+    assert (
+        "réponse « trois_moyens » non prévue pour ce critère, vouliez-vous dire « deux_moyens » ?"
+        in " ".join(result.err.split())
+    )
     assert not (tmp_path / "r").exists()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from audit_ti.assess.inclusion import assess_inclusion, level_for, option_for_rate, round_half_up
+from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.scales import InclusionLevel, InclusionVerdict
 from tests.assess_helpers import inclusion_answers, inclusion_referential, national
 
@@ -12,12 +15,12 @@ REF = inclusion_referential()
 LEVELS = REF.scoring.levels
 
 
-def assess(criteria: dict, **section):
+def assess(criteria: dict[str, Any], **section: Any) -> InclusionResult:
     answers = inclusion_answers({"criteres": criteria, **section})
     return assess_inclusion(answers, REF, "essai", national(), None)
 
 
-def best_answers() -> dict:
+def best_answers() -> dict[str, Any]:
     """Lowest risk, highest mitigation."""
     answers = {}
     for criterion in REF.criteria:
@@ -40,7 +43,10 @@ def test_rounding_is_half_up_like_the_aia(value: float, rounded: int) -> None:
     assert round_half_up(value) == rounded
 
 
-@pytest.mark.parametrize(("rate", "value"), [(100, "totale"), (99.9, "partielle"), (50, "partielle"), (49.9, "non_conforme"), (0, "non_conforme")])
+@pytest.mark.parametrize(
+    ("rate", "value"),
+    [(100, "totale"), (99.9, "partielle"), (50, "partielle"), (49.9, "non_conforme"), (0, "non_conforme")],
+)
 def test_rgaa_rate_steps(rate: float, value: str) -> None:
     assert option_for_rate(REF.criterion("accessibilite_rgaa"), rate) == value  # type: ignore[arg-type]
 
@@ -61,7 +67,7 @@ def test_unanswered_criteria_count_at_their_worst() -> None:
     assert result.level is InclusionLevel.IV
 
 
-def raw_30_with_mitigation() -> dict:
+def raw_30_with_mitigation() -> dict[str, Any]:
     """Raw score 30 (12 + 12 + 6) with the best mitigation (54)."""
     answers = best_answers()
     answers["canal_numerique_impose"] = {"reponse": "oui"}  # 4 × 3 = 12
@@ -93,7 +99,10 @@ def test_mitigation_below_the_threshold_keeps_the_raw_score() -> None:
 
 def test_exactly_eighty_percent_mitigation_applies_the_reduction() -> None:
     answers = raw_30_with_mitigation()
-    answers["accessibilite_rgaa"] = {"reponse": "non_applicable", "justification": "aucune interface"}  # max 45
+    answers["accessibilite_rgaa"] = {
+        "reponse": "non_applicable",
+        "justification": "aucune interface",
+    }  # max 45
     answers["langage_clair"] = {"reponse": "non"}  # -6
     answers["langues"] = {"reponse": "une"}  # -1
     answers["usage_mobile"] = {"reponse": "non"}  # -2 → 36/45 = 80 %

@@ -71,7 +71,10 @@ def test_multi_zone_estimate_weights_each_zone_by_its_population() -> None:
     # one zone gives its own figure, the others fall back on the adjusted national share
     assert by_id["faibles_competences"].origin == "national_ajuste+territoire"
     # only Orge-sur-Bois gives a coverage figure: the share is over that zone only
-    assert (by_id["zones_mal_couvertes"].residents, by_id["zones_mal_couvertes"].covered_population) == (477, 2650)
+    assert (by_id["zones_mal_couvertes"].residents, by_id["zones_mal_couvertes"].covered_population) == (
+        477,
+        2650,
+    )
     assert result.fragility_index == pytest.approx(107.2, abs=0.1)
 
 

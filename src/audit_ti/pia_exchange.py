@@ -50,7 +50,9 @@ def read_pia_export(path: Path) -> PiaExport:
     except OSError as error:
         raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
     if len(raw) > MAX_PIA_BYTES:
-        raise InvalidInputError(Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path))
+        raise InvalidInputError(
+            Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path)
+        )
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -135,7 +137,9 @@ def aipd_fragment(pia_path: Path, catalog: GrilleCatalog, referential_id: str = 
     if isinstance(found, InvalidInputError):
         raise found
     if not isinstance(found, AipdReferential):
-        raise InvalidInputError(Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}"))
+        raise InvalidInputError(
+            Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}")
+        )
     return _dump_block(import_pia(document, found))
 
 

@@ -441,7 +441,8 @@ def summarise_referential(referential: Referential) -> str:
     """French one-liner describing a referential's content."""
     if isinstance(referential, InclusionReferential):
         return (
-            f"référentiel d'inclusion : {len(referential.criteria)} critères, {len(referential.publics)} publics, "
+            f"référentiel d'inclusion : {len(referential.criteria)} critères, "
+            f"{len(referential.publics)} publics, "
             f"{len(referential.scoring.levels)} niveaux, version {referential.version}"
         )
     return (

@@ -165,20 +165,35 @@ def _risks(answers: AipdAnswers, referential: AipdReferential) -> tuple[RiskResu
     for event in referential.feared_events:
         results.append(
             _risk(
-                event.id, event.title, event.letter, False, answers.risks.get(event.id), answers, referential
+                event.id,
+                title=event.title,
+                letter=event.letter,
+                custom=False,
+                answer=answers.risks.get(event.id),
+                answers=answers,
+                referential=referential,
             )
         )
     custom = [risk_id for risk_id in answers.risks if referential.feared_event(risk_id) is None]
     for number, risk_id in enumerate(custom, start=1):
         answer = answers.risks[risk_id]
         results.append(
-            _risk(risk_id, answer.title or risk_id, f"R{number}", True, answer, answers, referential)
+            _risk(
+                risk_id,
+                title=answer.title or risk_id,
+                letter=f"R{number}",
+                custom=True,
+                answer=answer,
+                answers=answers,
+                referential=referential,
+            )
         )
     return tuple(results)
 
 
 def _risk(
     risk_id: str,
+    *,
     title: str,
     letter: str,
     custom: bool,
@@ -349,7 +364,8 @@ def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:
         )
     if verdict is PrescreenVerdict.INCOMPLETE:
         findings.append(
-            "Présélection incomplète : des critères du CEPD non renseignés pourraient rendre l'AIPD obligatoire."
+            "Présélection incomplète : des critères du CEPD non renseignés pourraient rendre "
+            "l'AIPD obligatoire."
         )
     if result.prior_consultation.required:
         findings.append(

@@ -44,7 +44,11 @@ _STATUS_TO_PIA = {
     ValidationState.VALIDATED: 2,
     ValidationState.SIGNED: 3,
 }
-_EVALUATION_TO_PIA = {ItemEvaluation.TO_CORRECT: 1, ItemEvaluation.IMPROVABLE: 2, ItemEvaluation.ACCEPTABLE: 3}
+_EVALUATION_TO_PIA = {
+    ItemEvaluation.TO_CORRECT: 1,
+    ItemEvaluation.IMPROVABLE: 2,
+    ItemEvaluation.ACCEPTABLE: 3,
+}
 _RISK_QUESTIONS = {"impacts": 1, "menaces": 2, "sources": 3, "mesures": 4, "gravite": 5, "vraisemblance": 6}
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -79,7 +83,8 @@ def export_pia(
         "pia": _pia_record(answers, name, author, stamp),
         "answers": _answers(answers, referential, stamp),
         "measures": [
-            _measure(measure_id, index, answers, referential, stamp) for measure_id, index in measure_ids.items()
+            _measure(measure_id, index, answers, referential, stamp)
+            for measure_id, index in measure_ids.items()
         ],
         "evaluations": _evaluations(answers, referential, measure_ids, stamp),
         "comments": [],
@@ -112,7 +117,9 @@ def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str)
     }
 
 
-def _answer(question: int, stamp: str, text: str | None = None, gauge: int = 0, tags: list[str] | None = None) -> dict[str, Any]:
+def _answer(
+    question: int, stamp: str, text: str | None = None, gauge: int = 0, tags: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "reference_to": question,
         "data": {"text": text, "gauge": gauge, "list": tags or []},
@@ -138,7 +145,12 @@ def _answers(answers: AipdAnswers, referential: AipdReferential, stamp: str) -> 
             continue
         base = int(event.pia_section.replace(".", "")) * 10
         titles = [_measure_title(m, answers, referential) for m in risk.measures]
-        for key, values in (("impacts", risk.impacts), ("menaces", risk.threats), ("sources", risk.sources), ("mesures", titles)):
+        for key, values in (
+            ("impacts", risk.impacts),
+            ("menaces", risk.threats),
+            ("sources", risk.sources),
+            ("mesures", titles),
+        ):
             result.append(_answer(base + _RISK_QUESTIONS[key], stamp, None, 0, list(values)))
         result.append(_answer(base + 5, stamp, risk.before.justification, int(risk.before.severity)))
         result.append(_answer(base + 6, stamp, None, int(risk.before.likelihood)))
@@ -153,7 +165,9 @@ def _measure_title(measure_id: str, answers: AipdAnswers, referential: AipdRefer
     return used.title if used is not None and used.title else measure_id
 
 
-def _measure(measure_id: str, index: int, answers: AipdAnswers, referential: AipdReferential, stamp: str) -> dict[str, Any]:
+def _measure(
+    measure_id: str, index: int, answers: AipdAnswers, referential: AipdReferential, stamp: str
+) -> dict[str, Any]:
     used = answers.measures[measure_id]
     catalogue = referential.measure(measure_id)
     content = used.description or (catalogue.description if catalogue else "")
@@ -205,7 +219,11 @@ def _evaluations(
         risk = answers.risks.get(event.id)
         if risk is None or (risk.after is None and risk.evaluation is None):
             continue
-        gauges = {"x": int(risk.after.severity), "y": int(risk.after.likelihood)} if risk.after else {"x": 0, "y": 0}
+        gauges = (
+            {"x": int(risk.after.severity), "y": int(risk.after.likelihood)}
+            if risk.after
+            else {"x": 0, "y": 0}
+        )
         result.append(
             _evaluation(
                 event.pia_section,

@@ -121,7 +121,14 @@ def assess_inclusion(
         if _LEVEL_ORDER.index(minimum) > _LEVEL_ORDER.index(score_rule.level):
             final_rule = next(level for level in scoring.levels if level.level is minimum)
     verdict = scoring.blocking.verdict if blocking else final_rule.verdict
-    explanation = _explain(scores, summary, referential, score_rule, final_rule, blocking)
+    explanation = _explain(
+        scores,
+        summary=summary,
+        referential=referential,
+        score_rule=score_rule,
+        final_rule=final_rule,
+        blocking=blocking,
+    )
     area = AreaInput(answers.territory.name, answers.territory.population, answers.territory.statistics)
     residents = estimate_residents(
         referential,
@@ -177,6 +184,7 @@ def _fr(value: float) -> str:
 
 def _explain(
     scores: tuple[CriterionScore, ...],
+    *,
     summary: ScoreSummary,
     referential: InclusionReferential,
     score_rule: LevelRule,
@@ -193,7 +201,8 @@ def _explain(
     factor = _fr((100 - rule.reduction_percent) / 100)
     if summary.reduction_applied:
         lines.append(
-            f"Seuil d'atténuation atteint : score final = arrondi({summary.raw} × {factor}) = {summary.final}."
+            "Seuil d'atténuation atteint : score final = "
+            f"arrondi({summary.raw} × {factor}) = {summary.final}."
         )
     else:
         lines.append(f"Seuil d'atténuation non atteint : score final = score brut = {summary.final}.")
@@ -207,7 +216,8 @@ def _explain(
     unanswered = [s.id for s in scores if s.unanswered]
     if unanswered:
         lines.append(
-            f"{len(unanswered)} critère(s) non renseigné(s), comptés au plus défavorable : {', '.join(unanswered)}."
+            f"{len(unanswered)} critère(s) non renseigné(s), comptés au plus défavorable : "
+            f"{', '.join(unanswered)}."
         )
     if blocking:
         titles = ", ".join(next(s.title for s in scores if s.id == b) for b in blocking)

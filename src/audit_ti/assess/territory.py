@@ -137,7 +137,8 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if missing:
         raise InvalidInputError(
             Problem(
-                f"colonne(s) manquante(s) : {', '.join(missing)}. En-tête attendu : {separator.join(COLUMNS)} "
+                f"colonne(s) manquante(s) : {', '.join(missing)}. "
+                f"En-tête attendu : {separator.join(COLUMNS)} "
                 f"(séparateur « ; » ou « , »)",
                 path,
                 1,
@@ -205,7 +206,8 @@ def _figure(
     if unit_text != indicator.unit.value:
         problem(
             "unite",
-            f"unité « {cells['unite']} » incorrecte pour « {indicator.id} » : « {indicator.unit.value} » attendu",
+            f"unité « {cells['unite']} » incorrecte pour « {indicator.id} » : "
+            f"« {indicator.unit.value} » attendu",
         )
         return None, problems
     problems += _range_problems(indicator.unit, value, indicator.id, line, path)
@@ -238,7 +240,8 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
     if unit is StatUnit.INHABITANTS and (value < 0 or value != int(value)):
         return [
             Problem(
-                f"colonne « valeur » : population de {_fr(value)} habitants : un nombre entier positif est attendu",
+                f"colonne « valeur » : population de {_fr(value)} habitants : "
+                "un nombre entier positif est attendu",
                 path,
                 line,
             )
@@ -288,14 +291,24 @@ def estimate_residents(
     index = _fragility(referential, local, population)
     national_shares = {figure.indicator: figure for figure in national.figures}
     publics = tuple(
-        _estimate(public, national_shares, local, population, index, territory, concerned.get(public.id, True))
+        _estimate(
+            public,
+            national=national_shares,
+            local=local,
+            population=population,
+            index=index,
+            territory=territory,
+            concerned=concerned.get(public.id, True),
+        )
         for public in referential.publics
     )
     weighted_index = None
     if index is not None and index.notna().any():
         weights = population.reindex(index.index).fillna(0)
         total = float(weights[index.notna()].sum())
-        weighted_index = round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
+        weighted_index = (
+            round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
+        )
     source = "aucune"
     if territory is not None and territory.has(referential.population_indicator):
         source = "fichier du territoire"
@@ -340,6 +353,7 @@ def _fragility(
 
 def _estimate(
     public: RiskPublic,
+    *,
     national: dict[str, Figure],
     local: pd.DataFrame | None,
     population: pd.Series,

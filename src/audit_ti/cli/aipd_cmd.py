@@ -35,7 +35,9 @@ _DATE_OPTION = click.option(
 
 
 @click.group(
-    "aipd", short_help="Échanger l'AIPD avec le logiciel PIA de la CNIL.", subcommand_metavar="COMMANDE [ARGUMENTS]..."
+    "aipd",
+    short_help="Échanger l'AIPD avec le logiciel PIA de la CNIL.",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
 )
 def aipd() -> None:
     """Importer ou exporter l'AIPD au format du logiciel PIA de la CNIL (fichier .json)."""
@@ -58,12 +60,15 @@ def aipd() -> None:
     default=None,
     help="Écrire le fichier d'audit mis à jour ici (nouveau fichier).",
 )
-@click.option("--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée).")
+@click.option(
+    "--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée)."
+)
 @click.option("--forcer", is_flag=True, help="Écraser le fichier de --sortie s'il existe.")
 @_GRILLES_OPTION
 @_DATE_OPTION
 def import_command(
     pia: Path,
+    *,
     audit_path: Path | None,
     output: Path | None,
     remplacer: bool,
@@ -82,10 +87,14 @@ def import_command(
     from audit_ti.validation import GrilleCatalog
 
     if (output is not None or remplacer) and audit_path is None:
-        raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
+        raise InvalidInputError(
+            Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)")
+        )
     if output is not None and remplacer:
         raise InvalidInputError(Problem("choisissez --sortie ou --remplacer, pas les deux"))
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry())
+    catalog = GrilleCatalog(
+        grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry()
+    )
     if audit_path is None:
         click.echo(aipd_fragment(pia, catalog), nl=False)
         return int(ExitCode.OK)
@@ -96,7 +105,9 @@ def import_command(
     target = audit_path if remplacer else output
     assert target is not None
     if output is not None and output.exists() and not forcer:
-        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
+        raise InvalidInputError(
+            Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)")
+        )
     if remplacer:
         backup = audit_path.with_name(audit_path.name + ".bak")
         shutil.copyfile(audit_path, backup)
@@ -119,14 +130,16 @@ def import_command(
 @click.option("--forcer", is_flag=True, help="Écraser le fichier de sortie s'il existe.")
 @_GRILLES_OPTION
 @_DATE_OPTION
-def export_command(audit: Path, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
+def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
     """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
     from audit_ti.checks import default_registry
     from audit_ti.pia_exchange import export_audit
     from audit_ti.validation import GrilleCatalog
 
     if output.exists() and not forcer:
-        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
+        raise InvalidInputError(
+            Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)")
+        )
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     data = export_audit(audit, catalog, today)
     output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

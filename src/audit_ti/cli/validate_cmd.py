@@ -129,7 +129,10 @@ def _print_referentials(catalog: GrilleCatalog) -> list[InvalidInputError]:
     ids = catalog.available_referentials()
     if not ids:
         return []
-    table = Table(title="Référentiels d'évaluation (sections « aipd » et « inclusion » des audits)", title_justify="left")
+    table = Table(
+        title="Référentiels d'évaluation (sections « aipd » et « inclusion » des audits)",
+        title_justify="left",
+    )
     table.add_column("Identifiant", no_wrap=True)
     table.add_column("Titre")
     table.add_column("Contenu")

@@ -289,8 +289,8 @@ class PublicInformation(StrictModel):
     """What the public notice about sensors must say (study's recommendation n°38)."""
 
     schema_description = (
-        "Information du public sur les capteurs (recommandation n°38) : où, quoi, pourquoi, combien de temps, "
-        "à qui s'adresser."
+        "Information du public sur les capteurs (recommandation n°38) : où, quoi, pourquoi, "
+        "combien de temps, à qui s'adresser."
     )
 
     sensors: list[Sensor] = Field(default_factory=list, alias="capteurs")

@@ -152,7 +152,8 @@ class RiskMatrix(StrictModel):
     )
     consultation_zone: RequirementId = Field(
         alias="zone_consultation",
-        description="Zone du risque résiduel qui impose la consultation préalable de la CNIL (RGPD, art. 36).",
+        description="Zone du risque résiduel qui impose la consultation préalable de la CNIL "
+        "(RGPD, art. 36).",
     )
     sources: list[Slug] = Field(default_factory=list)
 

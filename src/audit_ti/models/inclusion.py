@@ -19,7 +19,10 @@ RelativePath = Annotated[str, StringConstraints(pattern=r"^[^/\\][^\\]{0,300}\.c
 class Territory(StrictModel):
     """The area the use case serves, and where its statistics come from."""
 
-    schema_description = "Territoire desservi par le cas d'usage ; sans fichier de statistiques, les chiffres nationaux servent."
+    schema_description = (
+        "Territoire desservi par le cas d'usage ; sans fichier de statistiques, "
+        "les chiffres nationaux servent."
+    )
 
     name: Text | None = Field(default=None, alias="nom")
     population: int | None = Field(
@@ -83,5 +86,6 @@ class InclusionAnswers(StrictModel):
     criteria: dict[RequirementId, CriterionResponse] = Field(
         default_factory=dict,
         alias="criteres",
-        description="Réponses aux critères, par identifiant ; un critère sans réponse compte au plus défavorable.",
+        description="Réponses aux critères, par identifiant ; "
+        "un critère sans réponse compte au plus défavorable.",
     )
