@@ -16,9 +16,10 @@ from pydantic import BaseModel
 from audit_ti.assess.inclusion import NOT_APPLICABLE
 from audit_ti.assess.territory import read_statistics
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.loading import problem_at
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
-from audit_ti.models.base import KeyPath, SourceDocument, format_key_path
+from audit_ti.models.base import KeyPath, SourceDocument
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.scales import PrescreenVerdict, StatUnit
 from audit_ti.validation_messages import suggest
@@ -33,14 +34,7 @@ __all__ = [
 ]
 
 
-def _problem(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
-    source = document.source
-    return Problem(
-        message=message,
-        file=source.path if source else None,
-        line=source.line_of(loc) if source else None,
-        key=format_key_path(loc) or None,
-    )
+_problem = problem_at
 
 
 _FEMININE = {"zone", "source", "mesure", "valeur", "sensibilité"}

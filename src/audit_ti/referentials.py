@@ -8,6 +8,7 @@ model validates the file, so a copy renamed for a test or a new version is still
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.loading import load_document
@@ -67,21 +68,22 @@ def load_referential(path: Path) -> Referential:
     return load_document(path, _MODELS[ReferentialKind(declared)])
 
 
+ReferentialT = TypeVar("ReferentialT", AipdReferential, InclusionReferential)
+
+
+def _load_as(path: Path, model: type[ReferentialT], kind: ReferentialKind) -> ReferentialT:
+    referential = load_referential(path)
+    if not isinstance(referential, model):
+        message = f"ce fichier n'est pas un référentiel « {kind.value} » (clé referentiel: {kind.value})"
+        raise InvalidInputError(Problem(message, path, 1))
+    return referential
+
+
 def load_aipd_referential(path: Path) -> AipdReferential:
     """Read the AIPD referential (``grilles/aipd.yaml``)."""
-    referential = load_referential(path)
-    if not isinstance(referential, AipdReferential):
-        raise InvalidInputError(
-            Problem("ce fichier n'est pas un référentiel AIPD (referentiel: aipd)", path, 1)
-        )
-    return referential
+    return _load_as(path, AipdReferential, ReferentialKind.AIPD)
 
 
 def load_inclusion_referential(path: Path) -> InclusionReferential:
     """Read the inclusion referential (``grilles/inclusion.yaml``)."""
-    referential = load_referential(path)
-    if not isinstance(referential, InclusionReferential):
-        raise InvalidInputError(
-            Problem("ce fichier n'est pas un référentiel d'inclusion (referentiel: inclusion)", path, 1)
-        )
-    return referential
+    return _load_as(path, InclusionReferential, ReferentialKind.INCLUSION)

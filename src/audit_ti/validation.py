@@ -25,9 +25,9 @@ from audit_ti.assessment_checks import (
 )
 from audit_ti.checks.registry import CheckRegistry
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.loading import load_audit, load_grille, problems_from
+from audit_ti.loading import load_audit, load_grille, problem_at, problems_from
 from audit_ti.models.audit import Audit
-from audit_ti.models.base import KeyPath, SourceDocument, SourceMap, format_key_path
+from audit_ti.models.base import KeyPath, SourceMap
 from audit_ti.models.enums import Nature
 from audit_ti.models.fields import parse_perimeter_entry
 from audit_ti.models.grille import Grille
@@ -78,14 +78,7 @@ def check_referential(referential: Referential) -> list[Problem]:
     return check_aipd_referential(referential)
 
 
-def _problem(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
-    source = document.source
-    return Problem(
-        message=message,
-        file=source.path if source else None,
-        line=source.line_of(loc) if source else None,
-        key=format_key_path(loc) or None,
-    )
+_problem = problem_at
 
 
 def _duplicates(values: Iterable[str]) -> set[str]:

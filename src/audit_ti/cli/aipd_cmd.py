@@ -10,28 +10,15 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import grilles_dir_for
-from audit_ti.cli.validate_cmd import parse_date_option
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 
 __all__ = ["aipd"]
 
-_GRILLES_OPTION = click.option(
-    "--grilles",
-    "grilles_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Dossier des grilles et référentiels (par défaut : ./grilles).",
-)
-_DATE_OPTION = click.option(
-    "--date",
-    "today",
-    default=None,
-    callback=parse_date_option,
-    metavar="AAAA-MM-JJ",
-    help="Date de référence (validation des autorisations, date d'export).",
-)
+_GRILLES_OPTION = grilles_option()
+_DATE_OPTION = date_option("Date de référence (validation des autorisations, date d'export).")
 
 
 @click.group(

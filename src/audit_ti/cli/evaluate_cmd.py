@@ -10,9 +10,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import grilles_dir_for
-from audit_ti.cli.validate_cmd import parse_date_option
 
 if TYPE_CHECKING:
     from audit_ti.assessments import AssessmentOutcome
@@ -30,21 +30,8 @@ __all__ = ["evaluate"]
     show_default=True,
     help="Dossier des rapports : les résultats vont dans <rapports>/<cas>/<horodatage>/.",
 )
-@click.option(
-    "--grilles",
-    "grilles_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Dossier des grilles et référentiels (par défaut : ./grilles).",
-)
-@click.option(
-    "--date",
-    "today",
-    default=None,
-    callback=parse_date_option,
-    metavar="AAAA-MM-JJ",
-    help="Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).",
-)
+@grilles_option()
+@date_option("Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).")
 def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: date) -> int:
     """Évaluer l'AIPD et l'impact sur l'inclusion numérique d'un cas d'usage, sans aucun accès réseau.
 

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from audit_ti.checks import default_registry
+from audit_ti.cli.options import parse_date_option
 from audit_ti.cli.output import out_console, print_problems
 from audit_ti.cli.paths import default_inputs, grilles_dir_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
@@ -25,15 +26,6 @@ _GRILLES_OPTION = click.option(
     default=None,
     help="Dossier des grilles (par défaut : ./grilles).",
 )
-
-
-def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
 
 
 @click.command("valider", short_help="Valider des fichiers d'audit et des grilles.")
