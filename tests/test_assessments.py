@@ -111,3 +111,11 @@ def test_evaluate_refuses_an_invalid_audit_with_exit_2(run_cli, tmp_path: Path) 
         in " ".join(result.err.split())
     )
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("command", [("evaluer",), ("aipd",), ("aipd", "importer"), ("aipd", "exporter")])
+def test_new_commands_have_french_help(run_cli, command: tuple[str, ...]) -> None:
+    result = run_cli(*command, "--help")
+    assert result.code == 0
+    assert "Utilisation : audit-ti " + " ".join(command) in result.out
+    assert "Usage" not in result.out
