@@ -100,9 +100,7 @@ def test_each_cell_of_the_risk_map_falls_in_its_cnil_zone(cell: tuple[int, int],
     assert level.severity_label == CnilLevel(cell[0]).label
 
 
-@pytest.mark.parametrize(
-    ("text", "level"), [("3", 3), (4, 4), ("négligeable", 1), ("Limitee", 2), ("IMPORTANTE", 3)]
-)
+@pytest.mark.parametrize(("text", "level"), [("3", 3), (4, 4), ("négligeable", 1), ("Limitee", 2), ("IMPORTANTE", 3)])
 def test_cnil_levels_accept_numbers_and_french_labels(text: object, level: int) -> None:
     assert CnilLevel.parse(text) == level
 
@@ -198,9 +196,7 @@ def test_action_plan_marks_late_actions_and_sums_costs_except_dropped_ones() -> 
 
 def test_opinions_say_what_is_missing() -> None:
     result = assess({"avis": {"dpd": {"nom": "DPO", "avis": "favorable"}}})
-    assert result.opinions.missing == (
-        "avis des personnes concernées, ou raison écrite de ne pas l'avoir demandé",
-    )
+    assert result.opinions.missing == ("avis des personnes concernées, ou raison écrite de ne pas l'avoir demandé",)
 
 
 def test_hosting_recommendation_follows_the_declared_sensitivity() -> None:

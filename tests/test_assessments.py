@@ -70,9 +70,7 @@ def test_results_are_json_serialisable_and_frozen() -> None:
 
 
 @pytest.mark.parametrize(("case", "code"), [("eclairage-public", 0), ("stationnement", 1)])
-def test_evaluate_command_writes_the_run_folder(
-    run_cli, in_root: Path, tmp_path: Path, case: str, code: int
-) -> None:
+def test_evaluate_command_writes_the_run_folder(run_cli, in_root: Path, tmp_path: Path, case: str, code: int) -> None:
     result = run_cli("evaluer", f"audits/{case}.yaml", "--rapports", str(tmp_path), "--date", "2026-11-22")
     assert result.code == code, result.err
     [folder] = (tmp_path / case).iterdir()
@@ -106,9 +104,8 @@ def test_evaluate_refuses_an_invalid_audit_with_exit_2(run_cli, tmp_path: Path) 
         "2026-11-22",
     )
     assert result.code == 2
-    assert (
-        "réponse « trois_moyens » non prévue pour ce critère, vouliez-vous dire « deux_moyens » ?"
-        in " ".join(result.err.split())
+    assert "réponse « trois_moyens » non prévue pour ce critère, vouliez-vous dire « deux_moyens » ?" in " ".join(
+        result.err.split()
     )
     assert not (tmp_path / "r").exists()
 

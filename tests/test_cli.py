@@ -117,8 +117,6 @@ def test_internal_error_is_reported_without_traceback_unless_debug(monkeypatch, 
 
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).with_name("audit-ti")
-    completed = subprocess.run(
-        [str(script), "--version"], capture_output=True, text=True, check=False, timeout=60
-    )
+    completed = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False, timeout=60)
     assert completed.returncode == 0
     assert completed.stdout.strip() == f"audit-ti {__version__}"

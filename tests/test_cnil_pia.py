@@ -28,10 +28,7 @@ def imported() -> AipdAnswers:
 def test_import_maps_context_principles_and_evaluations_without_html() -> None:
     answers = imported()
     assert answers.context.overview == "Compter les visiteurs du marché couvert pour adapter les horaires."
-    assert (
-        answers.context.processing
-        == "Deux caméras à l'entrée comptent les passages ; aucune image n'est gardée."
-    )
+    assert answers.context.processing == "Deux caméras à l'entrée comptent les passages ; aucune image n'est gardée."
     assert answers.context.data == "Nombre de passages par quart d'heure.\nImages traitées en mémoire vive."
     minimisation = answers.principles["minimisation"]
     assert minimisation.answer == "Seul un nombre de passages sort de la caméra."
@@ -94,9 +91,7 @@ def test_pia_to_ours_to_pia_to_ours_is_a_fixed_point() -> None:
 def test_ours_to_pia_and_back_keeps_everything_the_format_can_carry() -> None:
     original = load_audit(ROOT / "audits" / "telereleve-eau.yaml").aipd
     exported = export_pia(original, aipd_referential(), "Télérelève", "Karim Benali", date(2026, 11, 22))
-    back = aipd_answers(
-        import_pia(PiaExport.model_validate(json.loads(json.dumps(exported))), aipd_referential())
-    )
+    back = aipd_answers(import_pia(PiaExport.model_validate(json.loads(json.dumps(exported))), aipd_referential()))
     assert back.context == original.context
     assert back.principles == original.principles
     assert back.measures == original.measures
@@ -123,9 +118,7 @@ def test_export_has_the_structure_the_pia_software_reads() -> None:
     assert risk_evaluation["gauges"] == {"x": 3, "y": 3}  # après: severity x, likelihood y
     planned = [m for m in exported["measures"] if m["content"].startswith(PLANNED_PREFIX)]
     assert {m["title"] for m in planned} >= {"Chiffrement", "Traitement en périphérie (edge)"}
-    assert any(
-        e["reference_to"].startswith("3.1.") and e["action_plan_comment"] for e in exported["evaluations"]
-    )
+    assert any(e["reference_to"].startswith("3.1.") and e["action_plan_comment"] for e in exported["evaluations"])
 
 
 @pytest.mark.parametrize(
@@ -142,10 +135,7 @@ def test_replace_block_keeps_everything_else() -> None:
         "# suite\ninclusion:\n  etat: en_cours\n"
     )
     result = replace_aipd_block(text, "aipd:\n  etat: termine\n")
-    assert (
-        result
-        == "# tête\na: 1\n\n# bloc aipd\naipd:\n  etat: termine\n\n# suite\ninclusion:\n  etat: en_cours\n"
-    )
+    assert result == "# tête\na: 1\n\n# bloc aipd\naipd:\n  etat: termine\n\n# suite\ninclusion:\n  etat: en_cours\n"
     assert replace_aipd_block("a: 1\n", "aipd: {}\n") == "a: 1\n\naipd: {}\n"
 
 
@@ -159,9 +149,7 @@ def audit_copy(tmp_path: Path) -> Path:
     return folder / "stationnement.yaml"
 
 
-def test_import_into_a_new_file_keeps_comments_and_the_answers_pia_cannot_carry(
-    run_cli, audit_copy: Path
-) -> None:
+def test_import_into_a_new_file_keeps_comments_and_the_answers_pia_cannot_carry(run_cli, audit_copy: Path) -> None:
     before = audit_copy.read_text(encoding="utf-8")
     output = audit_copy.with_name("stationnement-importe.yaml")
     args = ("aipd", "importer", str(PIA_FILE), "--audit", str(audit_copy), "--sortie", str(output))
@@ -169,9 +157,7 @@ def test_import_into_a_new_file_keeps_comments_and_the_answers_pia_cannot_carry(
     assert result.code == 0, result.err
     assert audit_copy.read_text(encoding="utf-8") == before  # the original is untouched
     text = output.read_text(encoding="utf-8")
-    assert text.startswith(
-        "# yaml-language-server: $schema=schema/audit.schema.json\n#\n# Exemple : stationnement"
-    )
+    assert text.startswith("# yaml-language-server: $schema=schema/audit.schema.json\n#\n# Exemple : stationnement")
     assert "# --- Inclusion numérique" in text
     merged = load_audit(output).aipd
     assert merged.context.overview == "Compter les visiteurs du marché couvert pour adapter les horaires."
@@ -186,9 +172,7 @@ def test_import_into_a_new_file_keeps_comments_and_the_answers_pia_cannot_carry(
 
 def test_import_replace_keeps_a_backup(run_cli, audit_copy: Path) -> None:
     before = audit_copy.read_text(encoding="utf-8")
-    result = run_cli(
-        "aipd", "importer", str(PIA_FILE), "--audit", str(audit_copy), "--remplacer", "--date", TODAY
-    )
+    result = run_cli("aipd", "importer", str(PIA_FILE), "--audit", str(audit_copy), "--remplacer", "--date", TODAY)
     assert result.code == 0, result.err
     assert audit_copy.with_name("stationnement.yaml.bak").read_text(encoding="utf-8") == before
     assert load_audit(audit_copy).aipd.opinions.dpo.name == "Jean Martin (DPO mutualisé)"  # type: ignore[union-attr]
@@ -218,9 +202,7 @@ def test_export_command_writes_json_and_never_overwrites(run_cli, in_root: Path,
         ('{"pia": {}, "answers": [{"reference_to": "cent onze"}]}', "export PIA non conforme"),
     ],
 )
-def test_bad_pia_files_give_french_errors(
-    run_cli, in_root: Path, tmp_path: Path, content: str, message: str
-) -> None:
+def test_bad_pia_files_give_french_errors(run_cli, in_root: Path, tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "mauvais.json"
     path.write_text(content, encoding="utf-8")
     result = run_cli("aipd", "importer", str(path))

@@ -41,9 +41,7 @@ def test_an_empty_section_does_not_need_its_referential(tmp_path: Path) -> None:
     """Audits of folders without aipd.yaml stay valid as long as their sections are empty."""
     folder = tmp_path / "grilles"
     folder.mkdir()
-    (folder / "hygiene-iot.yaml").write_text(
-        (ROOT / "grilles" / "hygiene-iot.yaml").read_text(encoding="utf-8")
-    )
+    (folder / "hygiene-iot.yaml").write_text((ROOT / "grilles" / "hygiene-iot.yaml").read_text(encoding="utf-8"))
     report = validate_file(
         ROOT / "tests" / "fixtures" / "audit-minimal.yaml", GrilleCatalog(folder, default_registry()), TODAY
     )

@@ -121,9 +121,7 @@ def check_aipd_referential(ref: AipdReferential) -> list[Problem]:
     ):
         problems += _duplicates(ref, ids, loc, what)
     listed = [*rules.mandatory_list, *rules.exemption_list]
-    list_keys = ["traitements_obligatoires"] * len(rules.mandatory_list) + ["exemptions"] * len(
-        rules.exemption_list
-    )
+    list_keys = ["traitements_obligatoires"] * len(rules.mandatory_list) + ["exemptions"] * len(rules.exemption_list)
     positions = [*range(len(rules.mandatory_list)), *range(len(rules.exemption_list))]
     problems += _references(
         ref,
@@ -293,9 +291,7 @@ def check_aipd_answers(audit: Audit, ref: AipdReferential) -> list[Problem]:
     return problems
 
 
-def _untitled(
-    audit: Audit, loc: KeyPath, what: str, value: str, known: list[str], *, note: str = ""
-) -> Problem:
+def _untitled(audit: Audit, loc: KeyPath, what: str, value: str, known: list[str], *, note: str = "") -> Problem:
     close = suggest(value, known)
     hint = f"vouliez-vous dire « {close} » ? Sinon, " if close else ""
     return _problem(audit, loc, f"{what} : {hint}donnez-lui un « titre »{note}")

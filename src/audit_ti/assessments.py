@@ -66,9 +66,7 @@ class AssessmentOutcome:
         return ExitCode.BLOCKING_FINDINGS if self.blocking else ExitCode.OK
 
 
-def resolve_referentials(
-    audit: Audit, catalog: GrilleCatalog
-) -> tuple[AipdReferential, InclusionReferential]:
+def resolve_referentials(audit: Audit, catalog: GrilleCatalog) -> tuple[AipdReferential, InclusionReferential]:
     """The two referentials the audit names, loaded and checked.
 
     Raises:
@@ -114,9 +112,7 @@ def assess_audit(path: Path, catalog: GrilleCatalog, today: date) -> AssessmentO
         raise InvalidInputError(problems)
     aipd_ref, inclusion_ref = resolve_referentials(audit, catalog)
     assert inclusion_ref.source is not None  # loaded from a file by the catalog
-    national = read_statistics(
-        inclusion_ref.source.path.parent / inclusion_ref.national_statistics, inclusion_ref
-    )
+    national = read_statistics(inclusion_ref.source.path.parent / inclusion_ref.national_statistics, inclusion_ref)
     stats_path = statistics_path(audit)
     territory = read_statistics(stats_path, inclusion_ref) if stats_path is not None else None
     case = path.stem
@@ -144,9 +140,7 @@ def write_outcome(outcome: AssessmentOutcome, reports_dir: Path, now: datetime |
     markdown = folder.root / RESULT_FILES["notice_markdown"]
     markdown.write_text(render_markdown(outcome.notice), encoding="utf-8")
     folder.record_file(markdown)
-    message = (
-        f"{len(outcome.blocking)} constat(s) bloquant(s)" if outcome.blocking else "aucun constat bloquant"
-    )
+    message = f"{len(outcome.blocking)} constat(s) bloquant(s)" if outcome.blocking else "aucun constat bloquant"
     finished = datetime.now().astimezone()
     folder.record_step(
         StepRecord(

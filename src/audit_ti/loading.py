@@ -78,8 +78,7 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
     if not isinstance(document.data, dict):
         raise InvalidInputError(
             Problem(
-                f"le fichier doit contenir un bloc de clés (« clé: valeur »), pas "
-                f"{french_type_name(document.data)}",
+                f"le fichier doit contenir un bloc de clés (« clé: valeur »), pas {french_type_name(document.data)}",
                 path,
                 1,
             )
@@ -89,9 +88,7 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
     except ValidationError as error:
         raise InvalidInputError(problems_from(error, model, document.source)) from None
     except RecursionError:
-        raise InvalidInputError(
-            Problem("structure récursive (alias YAML qui se contient lui-même)", path)
-        ) from None
+        raise InvalidInputError(Problem("structure récursive (alias YAML qui se contient lui-même)", path)) from None
     result.with_source(document.source)
     return result
 

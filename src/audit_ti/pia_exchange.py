@@ -50,9 +50,7 @@ def read_pia_export(path: Path) -> PiaExport:
     except OSError as error:
         raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
     if len(raw) > MAX_PIA_BYTES:
-        raise InvalidInputError(
-            Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path)
-        )
+        raise InvalidInputError(Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path))
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -68,9 +66,7 @@ def read_pia_export(path: Path) -> PiaExport:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise InvalidInputError(
-            Problem(f"export PIA non conforme : {first['msg']}", path, None, key)
-        ) from None
+        raise InvalidInputError(Problem(f"export PIA non conforme : {first['msg']}", path, None, key)) from None
 
 
 def _merge(existing: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:
@@ -137,9 +133,7 @@ def aipd_fragment(pia_path: Path, catalog: GrilleCatalog, referential_id: str = 
     if isinstance(found, InvalidInputError):
         raise found
     if not isinstance(found, AipdReferential):
-        raise InvalidInputError(
-            Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}")
-        )
+        raise InvalidInputError(Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}"))
     return _dump_block(import_pia(document, found))
 
 

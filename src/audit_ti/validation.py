@@ -131,9 +131,7 @@ def _check_nature(grille: Grille, index: int) -> list[Problem]:
         )
     if item.nature in (Nature.DECLARATIVE, Nature.MIXED) and item.question is None:
         problems.append(
-            _problem(
-                grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question"
-            )
+            _problem(grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question")
         )
     if item.nature is Nature.DECLARATIVE and item.checks:
         problems.append(
@@ -250,15 +248,11 @@ def _check_assessments(audit: Audit, catalog: GrilleCatalog) -> list[Problem]:
             problems.append(_problem(audit, loc, f"référentiel « {section.referential} » introuvable{hint}"))
         elif isinstance(found, InvalidInputError):
             problems.append(
-                _problem(
-                    audit, loc, f"le référentiel « {section.referential} » est invalide : {found.problems[0]}"
-                )
+                _problem(audit, loc, f"le référentiel « {section.referential} » est invalide : {found.problems[0]}")
             )
         elif found.kind != expected.value:
             problems.append(
-                _problem(
-                    audit, loc, f"« {section.referential} » n'est pas un référentiel « {expected.value} »"
-                )
+                _problem(audit, loc, f"« {section.referential} » n'est pas un référentiel « {expected.value} »")
             )
         elif isinstance(found, InclusionReferential):
             problems += check_inclusion_answers(audit, found)
@@ -355,9 +349,7 @@ def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille]
             )
             problems.append(_problem(audit, loc, f"grille « {grille_id} » introuvable{hint}{listing}"))
         elif isinstance(found, InvalidInputError):
-            problems.append(
-                _problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}")
-            )
+            problems.append(_problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}"))
         else:
             grilles.append(found)
     return grilles, problems
@@ -416,10 +408,7 @@ class FileReport:
 
 
 def _summarise_audit(audit: Audit) -> str:
-    return (
-        f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), "
-        f"grilles : {', '.join(audit.grilles)}"
-    )
+    return f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), grilles : {', '.join(audit.grilles)}"
 
 
 def _summarise_grille(grille: Grille) -> str:
@@ -445,9 +434,7 @@ def summarise_referential(referential: Referential) -> str:
     )
 
 
-def validate_file(
-    path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None
-) -> FileReport:
+def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
     """Validate one file completely; never raises for bad input."""
     kind = kind or file_kind(path)
     try:

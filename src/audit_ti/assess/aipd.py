@@ -29,9 +29,7 @@ from audit_ti.models.scales import ActionStatus, ItemEvaluation, PrescreenVerdic
 __all__ = ["assess_aipd", "assess_prescreen", "risk_level"]
 
 
-def assess_aipd(
-    answers: AipdAnswers, referential: AipdReferential, case: str, audit_date: date
-) -> AipdResult:
+def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, audit_date: date) -> AipdResult:
     """The whole AIPD of a use case, assessed against the referential."""
     prescreen = assess_prescreen(answers, referential)
     risks = _risks(answers, referential)
@@ -54,9 +52,7 @@ def assess_aipd(
         max_residual=max_residual,
         prior_consultation=consultation,
         action_plan=plan,
-        action_plan_cost_eur=round(
-            sum(a.cost_eur or 0 for a in plan if a.status is not ActionStatus.DROPPED), 2
-        ),
+        action_plan_cost_eur=round(sum(a.cost_eur or 0 for a in plan if a.status is not ActionStatus.DROPPED), 2),
         opinions=_opinions(answers),
         validation=answers.validation.state,
         hosting=_hosting(answers, referential),
@@ -88,9 +84,7 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
             f"traitement pour lesquels une AIPD est toujours requise ({_titles(listed)}) : AIPD obligatoire."
         )
     else:
-        rules.append(
-            "Règle 1 (RGPD art. 35.3 et liste CNIL) : aucun type de traitement de la liste n'est déclaré."
-        )
+        rules.append("Règle 1 (RGPD art. 35.3 et liste CNIL) : aucun type de traitement de la liste n'est déclaré.")
     if verdict is None and exempt:
         verdict = PrescreenVerdict.EXEMPT
         rules.append(
@@ -103,9 +97,7 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
     if verdict is None:
         if len(met) >= threshold:
             verdict = PrescreenVerdict.MANDATORY
-            rules.append(
-                f"Règle 3 (CEPD) : {count} ({_titles(met)}), seuil {threshold} atteint : AIPD obligatoire."
-            )
+            rules.append(f"Règle 3 (CEPD) : {count} ({_titles(met)}), seuil {threshold} atteint : AIPD obligatoire.")
         elif len(met) + len(unanswered) >= threshold:
             verdict = PrescreenVerdict.INCOMPLETE
             rules.append(
@@ -114,9 +106,7 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
             )
         elif len(met) >= rules_data.recommended_threshold:
             verdict = PrescreenVerdict.RECOMMENDED
-            rules.append(
-                f"Règle 3 (CEPD) : {count} ({_titles(met)}), sous le seuil de {threshold} : AIPD recommandée."
-            )
+            rules.append(f"Règle 3 (CEPD) : {count} ({_titles(met)}), sous le seuil de {threshold} : AIPD recommandée.")
         else:
             verdict = PrescreenVerdict.NOT_MANDATORY
             rules.append(f"Règle 3 (CEPD) : {count}, sous le seuil de {threshold} : AIPD non obligatoire.")
@@ -272,9 +262,7 @@ def _risk_map(risks: tuple[RiskResult, ...], referential: AipdReferential) -> Ri
     )
 
 
-def _prior_consultation(
-    risks: tuple[RiskResult, ...], referential: AipdReferential
-) -> PriorConsultationResult:
+def _prior_consultation(risks: tuple[RiskResult, ...], referential: AipdReferential) -> PriorConsultationResult:
     zone = referential.matrix.consultation_zone
     high = tuple(risk.id for risk in risks if risk.residual is not None and risk.residual.zone == zone)
     return PriorConsultationResult(
@@ -282,9 +270,7 @@ def _prior_consultation(
     )
 
 
-def _action(
-    action: Action, answers: AipdAnswers, referential: AipdReferential, audit_date: date
-) -> ActionResult:
+def _action(action: Action, answers: AipdAnswers, referential: AipdReferential, audit_date: date) -> ActionResult:
     late = (
         action.due is not None
         and action.due < audit_date
@@ -316,9 +302,7 @@ def _principles_progress(answers: AipdAnswers, referential: AipdReferential) -> 
         answered=tuple(i for i in ids if i in answers.principles),
         missing=tuple(i for i in ids if i not in answers.principles),
         to_correct=tuple(
-            i
-            for i in ids
-            if i in answers.principles and answers.principles[i].evaluation is ItemEvaluation.TO_CORRECT
+            i for i in ids if i in answers.principles and answers.principles[i].evaluation is ItemEvaluation.TO_CORRECT
         ),
     )
 
@@ -338,9 +322,7 @@ def _opinions(answers: AipdAnswers) -> OpinionsResult:
     else:
         subjects_text = f"Non consultées : {subjects.reason_not_sought}"
     return OpinionsResult(
-        dpo=f"{dpo.verdict.value} : {dpo.reasons}"
-        if dpo and dpo.reasons
-        else (dpo.verdict.value if dpo else None),
+        dpo=f"{dpo.verdict.value} : {dpo.reasons}" if dpo and dpo.reasons else (dpo.verdict.value if dpo else None),
         dpo_name=dpo.name if dpo else None,
         data_subjects=subjects_text,
         missing=tuple(missing),
@@ -364,8 +346,7 @@ def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:
         )
     if verdict is PrescreenVerdict.INCOMPLETE:
         findings.append(
-            "Présélection incomplète : des critères du CEPD non renseignés pourraient rendre "
-            "l'AIPD obligatoire."
+            "Présélection incomplète : des critères du CEPD non renseignés pourraient rendre l'AIPD obligatoire."
         )
     if result.prior_consultation.required:
         findings.append(
@@ -373,7 +354,5 @@ def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:
             "de la CNIL obligatoire avant la mise en œuvre (RGPD, article 36)."
         )
     if answers.validation.state is ValidationState.REFUSED:
-        findings.append(
-            f"AIPD refusée par le responsable du traitement : {answers.validation.refusal_reason}"
-        )
+        findings.append(f"AIPD refusée par le responsable du traitement : {answers.validation.refusal_reason}")
     return tuple(findings)

@@ -83,8 +83,7 @@ def export_pia(
         "pia": _pia_record(answers, name, author, stamp),
         "answers": _answers(answers, referential, stamp),
         "measures": [
-            _measure(measure_id, index, answers, referential, stamp)
-            for measure_id, index in measure_ids.items()
+            _measure(measure_id, index, answers, referential, stamp) for measure_id, index in measure_ids.items()
         ],
         "evaluations": _evaluations(answers, referential, measure_ids, stamp),
         "comments": [],
@@ -219,11 +218,7 @@ def _evaluations(
         risk = answers.risks.get(event.id)
         if risk is None or (risk.after is None and risk.evaluation is None):
             continue
-        gauges = (
-            {"x": int(risk.after.severity), "y": int(risk.after.likelihood)}
-            if risk.after
-            else {"x": 0, "y": 0}
-        )
+        gauges = {"x": int(risk.after.severity), "y": int(risk.after.likelihood)} if risk.after else {"x": 0, "y": 0}
         result.append(
             _evaluation(
                 event.pia_section,

@@ -201,14 +201,11 @@ def _explain(
     factor = _fr((100 - rule.reduction_percent) / 100)
     if summary.reduction_applied:
         lines.append(
-            "Seuil d'atténuation atteint : score final = "
-            f"arrondi({summary.raw} × {factor}) = {summary.final}."
+            f"Seuil d'atténuation atteint : score final = arrondi({summary.raw} × {factor}) = {summary.final}."
         )
     else:
         lines.append(f"Seuil d'atténuation non atteint : score final = score brut = {summary.final}.")
-    bounds = ", ".join(
-        f"≤ {_fr(level.max_percent)} % : {level.level.value}" for level in referential.scoring.levels
-    )
+    bounds = ", ".join(f"≤ {_fr(level.max_percent)} % : {level.level.value}" for level in referential.scoring.levels)
     lines.append(
         f"Score final : {summary.final} sur {summary.raw_max}, soit {_fr(summary.final_percent)} % → "
         f"niveau {score_rule.level.value} ({bounds})."
@@ -216,8 +213,7 @@ def _explain(
     unanswered = [s.id for s in scores if s.unanswered]
     if unanswered:
         lines.append(
-            f"{len(unanswered)} critère(s) non renseigné(s), comptés au plus défavorable : "
-            f"{', '.join(unanswered)}."
+            f"{len(unanswered)} critère(s) non renseigné(s), comptés au plus défavorable : {', '.join(unanswered)}."
         )
     if blocking:
         titles = ", ".join(next(s.title for s in scores if s.id == b) for b in blocking)

@@ -45,9 +45,7 @@ def build_public_notice(audit: Audit, case: str) -> PublicNotice:
             text=_personal_text(personal),
         ),
         NoticeSection(title="Pourquoi ?", text=info.purpose or _TO_COMPLETE),
-        NoticeSection(
-            title="Combien de temps les données sont-elles gardées ?", text=info.retention or _TO_COMPLETE
-        ),
+        NoticeSection(title="Combien de temps les données sont-elles gardées ?", text=info.retention or _TO_COMPLETE),
         NoticeSection(title="Qui est responsable ?", text=_controller_text(controller, info)),
     ]
     if personal is not False:
@@ -119,9 +117,7 @@ def _rights_text(info: PublicInformation) -> str:
     parts.append(f"Contact : {info.rights_contact}." if info.rights_contact else f"Contact : {_TO_COMPLETE}")
     if info.non_digital_contact:
         parts.append(f"Sans Internet : {info.non_digital_contact}.")
-    parts.append(
-        "Si vous estimez vos droits non respectés, vous pouvez saisir la CNIL (cnil.fr ou par courrier)."
-    )
+    parts.append("Si vous estimez vos droits non respectés, vous pouvez saisir la CNIL (cnil.fr ou par courrier).")
     return " ".join(parts)
 
 
@@ -135,9 +131,7 @@ def render_markdown(notice: PublicNotice) -> str:
     ]
     for section in notice.sections:
         lines += [f"## {section.title}", ""]
-        lines += (
-            [f"- {line}" for line in section.text.splitlines()] if "\n" in section.text else [section.text]
-        )
+        lines += [f"- {line}" for line in section.text.splitlines()] if "\n" in section.text else [section.text]
         lines.append("")
     if notice.missing:
         lines += ["---", "", "À compléter avant publication : " + ", ".join(notice.missing) + ".", ""]

@@ -191,11 +191,7 @@ def _figure(
     if indicator is None:
         known = [item.id for item in referential.indicators]
         close = get_close_matches(cells["indicateur"], known, n=1, cutoff=0.6)
-        hint = (
-            f", vouliez-vous dire « {close[0]} » ?"
-            if close
-            else f". Indicateurs connus : {', '.join(known)}."
-        )
+        hint = f", vouliez-vous dire « {close[0]} » ?" if close else f". Indicateurs connus : {', '.join(known)}."
         problem("indicateur", f"indicateur « {cells['indicateur']} » inconnu{hint}")
         return None, problems
     value = _number(cells["valeur"])
@@ -206,8 +202,7 @@ def _figure(
     if unit_text != indicator.unit.value:
         problem(
             "unite",
-            f"unité « {cells['unite']} » incorrecte pour « {indicator.id} » : "
-            f"« {indicator.unit.value} » attendu",
+            f"unité « {cells['unite']} » incorrecte pour « {indicator.id} » : « {indicator.unit.value} » attendu",
         )
         return None, problems
     problems += _range_problems(indicator.unit, value, indicator.id, line, path)
@@ -240,18 +235,13 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
     if unit is StatUnit.INHABITANTS and (value < 0 or value != int(value)):
         return [
             Problem(
-                f"colonne « valeur » : population de {_fr(value)} habitants : "
-                "un nombre entier positif est attendu",
+                f"colonne « valeur » : population de {_fr(value)} habitants : un nombre entier positif est attendu",
                 path,
                 line,
             )
         ]
     if unit is StatUnit.INDEX and value <= 0:
-        return [
-            Problem(
-                f"colonne « valeur » : indice de {_fr(value)} : un indice positif est attendu", path, line
-            )
-        ]
+        return [Problem(f"colonne « valeur » : indice de {_fr(value)} : un indice positif est attendu", path, line)]
     return []
 
 
@@ -306,9 +296,7 @@ def estimate_residents(
     if index is not None and index.notna().any():
         weights = population.reindex(index.index).fillna(0)
         total = float(weights[index.notna()].sum())
-        weighted_index = (
-            round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
-        )
+        weighted_index = round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
     source = "aucune"
     if territory is not None and territory.has(referential.population_indicator):
         source = "fichier du territoire"
@@ -324,9 +312,7 @@ def estimate_residents(
     )
 
 
-def _population(
-    referential: InclusionReferential, territory: TerritoryStatistics | None, area: AreaInput
-) -> pd.Series:
+def _population(referential: InclusionReferential, territory: TerritoryStatistics | None, area: AreaInput) -> pd.Series:
     if territory is not None and territory.has(referential.population_indicator):
         frame = territory.frame()
         rows = frame[frame["indicator"] == referential.population_indicator]

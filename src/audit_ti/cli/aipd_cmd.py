@@ -17,9 +17,6 @@ from audit_ti.errors import ExitCode, InvalidInputError, Problem
 
 __all__ = ["aipd"]
 
-_GRILLES_OPTION = grilles_option()
-_DATE_OPTION = date_option("Date de référence (validation des autorisations, date d'export).")
-
 
 @click.group(
     "aipd",
@@ -47,12 +44,10 @@ def aipd() -> None:
     default=None,
     help="Écrire le fichier d'audit mis à jour ici (nouveau fichier).",
 )
-@click.option(
-    "--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée)."
-)
+@click.option("--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée).")
 @click.option("--forcer", is_flag=True, help="Écraser le fichier de --sortie s'il existe.")
-@_GRILLES_OPTION
-@_DATE_OPTION
+@grilles_option
+@date_option
 def import_command(
     pia: Path,
     *,
@@ -74,14 +69,10 @@ def import_command(
     from audit_ti.validation import GrilleCatalog
 
     if (output is not None or remplacer) and audit_path is None:
-        raise InvalidInputError(
-            Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)")
-        )
+        raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
     if output is not None and remplacer:
         raise InvalidInputError(Problem("choisissez --sortie ou --remplacer, pas les deux"))
-    catalog = GrilleCatalog(
-        grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry()
-    )
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry())
     if audit_path is None:
         click.echo(aipd_fragment(pia, catalog), nl=False)
         return int(ExitCode.OK)
@@ -92,9 +83,7 @@ def import_command(
     target = audit_path if remplacer else output
     assert target is not None
     if output is not None and output.exists() and not forcer:
-        raise InvalidInputError(
-            Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)")
-        )
+        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
     if remplacer:
         backup = audit_path.with_name(audit_path.name + ".bak")
         shutil.copyfile(audit_path, backup)
@@ -115,8 +104,8 @@ def import_command(
     help="Fichier .json à écrire, importable dans le logiciel PIA.",
 )
 @click.option("--forcer", is_flag=True, help="Écraser le fichier de sortie s'il existe.")
-@_GRILLES_OPTION
-@_DATE_OPTION
+@grilles_option
+@date_option
 def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
     """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
     from audit_ti.checks import default_registry
@@ -124,9 +113,7 @@ def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path
     from audit_ti.validation import GrilleCatalog
 
     if output.exists() and not forcer:
-        raise InvalidInputError(
-            Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)")
-        )
+        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     data = export_audit(audit, catalog, today)
     output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

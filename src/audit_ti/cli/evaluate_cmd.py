@@ -30,8 +30,8 @@ __all__ = ["evaluate"]
     show_default=True,
     help="Dossier des rapports : les résultats vont dans <rapports>/<cas>/<horodatage>/.",
 )
-@grilles_option()
-@date_option("Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).")
+@grilles_option
+@date_option
 def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: date) -> int:
     """Évaluer l'AIPD et l'impact sur l'inclusion numérique d'un cas d'usage, sans aucun accès réseau.
 
@@ -61,9 +61,7 @@ def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: da
 
 def _print_aipd(outcome: AssessmentOutcome) -> None:
     aipd = outcome.aipd
-    table = Table(
-        title=f"AIPD — {escape(outcome.audit.use_case.name)}", title_justify="left", show_header=False
-    )
+    table = Table(title=f"AIPD — {escape(outcome.audit.use_case.name)}", title_justify="left", show_header=False)
     table.add_column("", style="bold", no_wrap=True)
     table.add_column("", overflow="fold")
     table.add_row("AIPD obligatoire ?", escape(aipd.prescreen.label))
@@ -83,16 +81,12 @@ def _print_aipd(outcome: AssessmentOutcome) -> None:
     consultation = aipd.prior_consultation
     table.add_row(
         "Consultation de la CNIL (art. 36)",
-        "[red]requise[/] (" + escape(", ".join(consultation.risks)) + ")"
-        if consultation.required
-        else "non requise",
+        "[red]requise[/] (" + escape(", ".join(consultation.risks)) + ")" if consultation.required else "non requise",
     )
     table.add_row("Validation", aipd.validation.value)
     late = sum(1 for action in aipd.action_plan if action.late)
     cost = f"{aipd.action_plan_cost_eur:,.0f}".replace(",", "\u202f")
-    table.add_row(
-        "Plan d'action", f"{len(aipd.action_plan)} action(s), {late} en retard, coût estimé {cost} €"
-    )
+    table.add_row("Plan d'action", f"{len(aipd.action_plan)} action(s), {late} en retard, coût estimé {cost} €")
     out_console.print(table)
 
 

@@ -1,19 +1,24 @@
-"""Options shared by several commands: the grilles folder and the reference date."""
+"""Options shared by several commands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
-__all__ = ["date_option", "grilles_option", "parse_date_option"]
+__all__ = ["date_option", "grilles_option"]
+
+grilles_option = click.option(
+    "--grilles",
+    "grilles_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Dossier des grilles (par défaut : ./grilles).",
+)
 
 
-def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    """``--date AAAA-MM-JJ``, today when absent."""
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
     if value is None:
         return date.today()
     try:
@@ -22,21 +27,12 @@ def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str |
         raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
 
 
-def grilles_option(
-    help_text: str = "Dossier des grilles et référentiels (par défaut : ./grilles).",
-) -> Callable[..., Any]:
-    """``--grilles DOSSIER``, passed as ``grilles_dir``."""
-    return click.option(
-        "--grilles",
-        "grilles_dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=None,
-        help=help_text,
-    )
-
-
-def date_option(help_text: str) -> Callable[..., Any]:
-    """``--date AAAA-MM-JJ``, passed as ``today``."""
-    return click.option(
-        "--date", "today", default=None, callback=parse_date_option, metavar="AAAA-MM-JJ", help=help_text
-    )
+date_option = click.option(
+    "--date",
+    "today",
+    default=None,
+    callback=_parse_date,
+    metavar="AAAA-MM-JJ",
+    help="Date de référence (expiration des autorisations, des certificats, des risques acceptés) ; "
+    "par défaut : aujourd'hui.",
+)

@@ -10,27 +10,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from audit_ti.checks import default_registry
-from audit_ti.cli.options import parse_date_option
+from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console, print_problems
 from audit_ti.cli.paths import default_inputs, grilles_dir_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
 from audit_ti.validation import FileKind, GrilleCatalog, summarise_referential, validate_files
 
-__all__ = ["list_grilles", "parse_date_option", "schemas", "validate"]
-
-_GRILLES_OPTION = click.option(
-    "--grilles",
-    "grilles_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Dossier des grilles (par défaut : ./grilles).",
-)
+__all__ = ["list_grilles", "schemas", "validate"]
 
 
 @click.command("valider", short_help="Valider des fichiers d'audit et des grilles.")
 @click.argument("fichiers", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@_GRILLES_OPTION
+@grilles_option
 @click.option(
     "--type",
     "kind",
@@ -38,14 +30,7 @@ _GRILLES_OPTION = click.option(
     default=None,
     help="Forcer le type des fichiers (sinon : « grille » dans un dossier grilles/, « audit » ailleurs).",
 )
-@click.option(
-    "--date",
-    "today",
-    default=None,
-    callback=parse_date_option,
-    metavar="AAAA-MM-JJ",
-    help="Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).",
-)
+@date_option
 def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | None, today: date) -> int:
     """Valider des fichiers d'audit et des grilles (par défaut : tout audits/ et grilles/).
 
@@ -77,7 +62,7 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
 
 
 @click.command("grilles")
-@_GRILLES_OPTION
+@grilles_option
 def list_grilles(grilles_dir: Path | None) -> int:
     """Lister les grilles disponibles et leur nombre d'exigences."""
     folder = grilles_dir_for(grilles_dir)

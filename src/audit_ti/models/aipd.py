@@ -67,8 +67,7 @@ class Prescreen(StrictModel):
     listed: dict[RequirementId, Text] = Field(
         default_factory=dict,
         alias="traitements_listes",
-        description="Types de traitement soumis à AIPD auxquels le cas d'usage correspond, "
-        "avec la justification.",
+        description="Types de traitement soumis à AIPD auxquels le cas d'usage correspond, avec la justification.",
     )
     exemptions: dict[RequirementId, Text] = Field(
         default_factory=dict,
@@ -136,9 +135,7 @@ class MeasureUse(StrictModel):
     schema_description = "Mesure protectrice du traitement, citée par son identifiant du catalogue."
 
     state: MeasureState = Field(alias="etat", description="« existante » ou « prevue ».")
-    title: Text | None = Field(
-        default=None, alias="titre", description="Obligatoire pour une mesure hors catalogue."
-    )
+    title: Text | None = Field(default=None, alias="titre", description="Obligatoire pour une mesure hors catalogue.")
     description: Text | None = None
 
 
@@ -193,9 +190,7 @@ class Action(StrictModel):
     owner: Text | None = Field(default=None, alias="responsable")
     due: IsoDate | None = Field(default=None, alias="echeance")
     status: ActionStatus = Field(default=ActionStatus.TO_DO, alias="statut")
-    cost_eur: float | None = Field(
-        default=None, ge=0, alias="cout_euros", description="Coût estimé, en euros."
-    )
+    cost_eur: float | None = Field(default=None, ge=0, alias="cout_euros", description="Coût estimé, en euros.")
 
 
 class DpoOpinion(StrictModel):
@@ -226,9 +221,7 @@ class DataSubjectsOpinion(StrictModel):
     @model_validator(mode="after")
     def _reason_or_opinion(self) -> DataSubjectsOpinion:
         if not self.sought and self.reason_not_sought is None:
-            raise ValueError(
-                "personnes non consultées : la clé « raison_non_consultation » doit dire pourquoi"
-            )
+            raise ValueError("personnes non consultées : la clé « raison_non_consultation » doit dire pourquoi")
         if self.sought and self.opinion is None:
             raise ValueError("personnes consultées : la clé « avis » doit résumer leur avis")
         return self
@@ -280,9 +273,7 @@ class Sensor(StrictModel):
     count: int | None = Field(default=None, ge=0, alias="nombre")
     where: Text = Field(alias="emplacement")
     collects: Text = Field(alias="donnees_collectees", description="Ce que le capteur relève.")
-    personal: bool = Field(
-        alias="donnees_personnelles", description="true si ce sont des données personnelles."
-    )
+    personal: bool = Field(alias="donnees_personnelles", description="true si ce sont des données personnelles.")
 
 
 class PublicInformation(StrictModel):
@@ -304,9 +295,7 @@ class PublicInformation(StrictModel):
         default=None, alias="contact_droits", description="Où et comment exercer ses droits."
     )
     dpo_contact: Text | None = Field(default=None, alias="contact_dpd")
-    open_data: Url | None = Field(
-        default=None, alias="donnees_ouvertes", description="Lien vers les données ouvertes."
-    )
+    open_data: Url | None = Field(default=None, alias="donnees_ouvertes", description="Lien vers les données ouvertes.")
     non_digital_contact: Text | None = Field(
         default=None, alias="contact_non_numerique", description="Adresse postale ou accueil physique."
     )
@@ -315,9 +304,7 @@ class PublicInformation(StrictModel):
 class AipdAnswers(StrictModel):
     """The AIPD of the use case, item for item of the CNIL method."""
 
-    schema_description = (
-        "Analyse d'impact relative à la protection des données (AIPD), selon la méthode de la CNIL."
-    )
+    schema_description = "Analyse d'impact relative à la protection des données (AIPD), selon la méthode de la CNIL."
 
     state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
     comment: Text | None = Field(default=None, alias="commentaire")

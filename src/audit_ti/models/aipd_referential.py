@@ -31,9 +31,7 @@ __all__ = [
 class EdpbCriterion(StrictModel):
     """One of the nine EDPB criteria of a processing likely to result in a high risk."""
 
-    schema_description = (
-        "Critère du CEPD (lignes directrices WP248) d'un traitement susceptible d'un risque élevé."
-    )
+    schema_description = "Critère du CEPD (lignes directrices WP248) d'un traitement susceptible d'un risque élevé."
 
     id: RequirementId
     title: Text = Field(alias="titre")
@@ -86,9 +84,7 @@ class MethodQuestion(StrictModel):
     id: RequirementId
     title: Text = Field(alias="titre")
     question: Text
-    pia_question: int = Field(
-        alias="question_pia", description="Identifiant de la question dans le logiciel PIA."
-    )
+    pia_question: int = Field(alias="question_pia", description="Identifiant de la question dans le logiciel PIA.")
     sources: list[Slug] = Field(default_factory=list)
 
 
@@ -99,9 +95,7 @@ class FearedEvent(StrictModel):
 
     id: RequirementId
     title: Text = Field(alias="titre")
-    letter: Literal["I", "U", "D"] = Field(
-        alias="lettre", description="Lettre sur la cartographie du logiciel PIA."
-    )
+    letter: Literal["I", "U", "D"] = Field(alias="lettre", description="Lettre sur la cartographie du logiciel PIA.")
     description: Text
     pia_section: Literal["3.2", "3.3", "3.4"] = Field(alias="section_pia")
     typical_threats: list[Text] = Field(default_factory=list, alias="menaces_types")
@@ -152,8 +146,7 @@ class RiskMatrix(StrictModel):
     )
     consultation_zone: RequirementId = Field(
         alias="zone_consultation",
-        description="Zone du risque résiduel qui impose la consultation préalable de la CNIL "
-        "(RGPD, art. 36).",
+        description="Zone du risque résiduel qui impose la consultation préalable de la CNIL (RGPD, art. 36).",
     )
     sources: list[Slug] = Field(default_factory=list)
 
@@ -193,9 +186,7 @@ class HostingRecommendation(StrictModel):
 class PriorConsultation(StrictModel):
     """The plain-French paragraph shown when the CNIL must be consulted (GDPR art. 36)."""
 
-    schema_description = (
-        "Paragraphe affiché quand la consultation préalable de la CNIL s'impose (RGPD, art. 36)."
-    )
+    schema_description = "Paragraphe affiché quand la consultation préalable de la CNIL s'impose (RGPD, art. 36)."
 
     text: Text = Field(alias="texte")
     sources: list[Slug] = Field(default_factory=list)

@@ -113,9 +113,7 @@ class RiskMap(StrictModel):
 
     severity_labels: tuple[str, ...] = Field(alias="gravite_libelles")
     likelihood_labels: tuple[str, ...] = Field(alias="vraisemblance_libelles")
-    grid: tuple[tuple[str, ...], ...] = Field(
-        alias="grille", description="Zone par gravité (lignes) et vraisemblance."
-    )
+    grid: tuple[tuple[str, ...], ...] = Field(alias="grille", description="Zone par gravité (lignes) et vraisemblance.")
     colours: dict[str, str] = Field(alias="couleurs")
     points: tuple[MapPoint, ...]
 

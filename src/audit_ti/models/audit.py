@@ -15,6 +15,7 @@ from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, RequirementId, Slug, Text
 
 __all__ = [
+    "AcceptedRisk",
     "AipdAnswers",
     "Answer",
     "AnswerStatus",
@@ -44,9 +45,7 @@ class UseCase(StrictModel):
     schema_description = "Identité du cas d'usage audité."
 
     name: Text = Field(alias="nom", description="Nom du cas d'usage, tel que les élus le connaissent.")
-    authority: Text = Field(
-        alias="collectivite", description="Commune, intercommunalité ou syndicat qui déploie."
-    )
+    authority: Text = Field(alias="collectivite", description="Commune, intercommunalité ou syndicat qui déploie.")
     domain: Domain = Field(alias="domaine", description="Domaine métier.")
     description: Text | None = Field(default=None, description="Ce que fait le service, en deux phrases.")
     owner: Contact = Field(alias="responsable")
@@ -76,6 +75,11 @@ class Authorisation(StrictModel):
         default=ScanProfile.SAFE,
         alias="profil_autorise",
         description="« sur » : sondes sans risque ; « intrusif » : aussi les tentatives de connexion.",
+    )
+    large_ranges: bool = Field(
+        default=False,
+        alias="grandes_plages_autorisees",
+        description="Autorise des plages plus grandes qu'un /22 (1 024 adresses) dans le périmètre.",
     )
 
 
@@ -125,6 +129,11 @@ class ScanOptions(StrictModel):
         default=None,
         description="Sondes UDP (SNMP, CoAP…) : par défaut, seulement si l'outil tourne en root.",
     )
+    discovery: list[PerimeterEntry] = Field(
+        default_factory=list,
+        alias="decouverte",
+        description="Plages à balayer pour trouver les équipements non déclarés (dans le périmètre autorisé).",
+    )
 
 
 class AnswerStatus(StrEnum):
@@ -149,19 +158,33 @@ class Answer(StrictModel):
 
     status: AnswerStatus = Field(alias="statut")
     justification: Text | None = Field(default=None, description="Pourquoi ce statut.")
-    evidence: Text | None = Field(
-        default=None, alias="preuve", description="Référence du document qui le prouve."
-    )
+    evidence: Text | None = Field(default=None, alias="preuve", description="Référence du document qui le prouve.")
     author: Text | None = Field(default=None, alias="auteur")
     answered_on: IsoDate | None = Field(default=None, alias="date")
+
+
+class AcceptedRisk(StrictModel):
+    """A non-compliance the authority knowingly accepts, until a date."""
+
+    schema_description = (
+        "Risque accepté : une non-conformité que l'autorité accepte en connaissance de cause, "
+        "jusqu'à une date. Elle reste visible dans tous les rapports."
+    )
+
+    requirement: RequirementId = Field(alias="exigence")
+    target: str | None = Field(
+        default=None, alias="cible", description="Nom de la passerelle ; absent : toutes les passerelles."
+    )
+    justification: Text
+    signatory: Text = Field(alias="signataire")
+    decided_on: IsoDate = Field(alias="date")
+    expires_on: IsoDate = Field(alias="expire_le")
 
 
 class Audit(SourceDocument):
     """One use case to audit before its deployment at scale."""
 
-    schema_description = (
-        "Audit d'un cas d'usage « territoire intelligent » avant son déploiement à grande échelle."
-    )
+    schema_description = "Audit d'un cas d'usage « territoire intelligent » avant son déploiement à grande échelle."
 
     format_version: Literal[1] = Field(default=1, alias="version_format")
     use_case: UseCase = Field(alias="cas_usage")
@@ -182,5 +205,6 @@ class Audit(SourceDocument):
         alias="reponses",
         description="Réponses aux exigences déclaratives, par identifiant d'exigence.",
     )
+    accepted_risks: list[AcceptedRisk] = Field(default_factory=list, alias="risques_acceptes")
     aipd: AipdAnswers = Field(default_factory=AipdAnswers, alias="aipd")
     inclusion: InclusionAnswers = Field(default_factory=InclusionAnswers, alias="inclusion")

@@ -20,8 +20,7 @@ class Territory(StrictModel):
     """The area the use case serves, and where its statistics come from."""
 
     schema_description = (
-        "Territoire desservi par le cas d'usage ; sans fichier de statistiques, "
-        "les chiffres nationaux servent."
+        "Territoire desservi par le cas d'usage ; sans fichier de statistiques, les chiffres nationaux servent."
     )
 
     name: Text | None = Field(default=None, alias="nom")
@@ -49,9 +48,7 @@ class CriterionResponse(StrictModel):
 
     schema_description = "Réponse à un critère d'inclusion : un choix, ou un taux (RGAA)."
 
-    choice: Slug | None = Field(
-        default=None, alias="reponse", description="Valeur choisie parmi celles du critère."
-    )
+    choice: Slug | None = Field(default=None, alias="reponse", description="Valeur choisie parmi celles du critère.")
     rate: float | None = Field(default=None, ge=0, le=100, alias="taux", description="Taux en % (0 à 100).")
     justification: Text | None = None
     evidence: Text | None = Field(default=None, alias="preuve")
@@ -59,9 +56,7 @@ class CriterionResponse(StrictModel):
     @model_validator(mode="after")
     def _choice_or_rate(self) -> CriterionResponse:
         if (self.choice is None) == (self.rate is None):
-            raise ValueError(
-                "indiquez soit « reponse » (un choix), soit « taux » (un pourcentage), pas les deux"
-            )
+            raise ValueError("indiquez soit « reponse » (un choix), soit « taux » (un pourcentage), pas les deux")
         return self
 
 
@@ -86,6 +81,5 @@ class InclusionAnswers(StrictModel):
     criteria: dict[RequirementId, CriterionResponse] = Field(
         default_factory=dict,
         alias="criteres",
-        description="Réponses aux critères, par identifiant ; "
-        "un critère sans réponse compte au plus défavorable.",
+        description="Réponses aux critères, par identifiant ; un critère sans réponse compte au plus défavorable.",
     )

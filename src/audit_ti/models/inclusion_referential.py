@@ -89,9 +89,7 @@ class InclusionCriterion(StrictModel):
     id: RequirementId
     title: Text = Field(alias="titre")
     question: Text
-    role: CriterionRole = Field(
-        description="« risque » : augmente le risque brut ; « attenuation » : l'atténue."
-    )
+    role: CriterionRole = Field(description="« risque » : augmente le risque brut ; « attenuation » : l'atténue.")
     weight: int = Field(default=1, alias="poids", ge=1, le=10)
     blocking: bool = Field(default=False, alias="bloquant")
     options: list[AnswerOption] = Field(min_length=2)
@@ -166,9 +164,7 @@ class Scoring(StrictModel):
     def _levels_cover_everything(self) -> Scoring:
         bounds = [level.max_percent for level in self.levels]
         if bounds != sorted(bounds) or bounds[-1] != 100:
-            raise ValueError(
-                "les niveaux doivent être rangés par « max_pourcent » croissant, le dernier à 100"
-            )
+            raise ValueError("les niveaux doivent être rangés par « max_pourcent » croissant, le dernier à 100")
         return self
 
 
@@ -180,9 +176,7 @@ class InclusionReferential(ReferentialBase):
         "critères pondérés, niveaux et garanties."
     )
 
-    kind: Literal["inclusion"] = Field(
-        alias="referentiel", description="Toujours « inclusion » pour ce référentiel."
-    )
+    kind: Literal["inclusion"] = Field(alias="referentiel", description="Toujours « inclusion » pour ce référentiel.")
     national_statistics: str = Field(
         alias="statistiques_nationales",
         pattern=r"^[^/\\][^\\]{0,300}\.csv$",

@@ -80,9 +80,7 @@ class InclusionResult(StrictModel):
     state: SectionState = Field(alias="etat")
     level: InclusionLevel = Field(alias="niveau")
     level_title: str = Field(alias="niveau_titre")
-    score_level: InclusionLevel = Field(
-        alias="niveau_du_score", description="Niveau que donne le seul score."
-    )
+    score_level: InclusionLevel = Field(alias="niveau_du_score", description="Niveau que donne le seul score.")
     verdict: InclusionVerdict
     verdict_label: str = Field(alias="verdict_libelle")
     scores: ScoreSummary

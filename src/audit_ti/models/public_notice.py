@@ -40,6 +40,4 @@ class PublicNotice(StrictModel):
     )
     sensors: tuple[NoticeSensor, ...] = Field(alias="capteurs")
     sections: tuple[NoticeSection, ...]
-    missing: tuple[str, ...] = Field(
-        alias="a_completer", description="Ce que le fichier d'audit ne dit pas encore."
-    )
+    missing: tuple[str, ...] = Field(alias="a_completer", description="Ce que le fichier d'audit ne dit pas encore.")

@@ -55,8 +55,7 @@ class CnilLevel(IntEnum):
                 if _fold(label) == _fold(text):
                     return level
         raise ValueError(
-            f"« {str(value)[:40]} » : niveau attendu de 1 à 4 "
-            "(1 négligeable, 2 limitée, 3 importante, 4 maximale)"
+            f"« {str(value)[:40]} » : niveau attendu de 1 à 4 (1 négligeable, 2 limitée, 3 importante, 4 maximale)"
         )
 
 

@@ -1,0 +1,209 @@
+"""Cyber index, verdict and priority measures, from the findings (rules in docs/audit-cyber.md).
+
+The index follows ANSSI's MonServiceSécurisé "indice cyber": per theme, essential measures weigh
+60 % and recommended ones 40 %, a partial measure counts half; the verdict follows its bands, capped
+by the most serious unaccepted non-compliance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from audit_ti.models.enums import Importance, Severity, Status
+from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
+from audit_ti.models.finding import Finding
+from audit_ti.models.grille import Grille
+
+__all__ = [
+    "FAVOURABLE_FROM",
+    "PRIORITY_COUNT",
+    "UNFAVOURABLE_BELOW",
+    "assess_target",
+    "build_evaluation",
+    "priority_measures",
+    "theme_indices",
+]
+
+#: Value of a finding in the index; statuses absent from this table are not counted.
+STATUS_VALUE = {
+    Status.COMPLIANT: 1.0,
+    Status.PARTIAL: 0.5,
+    Status.NON_COMPLIANT: 0.0,
+    Status.TO_VERIFY: 0.0,
+    Status.ERROR: 0.0,
+}
+ESSENTIAL_WEIGHT = 0.6
+RECOMMENDED_WEIGHT = 0.4
+#: MonServiceSécurisé bands: below 2 the homologation is advised against; from 4, granted for 3 years.
+UNFAVOURABLE_BELOW = 2.0
+FAVOURABLE_FROM = 4.0
+PRIORITY_COUNT = 6
+
+
+def _measure_values(findings: Iterable[Finding]) -> dict[str, tuple[str, Importance, float]]:
+    """Requirement → (theme, importance, value), the value averaged over the requirement's targets."""
+    values: dict[str, list[float]] = defaultdict(list)
+    meta: dict[str, tuple[str, Importance]] = {}
+    for finding in findings:
+        value = STATUS_VALUE.get(finding.status)
+        if value is None:
+            continue
+        values[finding.requirement].append(value)
+        meta[finding.requirement] = (finding.theme, finding.importance)
+    return {req: (*meta[req], sum(vals) / len(vals)) for req, vals in values.items()}
+
+
+def theme_indices(findings: Sequence[Finding], titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
+    """Index per theme (0–5) and overall index, None when nothing could be counted."""
+    by_theme: dict[str, dict[Importance, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for theme, importance, value in _measure_values(findings).values():
+        by_theme[theme][importance].append(value)
+    indices = []
+    weighted = 0.0
+    total = 0
+    for theme in [t for t in titles if t in by_theme] + sorted(set(by_theme) - set(titles)):
+        essential = by_theme[theme][Importance.ESSENTIAL]
+        recommended = by_theme[theme][Importance.RECOMMENDED]
+        e_rate = sum(essential) / len(essential) if essential else None
+        r_rate = sum(recommended) / len(recommended) if recommended else None
+        if e_rate is not None and r_rate is not None:
+            score = (ESSENTIAL_WEIGHT + RECOMMENDED_WEIGHT * r_rate) * e_rate
+        else:
+            score = e_rate if e_rate is not None else (r_rate or 0.0)
+        count = len(essential) + len(recommended)
+        indices.append(
+            ThemeIndex(
+                theme=theme,
+                title=titles.get(theme, theme),
+                index=round(5 * score, 2),
+                essential_rate=None if e_rate is None else round(e_rate, 3),
+                recommended_rate=None if r_rate is None else round(r_rate, 3),
+                measures=count,
+            )
+        )
+        weighted += count * score
+        total += count
+    return indices, (round(5 * weighted / total, 2) if total else None)
+
+
+def _decide(index: float | None, findings: Sequence[Finding]) -> tuple[Verdict, list[str]]:
+    open_findings = [f for f in findings if f.status is Status.NON_COMPLIANT and not f.accepted]
+    critical = sorted({f.requirement for f in open_findings if f.severity is Severity.CRITICAL})
+    high = sorted({f.requirement for f in open_findings if f.severity is Severity.HIGH})
+    errors = sorted({f.requirement for f in findings if f.status is Status.ERROR})
+    reasons = []
+    if index is None:
+        verdict, band = Verdict.CONDITIONAL, "aucune mesure évaluable : indice non calculé"
+    elif index < UNFAVOURABLE_BELOW:
+        verdict, band = (
+            Verdict.UNFAVOURABLE,
+            f"indice {_fr(index)}/5, sous le seuil de {_fr(UNFAVOURABLE_BELOW)}",
+        )
+    elif index < FAVOURABLE_FROM:
+        verdict, band = (
+            Verdict.CONDITIONAL,
+            f"indice {_fr(index)}/5, entre {_fr(UNFAVOURABLE_BELOW)} et {_fr(FAVOURABLE_FROM)}",
+        )
+    else:
+        verdict, band = Verdict.FAVOURABLE, f"indice {_fr(index)}/5, au moins {_fr(FAVOURABLE_FROM)}"
+    reasons.append(band)
+    if critical:
+        verdict = Verdict.UNFAVOURABLE
+        reasons.append(f"non-conformité critique non acceptée : {', '.join(critical)}")
+    if high and verdict is Verdict.FAVOURABLE:
+        verdict = Verdict.CONDITIONAL
+    if high:
+        reasons.append(f"non-conformité élevée non acceptée : {', '.join(high)}")
+    if errors:
+        if verdict is Verdict.FAVOURABLE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(f"évaluation incomplète (erreur) : {', '.join(errors)}")
+    return verdict, reasons
+
+
+def _fr(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:
+    """Index, verdict and counts for one gateway (its findings) or the use case (all findings)."""
+    themes, index = theme_indices(findings, titles)
+    verdict, reasons = _decide(index, findings)
+    counts = Counter(f.status for f in findings)
+    return TargetAssessment(
+        target=target,
+        index=index,
+        themes=tuple(themes),
+        verdict=verdict,
+        reasons=tuple(reasons),
+        counts={status: counts[status] for status in Status if counts[status]},
+    )
+
+
+_STATUS_ORDER = {Status.NON_COMPLIANT: 0, Status.PARTIAL: 1, Status.TO_VERIFY: 2}
+
+
+def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) -> list[PriorityMeasure]:
+    """The measures to take first: most serious first, essential before recommended, widest first."""
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.status in _STATUS_ORDER and not finding.accepted:
+            grouped[finding.requirement].append(finding)
+
+    def key(requirement: str) -> tuple[int, int, int, int, str]:
+        group = grouped[requirement]
+        first = group[0]
+        return (
+            -first.severity.rank,
+            0 if first.importance is Importance.ESSENTIAL else 1,
+            min(_STATUS_ORDER[f.status] for f in group),
+            -len(group),
+            requirement,
+        )
+
+    ranked = sorted(grouped, key=key)[:count]
+    measures = []
+    for rank, requirement in enumerate(ranked, start=1):
+        group = grouped[requirement]
+        first = group[0]
+        measures.append(
+            PriorityMeasure(
+                rank=rank,
+                requirement=requirement,
+                title=first.title,
+                severity=first.severity,
+                importance=first.importance,
+                status=min((f.status for f in group), key=lambda s: _STATUS_ORDER[s]),
+                targets=tuple(sorted({f.target or "cas d'usage" for f in group})),
+                recommendation=first.recommendation,
+            )
+        )
+    return measures
+
+
+def build_evaluation(
+    case: str,
+    *,
+    grilles: Sequence[Grille],
+    gateway_names: Sequence[str],
+    findings: Sequence[Finding],
+    today: date,
+    incomplete_reasons: Sequence[str],
+) -> CyberEvaluation:
+    """The whole evaluation: the use case, each gateway, the priority measures."""
+    titles = {theme.id: theme.title for grille in grilles for theme in grille.themes}
+    return CyberEvaluation(
+        case=case,
+        evaluated_on=today,
+        grilles={grille.id: grille.version for grille in grilles},
+        complete=not incomplete_reasons,
+        incomplete_reasons=tuple(incomplete_reasons),
+        use_case=assess_target(None, findings, titles),
+        gateways=tuple(
+            assess_target(name, [f for f in findings if f.target == name], titles) for name in gateway_names
+        ),
+        priorities=tuple(priority_measures(findings)),
+        accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
+    )
