@@ -55,9 +55,11 @@ def test_validate_defaults_to_every_file_of_the_project(in_root: Path, run_cli) 
         "telereleve-eau.yaml",
         "stationnement.yaml",
         "hygiene-iot.yaml",
+        "aipd.yaml",
+        "inclusion.yaml",
     ):
         assert name in result.out
-    assert "5 fichier(s) valide(s) sur 5." in result.out
+    assert "7 fichier(s) valide(s) sur 7." in result.out
 
 
 def test_validate_outside_a_project_says_where_it_looked(tmp_path: Path, monkeypatch, run_cli) -> None:

@@ -14,12 +14,30 @@ from audit_ti.models.grille import Grille
 from audit_ti.validation_messages import describe_error, french_type_name
 from audit_ti.yaml_reader import read_yaml
 
-__all__ = ["MAX_REPORTED_PROBLEMS", "load_audit", "load_document", "load_grille", "problems_from"]
+__all__ = [
+    "MAX_REPORTED_PROBLEMS",
+    "load_audit",
+    "load_document",
+    "load_grille",
+    "problem_at",
+    "problems_from",
+]
 
 #: Beyond this, the first errors are enough to start fixing the file.
 MAX_REPORTED_PROBLEMS = 30
 
 DocumentT = TypeVar("DocumentT", bound=SourceDocument)
+
+
+def problem_at(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
+    """A French problem located at a key path of a document read from a file."""
+    source = document.source
+    return Problem(
+        message=message,
+        file=source.path if source else None,
+        line=source.line_of(loc) if source else None,
+        key=format_key_path(loc) or None,
+    )
 
 
 def problems_from(

@@ -15,7 +15,7 @@ from audit_ti.cli.output import out_console, print_problems
 from audit_ti.cli.paths import default_inputs, grilles_dir_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
-from audit_ti.validation import FileKind, GrilleCatalog, validate_files
+from audit_ti.validation import FileKind, GrilleCatalog, summarise_referential, validate_files
 
 __all__ = ["list_grilles", "schemas", "validate"]
 
@@ -95,9 +95,35 @@ def list_grilles(grilles_dir: Path | None) -> int:
             str(natures.count(Nature.MIXED)),
         )
     out_console.print(table)
+    invalid += _print_referentials(catalog)
     for error in invalid:
         print_problems(error.problems)
     return int(ExitCode.INVALID_INPUT if invalid else ExitCode.OK)
+
+
+def _print_referentials(catalog: GrilleCatalog) -> list[InvalidInputError]:
+    """The assessment referentials (AIPD, inclusion) of the folder, in their own table."""
+    ids = catalog.available_referentials()
+    if not ids:
+        return []
+    table = Table(
+        title="Référentiels d'évaluation (sections « aipd » et « inclusion » des audits)",
+        title_justify="left",
+    )
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Titre")
+    table.add_column("Contenu")
+    invalid = []
+    for referential_id in ids:
+        found = catalog.referential(referential_id)
+        if isinstance(found, InvalidInputError) or found is None:
+            table.add_row(referential_id, "[red]référentiel invalide[/]", "")
+            if found is not None:
+                invalid.append(found)
+            continue
+        table.add_row(found.id, escape(found.title), escape(summarise_referential(found)))
+    out_console.print(table)
+    return invalid
 
 
 @click.command("schemas", hidden=True)

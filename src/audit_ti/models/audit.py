@@ -8,9 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.base import SourceDocument, StrictModel
-from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, SectionState, Status
+from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, Status
 from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, PerimeterEntry
+from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, RequirementId, Slug, Text
 
 __all__ = [
@@ -183,24 +185,6 @@ class AcceptedRisk(StrictModel):
     signatory: Text = Field(alias="signataire")
     decided_on: IsoDate = Field(alias="date")
     expires_on: IsoDate = Field(alias="expire_le")
-
-
-class AipdAnswers(StrictModel):
-    """AIPD answers; the detailed questionnaire comes with the AIPD step of the roadmap."""
-
-    schema_description = "Réponses de l'analyse d'impact relative à la protection des données (AIPD)."
-
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
-
-
-class InclusionAnswers(StrictModel):
-    """Digital-inclusion answers; the detailed questionnaire comes with the inclusion step."""
-
-    schema_description = "Réponses de l'évaluation d'impact sur l'inclusion numérique."
-
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
 
 
 class Audit(SourceDocument):
