@@ -87,8 +87,18 @@ def write_audit(tmp_path: Path, address: str, port: int, host_timeout: int = 600
 
 def scanner(audit: Path, reports: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "audit_ti", "scanner", str(audit), "--rapports", str(reports),
-         "--grilles", str(ROOT / "grilles"), *extra],
+        [
+            sys.executable,
+            "-m",
+            "audit_ti",
+            "scanner",
+            str(audit),
+            "--rapports",
+            str(reports),
+            "--grilles",
+            str(ROOT / "grilles"),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -137,7 +147,7 @@ def assert_never_compliant(folder: Path) -> list[dict[str, object]]:
 def test_nmap_killed_half_way(tmp_path: Path, silent: SilentServer) -> None:
     process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port), tmp_path / "rapports")
     os.kill(wait_for_nmap(process), signal.SIGKILL)
-    out, err = process.communicate(timeout=120)
+    _, err = process.communicate(timeout=120)
     assert process.returncode == 3, err
     assert "Traceback" not in err
     assert "incomplète" in err
@@ -192,10 +202,25 @@ def test_gateway_that_cannot_be_reached(tmp_path: Path) -> None:
     subprocess.run(["ip", "netns", "add", namespace], check=True)
     try:
         completed = subprocess.run(
-            ["ip", "netns", "exec", namespace, sys.executable, "-m", "audit_ti", "scanner",
-             str(write_audit(tmp_path, "127.0.40.9", 22)), "--rapports", str(tmp_path / "rapports"),
-             "--grilles", str(ROOT / "grilles")],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                sys.executable,
+                "-m",
+                "audit_ti",
+                "scanner",
+                str(write_audit(tmp_path, "127.0.40.9", 22)),
+                "--rapports",
+                str(tmp_path / "rapports"),
+                "--grilles",
+                str(ROOT / "grilles"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     finally:
         subprocess.run(["ip", "netns", "del", namespace], check=False)
