@@ -217,39 +217,17 @@ def _finding_maker(
 def _declared(grille: Grille, item: Requirement, audit: Audit) -> Finding:
     answer = audit.answers.get(item.id)
     if answer is None:
-        return Finding(
-            requirement=item.id,
-            target=None,
-            status=Status.TO_VERIFY,
-            severity=item.severity,
-            confidence=confidence.NONE,
-            evidence=f"question sans réponse : {item.question}",
-            recommendation=item.recommendation,
-            references=tuple(item.references),
-            title=item.title,
-            theme=item.theme,
-            importance=item.importance,
-            grille=grille.id,
-            source=FindingSource.DECLARATIVE,
+        observation = Observation(Status.TO_VERIFY, confidence.NONE, f"question sans réponse : {item.question}")
+    else:
+        observation = Observation(
+            answer.status.status,
+            confidence.DECLARED_WITH_EVIDENCE if answer.evidence else confidence.DECLARED,
+            answer.evidence or "déclaration sans pièce justificative",
         )
-    return Finding(
-        requirement=item.id,
-        target=None,
-        status=answer.status.status,
-        severity=item.severity,
-        confidence=confidence.DECLARED_WITH_EVIDENCE if answer.evidence else confidence.DECLARED,
-        evidence=shorten(answer.evidence or "déclaration sans pièce justificative"),
-        recommendation=item.recommendation,
-        references=tuple(item.references),
-        title=item.title,
-        theme=item.theme,
-        importance=item.importance,
-        grille=grille.id,
-        source=FindingSource.DECLARATIVE,
-        justification=answer.justification,
-        author=answer.author,
-        answered_on=answer.answered_on,
-    )
+    finding = _finding_maker(grille, item, FindingSource.DECLARATIVE)(None, observation)
+    if answer is None:
+        return finding
+    return replace(finding, justification=answer.justification, author=answer.author, answered_on=answer.answered_on)
 
 
 def _with_acceptances(findings: list[Finding], accepted: Sequence[AcceptedRisk], today: date) -> list[Finding]:

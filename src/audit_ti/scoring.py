@@ -216,30 +216,12 @@ def build_evaluation(
     incomplete_reasons: Sequence[str],
 ) -> CyberEvaluation:
     """The whole evaluation: the use case, each gateway, the priority measures."""
-    with paused_garbage_collector():
-        return _build(
-            case,
-            grilles=grilles,
-            gateway_names=gateway_names,
-            findings=findings,
-            today=today,
-            incomplete_reasons=incomplete_reasons,
-        )
-
-
-def _build(
-    case: str,
-    *,
-    grilles: Sequence[Grille],
-    gateway_names: Sequence[str],
-    findings: Sequence[Finding],
-    today: date,
-    incomplete_reasons: Sequence[str],
-) -> CyberEvaluation:
     titles = {theme.id: theme.title for grille in grilles for theme in grille.themes}
     by_target: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_target[finding.target].append(finding)
+    with paused_garbage_collector():
+        gateways = tuple(assess_target(name, by_target[name], titles) for name in gateway_names)
     return CyberEvaluation(
         case=case,
         evaluated_on=today,
@@ -247,7 +229,7 @@ def _build(
         complete=not incomplete_reasons,
         incomplete_reasons=tuple(incomplete_reasons),
         use_case=assess_target(None, findings, titles),
-        gateways=tuple(assess_target(name, by_target[name], titles) for name in gateway_names),
+        gateways=gateways,
         priorities=tuple(priority_measures(findings)),
         accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
     )
