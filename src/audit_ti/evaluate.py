@@ -161,8 +161,17 @@ def _network(
     registry: CheckRegistry,
 ) -> list[tuple[str | None, Observation]]:
     """One observation per target: gateways in declaration order, then other targets of fleet checks."""
+    checks = _params(registry, item)
+    if len(checks) == 1 and checks[0][0] is CheckScope.GATEWAY:
+        # The usual case, taken for thousands of gateways: one gateway check, no combination.
+        _, function, params = checks[0]
+        return [
+            (gateway.name, failures[gateway.name] if context is None else function(context, params))
+            for gateway in gateways
+            if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
+        ]
     per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
-    for scope, function, params in _params(registry, item):
+    for scope, function, params in checks:
         if scope is CheckScope.FLEET:
             for targeted in function(fleet, params):
                 per_target.setdefault(targeted.target, []).append(targeted.observation)

@@ -48,7 +48,7 @@ class _Tally:
 
     __slots__ = ("counts", "critical", "errors", "high", "meta", "sizes", "sums")
 
-    def __init__(self, findings: Iterable[Finding]) -> None:
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self.sums: dict[str, float] = {}
         self.sizes: dict[str, int] = {}
         self.meta: dict[str, tuple[str, Importance]] = {}
@@ -76,6 +76,22 @@ class _Tally:
                     self.high.add(requirement)
             elif status is Status.ERROR:
                 self.errors.add(requirement)
+
+    def absorb(self, other: _Tally) -> None:
+        """Add another target's tally (the use case is the sum of its gateways and its own findings)."""
+        for requirement, total in other.sums.items():
+            if requirement in self.sums:
+                self.sums[requirement] += total
+                self.sizes[requirement] += other.sizes[requirement]
+            else:
+                self.sums[requirement] = total
+                self.sizes[requirement] = other.sizes[requirement]
+                self.meta[requirement] = other.meta[requirement]
+        for status, count in other.counts.items():
+            self.counts[status] = self.counts.get(status, 0) + count
+        self.critical |= other.critical
+        self.high |= other.high
+        self.errors |= other.errors
 
 
 def _themes(tally: _Tally, titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
@@ -152,7 +168,10 @@ def _fr(value: float) -> str:
 
 def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:
     """Index, verdict and counts for one gateway (its findings) or the use case (all findings)."""
-    tally = _Tally(findings)
+    return _assess(target, _Tally(findings), titles)
+
+
+def _assess(target: str | None, tally: _Tally, titles: dict[str, str]) -> TargetAssessment:
     themes, index = _themes(tally, titles)
     verdict, reasons = _decide(index, tally)
     return TargetAssessment(
@@ -221,14 +240,18 @@ def build_evaluation(
     for finding in findings:
         by_target[finding.target].append(finding)
     with paused_garbage_collector():
-        gateways = tuple(assess_target(name, by_target[name], titles) for name in gateway_names)
+        tallies = {name: _Tally(by_target.pop(name, [])) for name in gateway_names}
+        gateways = tuple(_assess(name, tally, titles) for name, tally in tallies.items())
+        whole = _Tally(finding for rest in by_target.values() for finding in rest)
+        for tally in tallies.values():
+            whole.absorb(tally)
     return CyberEvaluation(
         case=case,
         evaluated_on=today,
         grilles={grille.id: grille.version for grille in grilles},
         complete=not incomplete_reasons,
         incomplete_reasons=tuple(incomplete_reasons),
-        use_case=assess_target(None, findings, titles),
+        use_case=_assess(None, whole, titles),
         gateways=gateways,
         priorities=tuple(priority_measures(findings)),
         accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
