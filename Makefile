@@ -43,8 +43,8 @@ demo: installer
 	@$(BIN)/audit-ti valider
 
 lint: installer
-	@$(BIN)/ruff check src tests bench
-	@$(BIN)/ruff format --check src tests bench
+	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff format --check src tests
 
 typage: installer
 	@$(BIN)/mypy

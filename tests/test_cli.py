@@ -55,9 +55,11 @@ def test_validate_defaults_to_every_file_of_the_project(in_root: Path, run_cli) 
         "telereleve-eau.yaml",
         "stationnement.yaml",
         "hygiene-iot.yaml",
+        "aipd.yaml",
+        "inclusion.yaml",
     ):
         assert name in result.out
-    assert "5 fichier(s) valide(s) sur 5." in result.out
+    assert "7 fichier(s) valide(s) sur 7." in result.out
 
 
 def test_validate_outside_a_project_says_where_it_looked(tmp_path: Path, monkeypatch, run_cli) -> None:
@@ -115,8 +117,6 @@ def test_internal_error_is_reported_without_traceback_unless_debug(monkeypatch, 
 
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).with_name("audit-ti")
-    completed = subprocess.run(
-        [str(script), "--version"], capture_output=True, text=True, check=False, timeout=60
-    )
+    completed = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False, timeout=60)
     assert completed.returncode == 0
     assert completed.stdout.strip() == f"audit-ti {__version__}"

@@ -13,9 +13,7 @@ from audit_ti.validation import GrilleCatalog, validate_file
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "audits").glob("*.yaml"))
-DOCUMENTATION_RANGES = [
-    ipaddress.IPv4Network(cidr) for cidr in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
-]
+DOCUMENTATION_RANGES = [ipaddress.IPv4Network(cidr) for cidr in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

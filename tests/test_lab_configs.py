@@ -86,9 +86,7 @@ def test_web_server_configuration(tmp_path: Path) -> None:
     assert '"MinProtocol" => "TLSv1"' in config and '"MinProtocol" => "TLSv1.2"' in config
     assert "Strict-Transport-Security" in config
     assert config.count('$SERVER["socket"]') == 4
-    pages = {
-        file.path.relative_to(tmp_path).as_posix() for file in lighttpd.files if file.path.suffix == ".html"
-    }
+    pages = {file.path.relative_to(tmp_path).as_posix() for file in lighttpd.files if file.path.suffix == ".html"}
     assert "donnees/www/eclairage-armoire-01-admin/system/console/index.html" in pages
 
 

@@ -43,9 +43,7 @@ def _wait_dead(pid: int) -> None:
 
 
 def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
-    started = run_cli(
-        "lab", "demarrer", "--reseau", spare_block, "--passerelles", "5", "--dossier", str(folder)
-    )
+    started = run_cli("lab", "demarrer", "--reseau", spare_block, "--passerelles", "5", "--dossier", str(folder))
     assert started.code == 0, started.err
     assert "29/29 service(s) en ligne" in started.out
     signature = _signature(folder)
@@ -63,9 +61,7 @@ def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
 
 
 @pytest.mark.root
-def test_start_and_stop_twice_leaves_no_process_and_no_port(
-    run_cli, spare_block: str, tmp_path: Path
-) -> None:
+def test_start_and_stop_twice_leaves_no_process_and_no_port(run_cli, spare_block: str, tmp_path: Path) -> None:
     folder = tmp_path / "etat"
     try:
         for _ in range(2):
@@ -111,9 +107,7 @@ def test_a_dead_daemon_shows_and_lost_pid_files_do_not_hide_the_others(
 
 
 @pytest.mark.root
-def test_stale_pid_files_after_every_daemon_died_do_not_block_a_new_start(
-    spare_block: str, tmp_path: Path
-) -> None:
+def test_stale_pid_files_after_every_daemon_died_do_not_block_a_new_start(spare_block: str, tmp_path: Path) -> None:
     folder = tmp_path / "etat"
     layout = LabLayout.build(parse_network(spare_block))
     Lab(folder, layout).start()
@@ -147,9 +141,7 @@ def test_a_second_lab_in_the_same_folder_is_refused(run_cli, spare_block: str, t
 
 
 @pytest.mark.root
-def test_a_busy_port_is_named_with_its_holder_and_nothing_starts(
-    run_cli, spare_block: str, tmp_path: Path
-) -> None:
+def test_a_busy_port_is_named_with_its_holder_and_nothing_starts(run_cli, spare_block: str, tmp_path: Path) -> None:
     hardened = LabLayout.build(parse_network(spare_block)).reference(Profile.HARDENED)
     folder = tmp_path / "etat"
     with socket.socket() as squatter:

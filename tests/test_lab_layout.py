@@ -106,9 +106,7 @@ def test_demo_audit_declares_the_lab_as_an_integrator_would() -> None:
     """The hardened gateway is declared exactly; the two others expose undeclared extras."""
     audit = load_audit(ROOT / "audits" / "demo-lab.yaml")
     layout = LabLayout.build()
-    assert [(g.name, g.address) for g in audit.gateways] == [
-        (g.name, str(g.address)) for g in layout.gateways
-    ]
+    assert [(g.name, g.address) for g in audit.gateways] == [(g.name, str(g.address)) for g in layout.gateways]
     assert audit.authorisation is not None
     perimeter = [ipaddress.ip_network(entry) for entry in audit.authorisation.perimeter]
     for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS).gateways:

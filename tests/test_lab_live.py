@@ -131,9 +131,7 @@ def test_debug_console_leaks_its_flows(lab: Lab) -> None:
     assert any(node.get("credentials", {}).get("user") == MQTT_USER for node in flows)
 
 
-async def _mqtt(
-    gateway: Gateway, port: int, credentials: tuple[str, str] | None, tls: ssl.SSLContext | None
-) -> int:
+async def _mqtt(gateway: Gateway, port: int, credentials: tuple[str, str] | None, tls: ssl.SSLContext | None) -> int:
     reader, writer = await asyncio.open_connection(
         str(gateway.address), port, ssl=tls, server_hostname=str(gateway.address) if tls else None
     )

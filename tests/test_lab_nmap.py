@@ -61,10 +61,7 @@ def _parse(xml: str) -> Report:
                 service=_attribute(service, "name"),
                 product=_attribute(service, "product"),
                 tunnel=_attribute(service, "tunnel"),
-                scripts={
-                    _attribute(script, "id"): _attribute(script, "output")
-                    for script in element.iter("script")
-                },
+                scripts={_attribute(script, "id"): _attribute(script, "output") for script in element.iter("script")},
             )
             ports[(_attribute(element, "protocol"), int(_attribute(element, "portid")))] = port
     return report
@@ -101,15 +98,10 @@ def scans(lab: Lab) -> Iterator[Scans]:
     layout = lab.layout
     assert layout is not None
     references = [
-        str(layout.reference(profile).address)
-        for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED)
+        str(layout.reference(profile).address) for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED)
     ]
     tcp_ports = sorted(
-        {
-            s.port
-            for g, s in layout.endpoints()
-            if s.transport is Transport.TCP and s.kind is not ServiceKind.MODBUS
-        }
+        {s.port for g, s in layout.endpoints() if s.transport is Transport.TCP and s.kind is not ServiceKind.MODBUS}
     )
     udp_targets = [str(g.address) for g, s in layout.endpoints() if s.transport is Transport.UDP]
     udp_ports = {s.port for _, s in layout.endpoints() if s.transport is Transport.UDP}
@@ -125,8 +117,7 @@ def scans(lab: Lab) -> Iterator[Scans]:
     }
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {
-            name: pool.submit(run_nmap, targets, [*arguments, *_TIMING])
-            for name, (targets, arguments) in jobs.items()
+            name: pool.submit(run_nmap, targets, [*arguments, *_TIMING]) for name, (targets, arguments) in jobs.items()
         }
         reports = {name: _parse(future.result()) for name, future in futures.items()}
     yield Scans(layout, **reports)
@@ -142,9 +133,7 @@ def _foreign_wildcard_tcp_ports(lab: Lab) -> set[int]:
     }
 
 
-def test_every_tcp_port_is_the_layouts_and_the_hardened_gateway_has_nothing_else(
-    scans: Scans, lab: Lab
-) -> None:
+def test_every_tcp_port_is_the_layouts_and_the_hardened_gateway_has_nothing_else(scans: Scans, lab: Lab) -> None:
     foreign = _foreign_wildcard_tcp_ports(lab)
     for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED):
         gateway = scans.layout.reference(profile)
@@ -160,9 +149,7 @@ def test_vulnerable_gateway(scans: Scans) -> None:
     assert "Anonymous FTP login allowed" in scans.port(vulnerable, "tcp", 21).scripts["ftp-anon"]
     admin = scans.port(vulnerable, "tcp", 80)
     assert admin.service == "http" and not admin.tunnel
-    assert (
-        "[Apache Felix OSGi Management Console] at /system/console" in admin.scripts["http-default-accounts"]
-    )
+    assert "[Apache Felix OSGi Management Console] at /system/console" in admin.scripts["http-default-accounts"]
     assert "admin:admin" in admin.scripts["http-default-accounts"]
     assert "realm=OSGi Management Console" in admin.scripts["http-auth"]
     broker = scans.port(vulnerable, "tcp", 1883)

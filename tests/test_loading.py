@@ -45,9 +45,7 @@ def test_dumps_to_json_with_french_keys_and_iso_dates(tmp_path: Path) -> None:
 
 def test_english_attribute_names_are_not_accepted_as_keys(tmp_path: Path) -> None:
     found = problems(write(tmp_path, MINIMAL.replace("passerelles:", "gateways:")))
-    assert any(
-        "« gateways » : clé inconnue" in text or "clé « gateways » : clé inconnue" in text for text in found
-    )
+    assert any("« gateways » : clé inconnue" in text or "clé « gateways » : clé inconnue" in text for text in found)
 
 
 def test_typo_suggests_closest_key_with_file_and_line(tmp_path: Path) -> None:
@@ -85,9 +83,7 @@ def test_port_out_of_range(tmp_path: Path) -> None:
 
 
 def test_hostname_and_ipv6_addresses(tmp_path: Path) -> None:
-    text = MINIMAL.replace(
-        "    - 127.0.20.0/24", "    - 127.0.20.0/24\n    - ::1\n    - passerelle.localhost"
-    )
+    text = MINIMAL.replace("    - 127.0.20.0/24", "    - 127.0.20.0/24\n    - ::1\n    - passerelle.localhost")
     text = text.replace("adresse: 127.0.20.1", "adresse: PASSERELLE.localhost.").replace(
         "adresse: 127.0.20.2", "adresse: '0:0::1'"
     )

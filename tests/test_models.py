@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from pydantic import ValidationError
 
 from audit_ti.models import Finding, Severity, Status
+from audit_ti.models.finding import FINDINGS
 
 
 def finding(**changes: object) -> Finding:
@@ -19,29 +22,34 @@ def finding(**changes: object) -> Finding:
         "recommandation": "Fermer telnet.",
     }
     fields.update(changes)
-    return Finding.model_validate(fields)
+    return FINDINGS.validate_python([fields], by_alias=True, by_name=False)[0]
+
+
+def dump(result: Finding) -> dict[str, object]:
+    data: dict[str, object] = FINDINGS.dump_python([result], mode="json", by_alias=True)[0]
+    return data
 
 
 def test_finding_status_never_defaults() -> None:
     with pytest.raises(ValidationError) as caught:
         finding(statut=None)
-    assert caught.value.errors()[0]["loc"] == ("statut",)
-    fields = finding().model_dump()
+    assert caught.value.errors()[0]["loc"] == (0, "statut")
+    fields = dump(finding())
     del fields["statut"]
     with pytest.raises(ValidationError, match="statut"):
-        Finding.model_validate(fields)
+        FINDINGS.validate_python([fields], by_alias=True)
 
 
 def test_finding_target_must_be_explicit() -> None:
-    fields = finding().model_dump()
+    fields = dump(finding())
     del fields["cible"]
     with pytest.raises(ValidationError, match="cible"):
-        Finding.model_validate(fields)
+        FINDINGS.validate_python([fields], by_alias=True)
 
 
 def test_finding_is_frozen_and_bounded() -> None:
     result = finding()
-    with pytest.raises(ValidationError):
+    with pytest.raises(FrozenInstanceError):
         result.status = Status.COMPLIANT  # type: ignore[misc]
     with pytest.raises(ValidationError):
         finding(confiance=101)
@@ -50,7 +58,7 @@ def test_finding_is_frozen_and_bounded() -> None:
 
 
 def test_finding_json_uses_french_keys_and_values() -> None:
-    data = finding().model_dump(mode="json")
+    data = dump(finding())
     assert data["statut"] == "non_conforme"
     assert data["severite"] == "critique"
     assert data["references"] == []

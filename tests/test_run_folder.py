@@ -31,9 +31,7 @@ def test_manifest_is_written_at_once_and_after_every_step(tmp_path: Path) -> Non
     folder.record_file(evidence)
     folder.write_json("results/resultat.json", {"valeur": 1})
     folder.record_step(
-        StepRecord(
-            name="scan", status=StepStatus.FAILED, message="délai dépassé", started_at=NOW, finished_at=NOW
-        )
+        StepRecord(name="scan", status=StepStatus.FAILED, message="délai dépassé", started_at=NOW, finished_at=NOW)
     )
     manifest = json.loads((folder.root / "manifest.json").read_text())
     assert manifest["fichiers"]["evidence/passerelle-a.xml"] == sha256_of(evidence)

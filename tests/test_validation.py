@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from audit_ti.checks import default_registry
 from audit_ti.checks.registry import CheckParams, CheckRegistry
 from audit_ti.validation import FileKind, GrilleCatalog, file_kind, validate_file
 from tests.conftest import FIXTURES, ROOT
@@ -49,22 +50,16 @@ def test_check_params_are_validated_against_the_check_model(tmp_path: Path) -> N
     bad = validate_file(grille_with_check(tmp_path, "{port: telnet, portt: 2}"), catalog, TODAY)
     messages = [str(problem) for problem in bad.problems]
     assert any(
-        "clé « items[1].checks[1].params.portt » : clé inconnue, vouliez-vous dire « port » ?" in m
-        for m in messages
+        "clé « items[1].checks[1].params.portt » : clé inconnue, vouliez-vous dire « port » ?" in m for m in messages
     )
-    assert any(
-        "ligne 21, clé « items[1].checks[1].params.port » : nombre entier attendu" in m for m in messages
-    )
+    assert any("ligne 22, clé « items[1].checks[1].params.port » : nombre entier attendu" in m for m in messages)
 
 
 def test_unknown_check_suggests_a_registered_one(tmp_path: Path) -> None:
     path = grille_with_check(tmp_path, "{port: 23}")
     path.write_text(path.read_text().replace("port_interdit", "port_interdt"))
     report = validate_file(path, GrilleCatalog(tmp_path / "grilles", registry_with_port_check()), TODAY)
-    assert (
-        "contrôle « port_interdt » inconnu, vouliez-vous dire « port_interdit » ?"
-        in report.problems[0].message
-    )
+    assert "contrôle « port_interdt » inconnu, vouliez-vous dire « port_interdit » ?" in report.problems[0].message
 
 
 def test_audit_cannot_answer_a_network_requirement(tmp_path: Path) -> None:
@@ -85,7 +80,7 @@ def test_audit_cannot_answer_a_network_requirement(tmp_path: Path) -> None:
 def test_authorisation_valid_on_its_last_day_and_expired_the_day_after(tmp_path: Path) -> None:
     audit = tmp_path / "cas.yaml"
     audit.write_text(MINIMAL, encoding="utf-8")
-    catalog = GrilleCatalog(ROOT / "grilles", CheckRegistry())
+    catalog = GrilleCatalog(ROOT / "grilles", default_registry())
     assert validate_file(audit, catalog, date(2027, 11, 1)).ok
     expired = validate_file(audit, catalog, date(2027, 11, 2))
     assert expired.problems[0].message.startswith("autorisation expirée depuis le 01/11/2027")
@@ -93,14 +88,11 @@ def test_authorisation_valid_on_its_last_day_and_expired_the_day_after(tmp_path:
 
 def test_hostname_gateway_must_be_listed_by_name(tmp_path: Path) -> None:
     audit = tmp_path / "cas.yaml"
-    audit.write_text(
-        MINIMAL.replace("adresse: 127.0.20.1", "adresse: passerelle.localhost"), encoding="utf-8"
-    )
-    catalog = GrilleCatalog(ROOT / "grilles", CheckRegistry())
+    audit.write_text(MINIMAL.replace("adresse: 127.0.20.1", "adresse: passerelle.localhost"), encoding="utf-8")
+    catalog = GrilleCatalog(ROOT / "grilles", default_registry())
     report = validate_file(audit, catalog, TODAY)
     assert (
-        "« passerelle.localhost » de la passerelle « passerelle-a » est hors du périmètre"
-        in report.problems[0].message
+        "« passerelle.localhost » de la passerelle « passerelle-a » est hors du périmètre" in report.problems[0].message
     )
     audit.write_text(
         audit.read_text().replace("    - 127.0.20.0/24", "    - 127.0.20.0/24\n    - passerelle.localhost")

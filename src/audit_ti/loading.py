@@ -14,12 +14,30 @@ from audit_ti.models.grille import Grille
 from audit_ti.validation_messages import describe_error, french_type_name
 from audit_ti.yaml_reader import read_yaml
 
-__all__ = ["MAX_REPORTED_PROBLEMS", "load_audit", "load_document", "load_grille", "problems_from"]
+__all__ = [
+    "MAX_REPORTED_PROBLEMS",
+    "load_audit",
+    "load_document",
+    "load_grille",
+    "problem_at",
+    "problems_from",
+]
 
 #: Beyond this, the first errors are enough to start fixing the file.
 MAX_REPORTED_PROBLEMS = 30
 
 DocumentT = TypeVar("DocumentT", bound=SourceDocument)
+
+
+def problem_at(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
+    """A French problem located at a key path of a document read from a file."""
+    source = document.source
+    return Problem(
+        message=message,
+        file=source.path if source else None,
+        line=source.line_of(loc) if source else None,
+        key=format_key_path(loc) or None,
+    )
 
 
 def problems_from(
@@ -60,8 +78,7 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
     if not isinstance(document.data, dict):
         raise InvalidInputError(
             Problem(
-                f"le fichier doit contenir un bloc de clés (« clé: valeur »), pas "
-                f"{french_type_name(document.data)}",
+                f"le fichier doit contenir un bloc de clés (« clé: valeur »), pas {french_type_name(document.data)}",
                 path,
                 1,
             )
@@ -71,9 +88,7 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
     except ValidationError as error:
         raise InvalidInputError(problems_from(error, model, document.source)) from None
     except RecursionError:
-        raise InvalidInputError(
-            Problem("structure récursive (alias YAML qui se contient lui-même)", path)
-        ) from None
+        raise InvalidInputError(Problem("structure récursive (alias YAML qui se contient lui-même)", path)) from None
     result.with_source(document.source)
     return result
 

@@ -171,9 +171,7 @@ class RunFolder:
 
     def save_manifest(self) -> None:
         """Write ``manifest.json`` atomically."""
-        _atomic_write(
-            self.root / "manifest.json", self.manifest.model_dump_json(indent=2, by_alias=True) + "\n"
-        )
+        _atomic_write(self.root / "manifest.json", self.manifest.model_dump_json(indent=2, by_alias=True) + "\n")
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -10,9 +10,11 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import StrictModel
 from audit_ti.models.grille import Grille
+from audit_ti.models.inclusion_referential import InclusionReferential
 
 __all__ = ["SCHEMA_FILES", "render_schema", "write_schemas"]
 
@@ -20,6 +22,8 @@ __all__ = ["SCHEMA_FILES", "render_schema", "write_schemas"]
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "audits/schema/audit.schema.json": Audit,
     "grilles/schema/grille.schema.json": Grille,
+    "grilles/schema/aipd.schema.json": AipdReferential,
+    "grilles/schema/inclusion.schema.json": InclusionReferential,
 }
 
 

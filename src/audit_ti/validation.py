@@ -16,14 +16,24 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from audit_ti.assessment_checks import (
+    check_aipd_answers,
+    check_aipd_referential,
+    check_inclusion_answers,
+    check_inclusion_referential,
+    has_answers,
+)
 from audit_ti.checks.registry import CheckRegistry
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.loading import load_audit, load_grille, problems_from
+from audit_ti.loading import load_audit, load_grille, problem_at, problems_from
 from audit_ti.models.audit import Audit
-from audit_ti.models.base import KeyPath, SourceDocument, SourceMap, format_key_path
+from audit_ti.models.base import KeyPath, SourceMap
 from audit_ti.models.enums import Nature
 from audit_ti.models.fields import parse_perimeter_entry
 from audit_ti.models.grille import Grille
+from audit_ti.models.inclusion_referential import InclusionReferential
+from audit_ti.models.referential import ReferentialKind
+from audit_ti.referentials import Referential, declared_referential, load_referential
 from audit_ti.validation_messages import suggest
 
 __all__ = [
@@ -32,7 +42,9 @@ __all__ = [
     "GrilleCatalog",
     "check_audit",
     "check_grille",
+    "check_referential",
     "file_kind",
+    "summarise_referential",
     "validate_files",
 ]
 
@@ -42,23 +54,31 @@ class FileKind(StrEnum):
 
     AUDIT = "audit"
     GRILLE = "grille"
+    REFERENTIAL = "referentiel"
 
 
 def file_kind(path: Path) -> FileKind:
-    """A file in a ``grilles`` folder, or named ``grille*``, is a grille; anything else an audit."""
+    """What a file is.
+
+    A top-level ``referentiel`` key makes it an assessment referential (AIPD, inclusion), wherever
+    it lies; otherwise a file in a ``grilles`` folder, or named ``grille*``, is a grille, and
+    anything else an audit.
+    """
+    if declared_referential(path) is not None:
+        return FileKind.REFERENTIAL
     if path.parent.name == "grilles" or path.name.startswith("grille"):
         return FileKind.GRILLE
     return FileKind.AUDIT
 
 
-def _problem(document: SourceDocument, loc: KeyPath, message: str) -> Problem:
-    source = document.source
-    return Problem(
-        message=message,
-        file=source.path if source else None,
-        line=source.line_of(loc) if source else None,
-        key=format_key_path(loc) or None,
-    )
+def check_referential(referential: Referential) -> list[Problem]:
+    """Consistency of an assessment referential (and, for inclusion, of its national figures)."""
+    if isinstance(referential, InclusionReferential):
+        return check_inclusion_referential(referential)
+    return check_aipd_referential(referential)
+
+
+_problem = problem_at
 
 
 def _duplicates(values: Iterable[str]) -> set[str]:
@@ -111,9 +131,7 @@ def _check_nature(grille: Grille, index: int) -> list[Problem]:
         )
     if item.nature in (Nature.DECLARATIVE, Nature.MIXED) and item.question is None:
         problems.append(
-            _problem(
-                grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question"
-            )
+            _problem(grille, (*loc, "question"), "une exigence « declaratif » ou « mixte » doit poser une question")
         )
     if item.nature is Nature.DECLARATIVE and item.checks:
         problems.append(
@@ -150,10 +168,32 @@ class GrilleCatalog:
     folder: Path
     registry: CheckRegistry
     _cache: dict[str, Grille | InvalidInputError] = field(default_factory=dict)
+    _referentials: dict[str, Referential | InvalidInputError] = field(default_factory=dict)
+
+    def _yaml_files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
 
     def available(self) -> list[str]:
-        """Ids of the grilles present in the folder."""
-        return sorted(path.stem for path in self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        """Ids of the checklist grilles present in the folder (not the assessment referentials)."""
+        return [path.stem for path in self._yaml_files() if declared_referential(path) is None]
+
+    def available_referentials(self) -> list[str]:
+        """Ids of the assessment referentials present in the folder."""
+        return [path.stem for path in self._yaml_files() if declared_referential(path) is not None]
+
+    def referential(self, referential_id: str) -> Referential | InvalidInputError | None:
+        """The referential (or why it is invalid), or None when there is no such file."""
+        if referential_id not in self._referentials:
+            path = self.folder / f"{referential_id}.yaml"
+            if not path.is_file():
+                return None
+            try:
+                referential = load_referential(path)
+                problems = check_referential(referential)
+                self._referentials[referential_id] = InvalidInputError(problems) if problems else referential
+            except InvalidInputError as error:
+                self._referentials[referential_id] = error
+        return self._referentials[referential_id]
 
     def get(self, grille_id: str) -> Grille | InvalidInputError | None:
         """The grille (or why it is invalid), or None when there is no such file."""
@@ -161,6 +201,14 @@ class GrilleCatalog:
             path = self.folder / f"{grille_id}.yaml"
             if not path.is_file():
                 return None
+            if declared_referential(path) is not None:
+                return InvalidInputError(
+                    Problem(
+                        f"« {grille_id} » est un référentiel d'évaluation, pas une grille d'exigences : "
+                        f"il s'applique par la section « {declared_referential(path)} » du fichier d'audit",
+                        path,
+                    )
+                )
             try:
                 grille = load_grille(path)
                 problems = check_grille(grille, self.registry)
@@ -178,6 +226,38 @@ def check_audit(audit: Audit, catalog: GrilleCatalog, today: date) -> list[Probl
     problems += grille_problems
     if not grille_problems:
         problems += _check_answers(audit, grilles)
+    problems += _check_assessments(audit, catalog)
+    return problems
+
+
+def _check_assessments(audit: Audit, catalog: GrilleCatalog) -> list[Problem]:
+    """The AIPD and inclusion answers against their referentials (only if the section has answers)."""
+    problems: list[Problem] = []
+    for key, section, expected in (
+        ("aipd", audit.aipd, ReferentialKind.AIPD),
+        ("inclusion", audit.inclusion, ReferentialKind.INCLUSION),
+    ):
+        if not has_answers(section):
+            continue
+        loc: KeyPath = (key, "referentiel")
+        found = catalog.referential(section.referential)
+        if found is None:
+            known = catalog.available_referentials()
+            close = suggest(section.referential, known)
+            hint = f", vouliez-vous dire « {close} » ?" if close else f" dans {catalog.folder}"
+            problems.append(_problem(audit, loc, f"référentiel « {section.referential} » introuvable{hint}"))
+        elif isinstance(found, InvalidInputError):
+            problems.append(
+                _problem(audit, loc, f"le référentiel « {section.referential} » est invalide : {found.problems[0]}")
+            )
+        elif found.kind != expected.value:
+            problems.append(
+                _problem(audit, loc, f"« {section.referential} » n'est pas un référentiel « {expected.value} »")
+            )
+        elif isinstance(found, InclusionReferential):
+            problems += check_inclusion_answers(audit, found)
+        else:
+            problems += check_aipd_answers(audit, found)
     return problems
 
 
@@ -269,9 +349,7 @@ def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille]
             )
             problems.append(_problem(audit, loc, f"grille « {grille_id} » introuvable{hint}{listing}"))
         elif isinstance(found, InvalidInputError):
-            problems.append(
-                _problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}")
-            )
+            problems.append(_problem(audit, loc, f"la grille « {grille_id} » est invalide : {found.problems[0]}"))
         else:
             grilles.append(found)
     return grilles, problems
@@ -313,7 +391,7 @@ class FileReport:
 
     Attributes:
         path: the file.
-        kind: audit or grille.
+        kind: audit, grille or assessment referential.
         problems: empty when the file is valid.
         summary: French one-liner describing the content when valid.
     """
@@ -330,10 +408,7 @@ class FileReport:
 
 
 def _summarise_audit(audit: Audit) -> str:
-    return (
-        f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), "
-        f"grilles : {', '.join(audit.grilles)}"
-    )
+    return f"{len(audit.gateways)} passerelle(s), {len(audit.answers)} réponse(s), grilles : {', '.join(audit.grilles)}"
 
 
 def _summarise_grille(grille: Grille) -> str:
@@ -344,13 +419,30 @@ def _summarise_grille(grille: Grille) -> str:
     )
 
 
-def validate_file(
-    path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None
-) -> FileReport:
+def summarise_referential(referential: Referential) -> str:
+    """French one-liner describing a referential's content."""
+    if isinstance(referential, InclusionReferential):
+        return (
+            f"référentiel d'inclusion : {len(referential.criteria)} critères, "
+            f"{len(referential.publics)} publics, "
+            f"{len(referential.scoring.levels)} niveaux, version {referential.version}"
+        )
+    return (
+        f"référentiel AIPD : {len(referential.prescreen.criteria)} critères du CEPD, "
+        f"{len(referential.prescreen.mandatory_list)} types de traitement listés, "
+        f"{len(referential.measures)} mesures, version {referential.version}"
+    )
+
+
+def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
     """Validate one file completely; never raises for bad input."""
     kind = kind or file_kind(path)
     try:
-        if kind is FileKind.GRILLE:
+        if kind is FileKind.REFERENTIAL:
+            referential = load_referential(path)
+            problems = check_referential(referential)
+            summary = summarise_referential(referential)
+        elif kind is FileKind.GRILLE:
             grille = load_grille(path)
             problems = check_grille(grille, catalog.registry)
             summary = _summarise_grille(grille)

@@ -123,9 +123,7 @@ _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "missing": lambda v, c: "clé obligatoire absente",
     "string_type": lambda v, c: f"texte attendu, reçu {french_type_name(v)}",
     "string_too_short": lambda v, c: (
-        "ne doit pas être vide"
-        if c.get("min_length") == 1
-        else f"au moins {c.get('min_length')} caractères attendus"
+        "ne doit pas être vide" if c.get("min_length") == 1 else f"au moins {c.get('min_length')} caractères attendus"
     ),
     "string_too_long": lambda v, c: f"texte trop long (au plus {c.get('max_length')} caractères)",
     "string_pattern_mismatch": lambda v, c: (

@@ -58,9 +58,7 @@ def read_yaml(path: Path) -> YamlDocument:
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1
         raise InvalidInputError(
-            Problem(
-                f"caractère de contrôle U+{error.character:04X} interdit dans un fichier YAML", path, line
-            )
+            Problem(f"caractère de contrôle U+{error.character:04X} interdit dans un fichier YAML", path, line)
         ) from None
     except yaml.MarkedYAMLError as error:
         raise InvalidInputError(_syntax_problem(path, error)) from None
@@ -107,9 +105,7 @@ def _read_text(path: Path) -> str:
         raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise InvalidInputError(
-            Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line)
-        )
+        raise InvalidInputError(Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -126,9 +122,7 @@ def _read_text(path: Path) -> str:
 
 
 _SYNTAX_MESSAGES = {
-    "found character '\\t' that cannot start any token": (
-        "tabulation interdite en YAML : indentez avec des espaces"
-    ),
+    "found character '\\t' that cannot start any token": ("tabulation interdite en YAML : indentez avec des espaces"),
     "mapping values are not allowed here": (
         "« : » inattendu : indentation incorrecte, ou valeur contenant « : » à mettre entre guillemets"
     ),
@@ -141,9 +135,7 @@ _SYNTAX_MESSAGES = {
     "but found another document": (
         "le fichier contient plusieurs documents YAML (séparateur « --- ») : un seul est attendu"
     ),
-    "found a tab character that violates indentation": (
-        "tabulation interdite en YAML : indentez avec des espaces"
-    ),
+    "found a tab character that violates indentation": ("tabulation interdite en YAML : indentez avec des espaces"),
     "could not determine a constructor for the tag": (
         "étiquette YAML (« !! » ou « ! ») non autorisée : seules les valeurs simples sont acceptées"
     ),
@@ -183,8 +175,7 @@ class _Indexer:
         if self.visited > MAX_NODES:
             raise InvalidInputError(
                 Problem(
-                    "le document se développe en trop d'éléments (abus d'alias YAML, "
-                    "type « billion laughs ») : refusé",
+                    "le document se développe en trop d'éléments (abus d'alias YAML, type « billion laughs ») : refusé",
                     self.path,
                     node.start_mark.line + 1,
                 )

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from audit_ti.models.base import StrictModel
+from audit_ti.models.fields import ExpectedPort
 
-__all__ = ["CheckParams", "CheckRegistry", "CheckSpec", "NoParams"]
+__all__ = ["CheckParams", "CheckRegistry", "CheckScope", "CheckSpec", "NoParams"]
 
 
 class CheckParams(StrictModel):
-    """Base of the typed parameters a grille gives to a check."""
+    """Base of the typed parameters a grille gives to a check.
+
+    The scan plan asks every check of the grille what it needs, so that the grille alone decides
+    which ports and NSE scripts the scan covers.
+    """
+
+    def required_scripts(self) -> frozenset[str]:
+        """NSE scripts the check reads."""
+        return frozenset()
+
+    def required_ports(self) -> tuple[ExpectedPort, ...]:
+        """Ports the scan must cover for the check to conclude."""
+        return ()
+
+
+class CheckScope(StrEnum):
+    """What a check looks at: one gateway at a time, or the whole fleet."""
+
+    GATEWAY = "passerelle"
+    FLEET = "flotte"
 
 
 class NoParams(CheckParams):
@@ -29,14 +50,16 @@ class CheckSpec:
     Attributes:
         id: the id grilles cite (``checks: [{check: <id>, params: …}]``).
         params_model: the model the grille's ``params`` are validated against at load time.
-        function: the pure function that turns facts and parameters into findings.
-        description: French one-liner shown by ``audit-ti grilles --controles``.
+        function: the pure function that turns facts and parameters into observations.
+        description: French one-liner shown in the documentation.
+        scope: one gateway at a time, or the whole fleet.
     """
 
     id: str
     params_model: type[CheckParams]
     function: Callable[..., Any]
     description: str
+    scope: CheckScope = CheckScope.GATEWAY
 
 
 class CheckRegistry:
@@ -46,14 +69,19 @@ class CheckRegistry:
         self._specs: dict[str, CheckSpec] = {}
 
     def register(
-        self, check_id: str, *, params: type[CheckParams] = NoParams, description: str
+        self,
+        check_id: str,
+        *,
+        params: type[CheckParams] = NoParams,
+        description: str,
+        scope: CheckScope = CheckScope.GATEWAY,
     ) -> Callable[[FunctionT], FunctionT]:
         """Decorator registering ``function`` under ``check_id``."""
 
         def decorator(function: FunctionT) -> FunctionT:
             if check_id in self._specs:
                 raise ValueError(f"check {check_id!r} registered twice")
-            self._specs[check_id] = CheckSpec(check_id, params, function, description)
+            self._specs[check_id] = CheckSpec(check_id, params, function, description, scope)
             return function
 
         return decorator

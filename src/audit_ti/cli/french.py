@@ -31,9 +31,7 @@ _MESSAGES = {
     "Missing command.": "Commande manquante.",
     "Aborted!": "Interrompu.",
     "unknown error": "erreur inconnue",
-    "Could not open file {filename!r}: {message}": (
-        "Impossible d'ouvrir le fichier « {filename} » : {message}"
-    ),
+    "Could not open file {filename!r}: {message}": ("Impossible d'ouvrir le fichier « {filename} » : {message}"),
     "Choose from:\n\t{choices}": "Valeurs possibles :\n\t{choices}",
     "{value!r} is not a valid {number_type}.": "« {value} » n'est pas un {number_type} valide.",
     "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",

@@ -119,9 +119,7 @@ def start(scale_count: int, reseau: str | None, dossier: Path | None) -> int:
         transient=True,
     ) as progress:
         task = progress.add_task("Services en ligne", total=total)
-        status = Lab(folder, layout).start(
-            on_progress=lambda ready, _total: progress.update(task, completed=ready)
-        )
+        status = Lab(folder, layout).start(on_progress=lambda ready, _total: progress.update(task, completed=ready))
     out_console.print(_reference_table(layout))
     up = sum(endpoint.up for endpoint in status.endpoints)
     out_console.print(

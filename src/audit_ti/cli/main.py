@@ -18,7 +18,7 @@ french.install()
 
 # Commands are imported after the French catalogue is installed: click reads some strings
 # (such as the names of path types) when a command is defined.
-from audit_ti.cli import init_cmd, lab_cmd, validate_cmd  # noqa: E402
+from audit_ti.cli import aipd_cmd, cyber_cmd, evaluate_cmd, init_cmd, lab_cmd, validate_cmd  # noqa: E402
 
 __all__ = ["cli", "main", "run"]
 
@@ -54,6 +54,10 @@ cli.add_command(validate_cmd.validate)
 cli.add_command(validate_cmd.list_grilles)
 cli.add_command(validate_cmd.schemas)
 cli.add_command(init_cmd.init)
+cli.add_command(cyber_cmd.scan_command)
+cli.add_command(cyber_cmd.import_command)
+cli.add_command(evaluate_cmd.evaluate)
+cli.add_command(aipd_cmd.aipd)
 cli.add_command(lab_cmd.lab)
 
 
@@ -61,9 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code, without ever raising for bad input."""
     STATE.debug = False
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False
-        )
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="audit-ti", standalone_mode=False)
     except click.exceptions.Exit as exit_:
         return int(exit_.exit_code)
     except click.ClickException as error:

@@ -10,35 +10,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from audit_ti.checks import default_registry
+from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console, print_problems
 from audit_ti.cli.paths import default_inputs, grilles_dir_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
-from audit_ti.validation import FileKind, GrilleCatalog, validate_files
+from audit_ti.validation import FileKind, GrilleCatalog, summarise_referential, validate_files
 
 __all__ = ["list_grilles", "schemas", "validate"]
-
-_GRILLES_OPTION = click.option(
-    "--grilles",
-    "grilles_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Dossier des grilles (par défaut : ./grilles).",
-)
-
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
 
 
 @click.command("valider", short_help="Valider des fichiers d'audit et des grilles.")
 @click.argument("fichiers", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@_GRILLES_OPTION
+@grilles_option
 @click.option(
     "--type",
     "kind",
@@ -46,14 +30,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     default=None,
     help="Forcer le type des fichiers (sinon : « grille » dans un dossier grilles/, « audit » ailleurs).",
 )
-@click.option(
-    "--date",
-    "today",
-    default=None,
-    callback=_parse_date,
-    metavar="AAAA-MM-JJ",
-    help="Date de référence pour l'expiration des autorisations (par défaut : aujourd'hui).",
-)
+@date_option
 def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | None, today: date) -> int:
     """Valider des fichiers d'audit et des grilles (par défaut : tout audits/ et grilles/).
 
@@ -85,7 +62,7 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
 
 
 @click.command("grilles")
-@_GRILLES_OPTION
+@grilles_option
 def list_grilles(grilles_dir: Path | None) -> int:
     """Lister les grilles disponibles et leur nombre d'exigences."""
     folder = grilles_dir_for(grilles_dir)
@@ -118,9 +95,35 @@ def list_grilles(grilles_dir: Path | None) -> int:
             str(natures.count(Nature.MIXED)),
         )
     out_console.print(table)
+    invalid += _print_referentials(catalog)
     for error in invalid:
         print_problems(error.problems)
     return int(ExitCode.INVALID_INPUT if invalid else ExitCode.OK)
+
+
+def _print_referentials(catalog: GrilleCatalog) -> list[InvalidInputError]:
+    """The assessment referentials (AIPD, inclusion) of the folder, in their own table."""
+    ids = catalog.available_referentials()
+    if not ids:
+        return []
+    table = Table(
+        title="Référentiels d'évaluation (sections « aipd » et « inclusion » des audits)",
+        title_justify="left",
+    )
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Titre")
+    table.add_column("Contenu")
+    invalid = []
+    for referential_id in ids:
+        found = catalog.referential(referential_id)
+        if isinstance(found, InvalidInputError) or found is None:
+            table.add_row(referential_id, "[red]référentiel invalide[/]", "")
+            if found is not None:
+                invalid.append(found)
+            continue
+        table.add_row(found.id, escape(found.title), escape(summarise_referential(found)))
+    out_console.print(table)
+    return invalid
 
 
 @click.command("schemas", hidden=True)

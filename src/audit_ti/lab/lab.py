@@ -113,14 +113,10 @@ class Lab:
     runs there from the folder's state file, so they need no layout.
     """
 
-    def __init__(
-        self, folder: Path, layout: LabLayout | None = None, *, search_path: str | None = None
-    ) -> None:
+    def __init__(self, folder: Path, layout: LabLayout | None = None, *, search_path: str | None = None) -> None:
         self.folder = StateFolder(folder)
         self._layout = layout
-        self._search_path = (
-            search_path if search_path is not None else f"{os.environ.get('PATH', '')}:{SYSTEM_PATH}"
-        )
+        self._search_path = search_path if search_path is not None else f"{os.environ.get('PATH', '')}:{SYSTEM_PATH}"
 
     @property
     def layout(self) -> LabLayout | None:
@@ -137,8 +133,7 @@ class Lab:
         except (OSError, ValueError):
             raise InvalidInputError(
                 Problem(
-                    "fichier d'état du laboratoire illisible : arrêtez les processus du laboratoire, "
-                    "puis supprimez-le",
+                    "fichier d'état du laboratoire illisible : arrêtez les processus du laboratoire, puis supprimez-le",
                     file=self.folder.state_file,
                 )
             ) from None
@@ -334,9 +329,7 @@ class Lab:
                 )
                 raise IncompleteRunError(f"le laboratoire n'a pas démarré : arrêt prématuré de {details}")
             if time.monotonic() > deadline:
-                silent = ", ".join(
-                    f"{gateway.name} {service.declaration}" for gateway, service in pending[:10]
-                )
+                silent = ", ".join(f"{gateway.name} {service.declaration}" for gateway, service in pending[:10])
                 more = f" et {len(pending) - 10} autres" if len(pending) > 10 else ""
                 raise IncompleteRunError(
                     f"le laboratoire n'a pas démarré : sans réponse après {timeout:.0f} s : {silent}{more} "
@@ -402,7 +395,6 @@ class Lab:
             datetime.fromisoformat(str(state["demarre_le"])) if "demarre_le" in state else None,
             daemons,
             tuple(
-                EndpointStatus(gateway, service, up)
-                for (gateway, service), up in zip(endpoints, results, strict=True)
+                EndpointStatus(gateway, service, up) for (gateway, service), up in zip(endpoints, results, strict=True)
             ),
         )

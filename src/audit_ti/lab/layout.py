@@ -201,9 +201,7 @@ class LabLayout:
         network = parse_network(str(network))
         if not 0 <= scale_count <= MAX_SCALE_GATEWAYS:
             raise InvalidInputError(
-                Problem(
-                    f"nombre de passerelles d'échelle {scale_count} hors de la plage 0–{MAX_SCALE_GATEWAYS}"
-                )
+                Problem(f"nombre de passerelles d'échelle {scale_count} hors de la plage 0–{MAX_SCALE_GATEWAYS}")
             )
         base = network.network_address
         gateways = [

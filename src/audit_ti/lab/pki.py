@@ -112,9 +112,7 @@ def _server_certificate(
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(dns_name), x509.IPAddress(address)]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name), x509.IPAddress(address)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(signing_key, hashes.SHA256())
@@ -171,9 +169,7 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
         not_after=now + timedelta(days=365),
     )
     _write_private(material.hardened_tls_key, _pem_key(hardened_key))
-    material.hardened_tls_chain.write_bytes(
-        _pem_certificate(hardened_certificate) + _pem_certificate(ca_certificate)
-    )
+    material.hardened_tls_chain.write_bytes(_pem_certificate(hardened_certificate) + _pem_certificate(ca_certificate))
 
     # Medium: self-signed and expired for a year, as on a concentrator installed and forgotten.
     medium_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -200,9 +196,7 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
 
     user_key = ed25519.Ed25519PrivateKey.generate()
     _write_private(material.hardened_user_key, _openssh_key(user_key))
-    public = user_key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
+    public = user_key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     material.hardened_user_key.with_suffix(".pub").write_bytes(public + b" laboratoire-audit-ti\n")
     # The key opens no shell: sshd runs this forced command and closes the session. (No quote
     # in the text: the shell that runs the command reads it between single quotes.)

@@ -201,9 +201,7 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return worker.submit(asyncio.run, coroutine).result()
 
 
-async def probe_all(
-    endpoints: Sequence[Endpoint], settings: ProbeSettings, concurrency: int = 64
-) -> list[bool]:
+async def probe_all(endpoints: Sequence[Endpoint], settings: ProbeSettings, concurrency: int = 64) -> list[bool]:
     """Probe every endpoint, a bounded number at a time; results in the same order."""
     limit = asyncio.Semaphore(concurrency)
 

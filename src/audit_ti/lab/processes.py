@@ -215,9 +215,7 @@ def _wait_gone(targets: dict[int, int], timeout: float) -> dict[int, int]:
         time.sleep(0.05)
 
 
-def terminate(
-    records: Sequence[ProcessRecord], signature: LabSignature | None, grace: float = 5.0
-) -> list[int]:
+def terminate(records: Sequence[ProcessRecord], signature: LabSignature | None, grace: float = 5.0) -> list[int]:
     """Stop every process of a lab (see ``lab_pids``): SIGTERM, then SIGKILL after ``grace`` s.
 
     Each process is identified by its pid *and* start time when it is chosen, so a pid reused

@@ -41,9 +41,7 @@ def _parse_address(text: str) -> tuple[IPAddress, int]:
     raw = bytes.fromhex(host)
     # The kernel prints each 32-bit word in host (little-endian) order.
     swapped = b"".join(raw[index : index + 4][::-1] for index in range(0, len(raw), 4))
-    address: IPAddress = (
-        ipaddress.IPv4Address(swapped) if len(swapped) == 4 else ipaddress.IPv6Address(swapped)
-    )
+    address: IPAddress = ipaddress.IPv4Address(swapped) if len(swapped) == 4 else ipaddress.IPv6Address(swapped)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address, int(port, 16)

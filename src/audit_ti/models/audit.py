@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field
 
+from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.base import SourceDocument, StrictModel
-from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, SectionState, Status
+from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, Status
 from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, PerimeterEntry
+from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, RequirementId, Slug, Text
 
 __all__ = [
+    "AcceptedRisk",
     "AipdAnswers",
     "Answer",
     "AnswerStatus",
@@ -42,9 +46,7 @@ class UseCase(StrictModel):
     schema_description = "Identité du cas d'usage audité."
 
     name: Text = Field(alias="nom", description="Nom du cas d'usage, tel que les élus le connaissent.")
-    authority: Text = Field(
-        alias="collectivite", description="Commune, intercommunalité ou syndicat qui déploie."
-    )
+    authority: Text = Field(alias="collectivite", description="Commune, intercommunalité ou syndicat qui déploie.")
     domain: Domain = Field(alias="domaine", description="Domaine métier.")
     description: Text | None = Field(default=None, description="Ce que fait le service, en deux phrases.")
     owner: Contact = Field(alias="responsable")
@@ -75,6 +77,11 @@ class Authorisation(StrictModel):
         alias="profil_autorise",
         description="« sur » : sondes sans risque ; « intrusif » : aussi les tentatives de connexion.",
     )
+    large_ranges: bool = Field(
+        default=False,
+        alias="grandes_plages_autorisees",
+        description="Autorise des plages plus grandes qu'un /22 (1 024 adresses) dans le périmètre.",
+    )
 
 
 class Gateway(StrictModel):
@@ -94,6 +101,11 @@ class Gateway(StrictModel):
         alias="ports_attendus",
         description="Services déclarés par l'intégrateur ; tout autre service ouvert sera signalé.",
     )
+
+    @cached_property
+    def expected_keys(self) -> frozenset[tuple[int, str]]:
+        """(port, protocol) of every declared service."""
+        return frozenset((ref.port, ref.protocol) for ref in self.expected_ports)
 
 
 class ScanOptions(StrictModel):
@@ -123,6 +135,11 @@ class ScanOptions(StrictModel):
         default=None,
         description="Sondes UDP (SNMP, CoAP…) : par défaut, seulement si l'outil tourne en root.",
     )
+    discovery: list[PerimeterEntry] = Field(
+        default_factory=list,
+        alias="decouverte",
+        description="Plages à balayer pour trouver les équipements non déclarés (dans le périmètre autorisé).",
+    )
 
 
 class AnswerStatus(StrEnum):
@@ -147,37 +164,33 @@ class Answer(StrictModel):
 
     status: AnswerStatus = Field(alias="statut")
     justification: Text | None = Field(default=None, description="Pourquoi ce statut.")
-    evidence: Text | None = Field(
-        default=None, alias="preuve", description="Référence du document qui le prouve."
-    )
+    evidence: Text | None = Field(default=None, alias="preuve", description="Référence du document qui le prouve.")
     author: Text | None = Field(default=None, alias="auteur")
     answered_on: IsoDate | None = Field(default=None, alias="date")
 
 
-class AipdAnswers(StrictModel):
-    """AIPD answers; the detailed questionnaire comes with the AIPD step of the roadmap."""
+class AcceptedRisk(StrictModel):
+    """A non-compliance the authority knowingly accepts, until a date."""
 
-    schema_description = "Réponses de l'analyse d'impact relative à la protection des données (AIPD)."
+    schema_description = (
+        "Risque accepté : une non-conformité que l'autorité accepte en connaissance de cause, "
+        "jusqu'à une date. Elle reste visible dans tous les rapports."
+    )
 
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
-
-
-class InclusionAnswers(StrictModel):
-    """Digital-inclusion answers; the detailed questionnaire comes with the inclusion step."""
-
-    schema_description = "Réponses de l'évaluation d'impact sur l'inclusion numérique."
-
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
+    requirement: RequirementId = Field(alias="exigence")
+    target: str | None = Field(
+        default=None, alias="cible", description="Nom de la passerelle ; absent : toutes les passerelles."
+    )
+    justification: Text
+    signatory: Text = Field(alias="signataire")
+    decided_on: IsoDate = Field(alias="date")
+    expires_on: IsoDate = Field(alias="expire_le")
 
 
 class Audit(SourceDocument):
     """One use case to audit before its deployment at scale."""
 
-    schema_description = (
-        "Audit d'un cas d'usage « territoire intelligent » avant son déploiement à grande échelle."
-    )
+    schema_description = "Audit d'un cas d'usage « territoire intelligent » avant son déploiement à grande échelle."
 
     format_version: Literal[1] = Field(default=1, alias="version_format")
     use_case: UseCase = Field(alias="cas_usage")
@@ -198,5 +211,6 @@ class Audit(SourceDocument):
         alias="reponses",
         description="Réponses aux exigences déclaratives, par identifiant d'exigence.",
     )
+    accepted_risks: list[AcceptedRisk] = Field(default_factory=list, alias="risques_acceptes")
     aipd: AipdAnswers = Field(default_factory=AipdAnswers, alias="aipd")
     inclusion: InclusionAnswers = Field(default_factory=InclusionAnswers, alias="inclusion")

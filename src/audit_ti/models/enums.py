@@ -10,6 +10,8 @@ from enum import StrEnum
 
 __all__ = [
     "Domain",
+    "FindingSource",
+    "Importance",
     "Nature",
     "NetworkZone",
     "ScanProfile",
@@ -135,3 +137,18 @@ class SectionState(StrEnum):
     TO_DO = "a_completer"
     IN_PROGRESS = "en_cours"
     DONE = "termine"
+
+
+class Importance(StrEnum):
+    """Weight of a requirement in the cyber index (like MonServiceSécurisé's measures)."""
+
+    ESSENTIAL = "essentielle"
+    RECOMMENDED = "recommandee"
+
+
+class FindingSource(StrEnum):
+    """Where a finding comes from."""
+
+    SCAN = "scan"
+    IMPORT = "import"
+    DECLARATIVE = "declaratif"

@@ -24,9 +24,7 @@ __all__ = [
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
-_EXPECTED_PORT = re.compile(
-    r"^(?P<port>\d{1,5})/(?P<protocol>tcp|udp)(?:\s+(?P<service>[a-z0-9][a-z0-9_.+-]{0,40}))?$"
-)
+_EXPECTED_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<protocol>tcp|udp)(?:\s+(?P<service>[a-z0-9][a-z0-9_.+-]{0,40}))?$")
 EXPECTED_PORT_PATTERN = _EXPECTED_PORT.pattern
 
 
@@ -85,9 +83,7 @@ def parse_perimeter_entry(
         pass
     if "/" not in text and is_hostname(text):
         return text.lower().rstrip(".")
-    raise ValueError(
-        f"« {text[:80]} » n'est ni une plage CIDR (192.0.2.0/24), ni une adresse IP, ni un nom d'hôte"
-    )
+    raise ValueError(f"« {text[:80]} » n'est ni une plage CIDR (192.0.2.0/24), ni une adresse IP, ni un nom d'hôte")
 
 
 def _perimeter_entry(value: Any) -> str:
@@ -124,9 +120,7 @@ def _expected_port(value: Any) -> Any:
         raise ValueError("port attendu sous la forme « 8883/tcp mqtts » (port/protocole service)")
     match = _EXPECTED_PORT.match(value.strip().lower())
     if match is None:
-        raise ValueError(
-            f"« {value[:60]} » : port attendu sous la forme « 8883/tcp mqtts » (port/protocole service)"
-        )
+        raise ValueError(f"« {value[:60]} » : port attendu sous la forme « 8883/tcp mqtts » (port/protocole service)")
     port = int(match["port"])
     if not 1 <= port <= 65535:
         raise ValueError(f"port {port} hors de la plage 1–65535")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, JsonValue
 
 from audit_ti.models.base import SourceDocument, StrictModel
-from audit_ti.models.enums import Nature, Severity
+from audit_ti.models.enums import Importance, Nature, Severity
 from audit_ti.models.types import Reference, RequirementId, Slug, Text, Url
 
 __all__ = ["CheckRef", "Grille", "Requirement", "Source", "Theme"]
@@ -50,6 +50,9 @@ class Requirement(StrictModel):
     description: Text
     theme: Slug = Field(alias="theme")
     severity: Severity = Field(alias="severite")
+    importance: Importance = Field(
+        description="« essentielle » ou « recommandee » : pèse 60 % ou 40 % dans l'indice cyber de son thème."
+    )
     nature: Nature = Field(
         description="« reseau » : vérifiée par le scan ; « declaratif » : réponse dans le fichier d'audit ; "
         "« mixte » : les deux."

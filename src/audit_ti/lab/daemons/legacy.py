@@ -70,8 +70,7 @@ def _vsftpd(context: PlanContext) -> list[DaemonPlan]:
         empty = context.folder.data_dir / "vsftpd-vide"
         config = context.folder.config_dir / f"vsftpd-{gateway.name}.conf"
         files = [
-            ConfigFile(anonymous_root / relative, text, 0o644)
-            for relative, text in content.ftp_files(gateway).items()
+            ConfigFile(anonymous_root / relative, text, 0o644) for relative, text in content.ftp_files(gateway).items()
         ]
         subfolders = {file.path.parent for file in files}
         lines = config_lines(

@@ -22,8 +22,7 @@ _WEB_KINDS = (ServiceKind.HTTP, ServiceKind.HTTPS, ServiceKind.DEBUG_CONSOLE)
 # needs security level 0 for that.
 _LEGACY_TLS = '("MinProtocol" => "TLSv1", "CipherString" => "ALL:!aNULL:!eNULL:@SECLEVEL=0")'
 _MODERN_TLS = (
-    '("MinProtocol" => "TLSv1.2", "CipherString" => "ECDHE+AESGCM:ECDHE+CHACHA20", '
-    '"Options" => "ServerPreference")'
+    '("MinProtocol" => "TLSv1.2", "CipherString" => "ECDHE+AESGCM:ECDHE+CHACHA20", "Options" => "ServerPreference")'
 )
 _SECURITY_HEADERS = (
     '("Strict-Transport-Security" => "max-age=63072000; includeSubDomains", '

@@ -36,8 +36,7 @@ _MEDIUM = (
     "KbdInteractiveAuthentication no",
     "PermitRootLogin no",
     "DenyUsers *",
-    "KexAlgorithms +diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,"
-    "diffie-hellman-group-exchange-sha1",
+    "KexAlgorithms +diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1",
     "Ciphers +aes128-cbc,aes256-cbc,3des-cbc",
     "MACs +hmac-sha1,hmac-md5,hmac-sha1-96",
     "HostKeyAlgorithms +ssh-rsa",
@@ -59,8 +58,7 @@ _HARDENED = (
     # The state folder may sit under /tmp; the key file itself is root's, mode 0600.
     "StrictModes no",
     "KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org",
-    "Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,"
-    "aes256-ctr,aes128-ctr",
+    "Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes128-ctr",
     "MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512,hmac-sha2-256",
     "HostKeyAlgorithms ssh-ed25519",
 )
@@ -110,9 +108,7 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
         gateway = context.layout.reference(profile)
         if gateway.service(ServiceKind.SSH):
             plans.append(_server(context, f"sshd-{profile.value}", [gateway], host_key, options))
-    fleet = [
-        gateway for gateway, _ in context.layout.serving(ServiceKind.SSH) if gateway.profile is Profile.SCALE
-    ]
+    fleet = [gateway for gateway, _ in context.layout.serving(ServiceKind.SSH) if gateway.profile is Profile.SCALE]
     for start in range(0, len(fleet), LISTENERS_PER_SERVER):
         group = fleet[start : start + LISTENERS_PER_SERVER]
         name = f"sshd-echelle-{start // LISTENERS_PER_SERVER + 1:02d}"

@@ -1,0 +1,146 @@
+"""Benchmark: evaluation of 10,000 parsed hosts against the full grille (target: under 2 s).
+
+A synthetic nmap XML of N hosts is built from three realistic gateway profiles (vulnerable,
+average, hardened), parsed once (timed apart), then evaluated against grilles/hygiene-iot.yaml.
+Run: .venv/bin/python bench/evaluation_10k.py [N]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from audit_ti.checks import default_registry
+from audit_ti.checks.context import Coverage
+from audit_ti.evaluate import NetworkEvidence, evaluate_findings
+from audit_ti.loading import load_grille
+from audit_ti.models import Audit, ScanProfile
+from audit_ti.scan.nmap_xml import parse_nmap_xml
+from audit_ti.scoring import build_evaluation
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 2.0
+
+_PORT = '<port protocol="{proto}" portid="{port}"><state state="open" reason="syn-ack"/>{service}{scripts}</port>'
+_PROFILES = [
+    [
+        (23, "tcp", '<service name="telnet" method="probed" conf="10"/>', ""),
+        (21, "tcp", '<service name="ftp" product="vsftpd" method="probed" conf="10"/>',
+         '<script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/>'),
+        (80, "tcp", '<service name="http" method="probed" conf="10"/>', '<script id="http-title" output="Armoire"/>'),
+        (1883, "tcp", '<service name="mqtt" method="probed" conf="10"/>',
+         '<script id="mqtt-subscribe" output="Topics and their most recent payloads:"/>'),
+        (502, "tcp", '<service name="mbap" method="probed" conf="10"/>', ""),
+        (1880, "tcp", '<service name="http" method="probed" conf="10"/>', '<script id="http-title" output="Node-RED"/>'),
+    ],
+    [
+        (22, "tcp", '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
+         '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms"><elem>aes128-cbc</elem></table></script>'
+         '<script id="ssh-hostkey" output="x"><table><elem key="fingerprint">{fp}</elem></table></script>'),
+        (443, "tcp", '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
+         '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.0"></table><table key="TLSv1.2"></table>'
+         '<elem key="least strength">C</elem></script>'),
+        (1883, "tcp", '<service name="mqtt" method="probed" conf="10"/>',
+         '<script id="mqtt-subscribe" output="Connection rejected: Not Authorized"/>'),
+    ],
+    [
+        (22, "tcp", '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
+         '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms"><elem>aes256-gcm@openssh.com</elem></table></script>'),
+        (443, "tcp", '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
+         '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.2"></table><table key="TLSv1.3"></table>'
+         '<elem key="least strength">A</elem></script>'
+         '<script id="http-security-headers" output="Strict-Transport-Security X-Content-Type-Options"/>'),
+        (8883, "tcp", '<service name="mqtt" tunnel="ssl" method="probed" conf="10"/>', ""),
+    ],
+]
+
+
+def _address(index: int) -> str:
+    return f"127.{1 + index // 65536}.{(index // 256) % 256}.{index % 256 + 1 if index % 256 < 255 else 1}"
+
+
+def synthetic_xml(count: int) -> str:
+    hosts = []
+    for index in range(count):
+        ports = "".join(
+            _PORT.format(proto=proto, port=port, service=service, scripts=scripts.replace("{fp}", f"{index:040x}"))
+            for port, proto, service, scripts in _PROFILES[index % 3]
+        )
+        hosts.append(
+            f'<host><status state="up" reason="syn-ack"/><address addr="{_address(index)}" addrtype="ipv4"/>'
+            f"<ports>{ports}</ports></host>"
+        )
+    scripts = "ftp-anon,http-title,http-security-headers,ssl-cert,ssl-enum-ciphers,ssh2-enum-algos,ssh-hostkey,mqtt-subscribe"
+    return (
+        f'<?xml version="1.0"?><nmaprun args="nmap -sV --script={scripts} -p T:1-65535 x" version="7.93">'
+        '<scaninfo type="syn" protocol="tcp" services="1-65535"/>'
+        + "".join(hosts)
+        + '<runstats><finished exit="success"/></runstats></nmaprun>'
+    )
+
+
+def synthetic_audit(count: int) -> Audit:
+    gateways = [
+        {
+            "nom": f"passerelle-{index}",
+            "adresse": _address(index),
+            "modele": "synthétique",
+            "zone": "iot",
+            "ports_attendus": ["22/tcp", "443/tcp", "8883/tcp"],
+        }
+        for index in range(count)
+    ]
+    return Audit.model_validate(
+        {
+            "cas_usage": {
+                "nom": "Flotte synthétique",
+                "collectivite": "Banc d'essai",
+                "domaine": "autre",
+                "responsable": {"nom": "banc"},
+                "date_audit": "2026-11-22",
+            },
+            "autorisation": {
+                "reference": "banc",
+                "signataire": "banc",
+                "date": "2026-11-01",
+                "valable_jusqu_au": "2030-01-01",
+                "perimetre": ["127.0.0.0/8"],
+                "grandes_plages_autorisees": True,
+            },
+            "passerelles": gateways,
+        },
+        by_alias=True,
+        by_name=False,
+    )
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    grille = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
+    audit = synthetic_audit(count)
+    xml = synthetic_xml(count)
+    started = time.perf_counter()
+    facts = parse_nmap_xml(xml).facts
+    parse_seconds = time.perf_counter() - started
+    evidence = NetworkEvidence((facts,), Coverage(ScanProfile.SAFE, udp=False, udp_reason="banc"), {}, discovery=False)
+    today = date(2026, 11, 22)
+    started = time.perf_counter()
+    evaluated = evaluate_findings(audit, [grille], evidence, default_registry(), today)
+    build_evaluation(
+        "banc",
+        grilles=[grille],
+        gateway_names=[g.name for g in audit.gateways],
+        findings=evaluated.findings,
+        today=today,
+        incomplete_reasons=[],
+    )
+    seconds = time.perf_counter() - started
+    print(f"hôtes : {count} ; XML : {len(xml) / 1e6:.1f} Mo ; analyse du XML : {parse_seconds:.2f} s")
+    print(f"évaluation ({len(evaluated.findings)} résultats) : {seconds:.2f} s ; cible : {TARGET_SECONDS:.1f} s")
+    print(f"rapport à la cible : {seconds / TARGET_SECONDS:.2f}")
+
+
+if __name__ == "__main__":
+    main()

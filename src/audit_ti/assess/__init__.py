@@ -1,0 +1,1 @@
+"""Impact assessments: the AIPD and digital inclusion, computed from referentials as data."""

@@ -1,0 +1,413 @@
+"""Territory statistics (CSV) and the number of residents in each public at risk.
+
+One CSV format serves both the national defaults shipped in ``grilles/donnees/`` and the files
+of the territories: one row per zone and indicator, ``zone;indicateur;valeur;unite;source;annee``.
+Every figure carries its own source and year; every error names the file, the row and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+
+import pandas as pd
+
+from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.models.inclusion_referential import InclusionReferential, RiskPublic
+from audit_ti.models.inclusion_result import PublicEstimate, ResidentsEstimate
+from audit_ti.models.scales import StatUnit
+
+__all__ = [
+    "COLUMNS",
+    "MAX_CSV_BYTES",
+    "Figure",
+    "TerritoryStatistics",
+    "estimate_residents",
+    "read_statistics",
+]
+
+COLUMNS = ("zone", "indicateur", "valeur", "unite", "source", "annee")
+#: A territory file has a few hundred rows at most (communes or IRIS of an intercommunality).
+MAX_CSV_BYTES = 2 * 1024 * 1024
+_MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One statistic of one zone, with its provenance."""
+
+    zone: str
+    indicator: str
+    value: float
+    unit: StatUnit
+    source: str
+    year: str
+
+
+@dataclass(frozen=True)
+class TerritoryStatistics:
+    """The figures of a CSV file, by zone and indicator."""
+
+    path: Path
+    figures: tuple[Figure, ...]
+
+    def zones(self) -> list[str]:
+        """Zones in the order of the file."""
+        return list(dict.fromkeys(figure.zone for figure in self.figures))
+
+    def get(self, zone: str, indicator: str) -> Figure | None:
+        """The figure of a zone for an indicator, if the file gives it."""
+        return next((f for f in self.figures if f.zone == zone and f.indicator == indicator), None)
+
+    def has(self, indicator: str) -> bool:
+        """True when at least one zone gives this indicator."""
+        return any(figure.indicator == indicator for figure in self.figures)
+
+    def frame(self) -> pd.DataFrame:
+        """The figures as a table: zone, indicator, value, unit, source, year."""
+        return pd.DataFrame(
+            [(f.zone, f.indicator, f.value, f.unit.value, f.source, f.year) for f in self.figures],
+            columns=["zone", "indicator", "value", "unit", "source", "year"],
+        )
+
+
+def read_statistics(path: Path, referential: InclusionReferential) -> TerritoryStatistics:
+    """Read and check a statistics CSV against the indicators of the referential.
+
+    Raises:
+        InvalidInputError: every problem, in French, with file, row (line of the file) and column.
+    """
+    frame = _read_frame(path)
+    problems: list[Problem] = []
+    figures: list[Figure] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, record in zip(frame.index, frame.to_dict(orient="records"), strict=True):
+        line = int(index) + 2  # the header is line 1; blank lines were dropped but keep their index
+        row = {str(key): str(value) for key, value in record.items()}
+        figure, row_problems = _figure(path, line, row, referential)
+        problems += row_problems
+        if figure is None:
+            continue
+        key = (figure.zone, figure.indicator)
+        if key in seen:
+            problems.append(
+                Problem(
+                    f"colonne « indicateur » : « {figure.indicator} » donné deux fois pour la zone "
+                    f"« {figure.zone} » (déjà ligne {seen[key]})",
+                    path,
+                    line,
+                )
+            )
+        seen.setdefault(key, line)
+        figures.append(figure)
+        if len(problems) >= _MAX_PROBLEMS:
+            break
+    if problems:
+        raise InvalidInputError(problems)
+    if not figures:
+        raise InvalidInputError(Problem("aucune ligne de données sous l'en-tête", path, 2))
+    return TerritoryStatistics(path, tuple(figures))
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInputError(Problem("fichier de statistiques introuvable", path)) from None
+    except OSError as error:
+        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise InvalidInputError(Problem("fichier de statistiques trop volumineux (au plus 2 Mo)", path))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InvalidInputError(
+            Problem("le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8", path, line)
+        ) from None
+    header = text.split("\n", 1)[0]
+    separator = ";" if header.count(";") >= header.count(",") else ","
+    columns = [name.strip().lower() for name in next(csv.reader([header], delimiter=separator), [])]
+    missing = [name for name in COLUMNS if name not in columns]
+    if missing:
+        raise InvalidInputError(
+            Problem(
+                f"colonne(s) manquante(s) : {', '.join(missing)}. "
+                f"En-tête attendu : {separator.join(COLUMNS)} "
+                f"(séparateur « ; » ou « , »)",
+                path,
+                1,
+            )
+        )
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=separator), start=1):
+        if cells and any(cell.strip() for cell in cells) and len(cells) != len(columns):
+            raise InvalidInputError(
+                Problem(
+                    f"{len(cells)} colonnes sur cette ligne, {len(columns)} dans l'en-tête "
+                    f"(séparateur « {separator} » ; une valeur qui le contient doit être entre guillemets)",
+                    path,
+                    number,
+                )
+            )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+            index_col=False,
+            on_bad_lines="error",
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InvalidInputError(Problem(f"CSV mal formé ({error})", path)) from None
+    frame.columns = [str(name).strip().lower() for name in frame.columns]
+    frame = frame[list(COLUMNS)]
+    blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
+    return frame[~blank]
+
+
+def _figure(
+    path: Path, line: int, row: dict[str, str], referential: InclusionReferential
+) -> tuple[Figure | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(f"colonne « {column} » : {message}", path, line))
+
+    cells = {name: str(row.get(name, "")).strip() for name in COLUMNS}
+    for name in ("zone", "indicateur", "valeur", "unite", "source", "annee"):
+        if not cells[name]:
+            problem(name, "valeur vide")
+    if problems:
+        return None, problems
+    indicator = referential.indicator(cells["indicateur"])
+    if indicator is None:
+        known = [item.id for item in referential.indicators]
+        close = get_close_matches(cells["indicateur"], known, n=1, cutoff=0.6)
+        hint = f", vouliez-vous dire « {close[0]} » ?" if close else f". Indicateurs connus : {', '.join(known)}."
+        problem("indicateur", f"indicateur « {cells['indicateur']} » inconnu{hint}")
+        return None, problems
+    value = _number(cells["valeur"])
+    if value is None:
+        problem("valeur", f"« {cells['valeur'][:40]} » n'est pas un nombre")
+        return None, problems
+    unit_text = cells["unite"].replace("pourcent", "%").replace("pour cent", "%")
+    if unit_text != indicator.unit.value:
+        problem(
+            "unite",
+            f"unité « {cells['unite']} » incorrecte pour « {indicator.id} » : « {indicator.unit.value} » attendu",
+        )
+        return None, problems
+    problems += _range_problems(indicator.unit, value, indicator.id, line, path)
+    if not _year_ok(cells["annee"]):
+        problem("annee", f"« {cells['annee']} » : année attendue sur quatre chiffres (par exemple 2021)")
+    if problems:
+        return None, problems
+    return Figure(cells["zone"], indicator.id, value, indicator.unit, cells["source"], cells["annee"]), []
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, path: Path) -> list[Problem]:
+    if unit is StatUnit.PERCENT and not 0 <= value <= 100:
+        return [
+            Problem(
+                f"colonne « valeur » : part de {_fr(value)} % pour « {indicator} », hors de 0 à 100 "
+                "(les parts s'écrivent en pourcentage : 12,5 pour 12,5 %)",
+                path,
+                line,
+            )
+        ]
+    if unit is StatUnit.INHABITANTS and (value < 0 or value != int(value)):
+        return [
+            Problem(
+                f"colonne « valeur » : population de {_fr(value)} habitants : un nombre entier positif est attendu",
+                path,
+                line,
+            )
+        ]
+    if unit is StatUnit.INDEX and value <= 0:
+        return [Problem(f"colonne « valeur » : indice de {_fr(value)} : un indice positif est attendu", path, line)]
+    return []
+
+
+def _year_ok(text: str) -> bool:
+    return len(text) == 4 and text.isdigit() and 1950 <= int(text) <= 2100
+
+
+def _fr(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class AreaInput:
+    """What the audit says of its area: name, declared population, statistics file (as written)."""
+
+    name: str | None
+    population: int | None
+    statistics_file: str | None
+
+
+def estimate_residents(
+    referential: InclusionReferential,
+    national: TerritoryStatistics,
+    territory: TerritoryStatistics | None,
+    area: AreaInput,
+    concerned: dict[str, bool],
+) -> ResidentsEstimate:
+    """How many residents of the area belong to each public at risk.
+
+    Each zone counts its population × the share of the public in that zone; a share the territory
+    does not give falls back on the national share, multiplied by the zone's fragility index / 100
+    for the publics marked ``ajuste_par_indice``. Without a territory population, the population
+    declared in the audit file is used, with national shares.
+    """
+    population = _population(referential, territory, area)
+    local = territory.frame().pivot(index="zone", columns="indicator", values="value") if territory else None
+    index = _fragility(referential, local, population)
+    national_shares = {figure.indicator: figure for figure in national.figures}
+    publics = tuple(
+        _estimate(
+            public,
+            national=national_shares,
+            local=local,
+            population=population,
+            index=index,
+            territory=territory,
+            concerned=concerned.get(public.id, True),
+        )
+        for public in referential.publics
+    )
+    weighted_index = None
+    if index is not None and index.notna().any():
+        weights = population.reindex(index.index).fillna(0)
+        total = float(weights[index.notna()].sum())
+        weighted_index = round(float((index * weights).sum() / total), 1) if total else round(float(index.mean()), 1)
+    source = "aucune"
+    if territory is not None and territory.has(referential.population_indicator):
+        source = "fichier du territoire"
+    elif area.population is not None:
+        source = "fichier d'audit"
+    return ResidentsEstimate(
+        area=area.name,
+        population=int(population.sum()) if not population.empty else None,
+        population_source=source,
+        statistics_file=area.statistics_file,
+        fragility_index=weighted_index,
+        publics=publics,
+    )
+
+
+def _population(referential: InclusionReferential, territory: TerritoryStatistics | None, area: AreaInput) -> pd.Series:
+    if territory is not None and territory.has(referential.population_indicator):
+        frame = territory.frame()
+        rows = frame[frame["indicator"] == referential.population_indicator]
+        return rows.set_index("zone")["value"].astype(float)
+    if area.population is not None:
+        return pd.Series({area.name or "zone": float(area.population)})
+    return pd.Series(dtype=float)
+
+
+def _fragility(
+    referential: InclusionReferential, local: pd.DataFrame | None, population: pd.Series
+) -> pd.Series | None:
+    indicator = referential.fragility_index
+    if local is None or indicator is None or indicator not in local.columns:
+        return None
+    values = local[indicator]
+    if population.empty:
+        return values
+    if len(population) == 1 and population.index[0] not in values.index:
+        # A file without population rows describes the declared area as a whole.
+        return pd.Series({population.index[0]: float(values.mean())})
+    return values.reindex(population.index)
+
+
+def _estimate(
+    public: RiskPublic,
+    *,
+    national: dict[str, Figure],
+    local: pd.DataFrame | None,
+    population: pd.Series,
+    index: pd.Series | None,
+    territory: TerritoryStatistics | None,
+    concerned: bool,
+) -> PublicEstimate:
+    indicator = public.indicator
+    base = {"id": public.id, "titre": public.title, "concerne": concerned, "indicateur": indicator}
+    nothing = base | {
+        "part_pourcent": None,
+        "habitants": None,
+        "population_couverte": None,
+        "origine": "aucune",
+        "source": None,
+        "annee": None,
+    }
+    if indicator is None:
+        return PublicEstimate.model_validate(nothing)
+    national_figure = national.get(indicator)
+    national_share = national_figure.value if national_figure is not None else None
+    zones = population.index if not population.empty else pd.Index(local.index if local is not None else [])
+    own = (
+        local[indicator].reindex(zones)
+        if local is not None and indicator in local.columns and not population.empty
+        else pd.Series(float("nan"), index=zones)
+    )
+    if population.empty and local is not None and indicator in local.columns:
+        own = local[indicator]
+    factor = pd.Series(1.0, index=own.index)
+    if public.scaled_by_index and index is not None:
+        factor = (index.reindex(own.index) / 100).fillna(1.0)
+    fallback = (factor * national_share).clip(upper=100.0) if national_share is not None else None
+    share = own.fillna(fallback) if fallback is not None else own
+    origins = {"territoire"} if own.notna().any() else set()
+    if share.empty and national_share is not None:
+        share = pd.Series([national_share])
+        origins.add("national")
+    if share.isna().all():
+        return PublicEstimate.model_validate(nothing)
+    if own.isna().any() and fallback is not None:
+        origins.add("national_ajuste" if bool((factor[own.isna()] != 1.0).any()) else "national")
+    figures = [territory.get(str(zone), indicator) for zone in own.index[own.notna()]] if territory else []
+    provenance = [f for f in figures if f is not None]
+    if (own.isna().any() or own.empty) and national_figure is not None:
+        provenance.append(national_figure)
+    residents: int | None = None
+    covered: int | None = None
+    percent = round(float(share.mean()), 1)
+    if not population.empty:
+        counted = population.reindex(share.index)[share.notna()]
+        total = float(counted.sum())
+        covered = int(total)
+        people = float((counted * share[share.notna()] / 100).sum())
+        residents = int(people + 0.5)
+        percent = round(people / total * 100, 1) if total else 0.0
+    return PublicEstimate.model_validate(
+        base
+        | {
+            "part_pourcent": percent,
+            "habitants": residents,
+            "population_couverte": covered,
+            "origine": "+".join(sorted(origins)),
+            "source": _join(figure.source for figure in provenance),
+            "annee": _join(figure.year for figure in provenance),
+        }
+    )
+
+
+def _join(values: Iterable[str]) -> str:
+    return " ; ".join(dict.fromkeys(values))

@@ -1,0 +1,157 @@
+"""Checks over the whole fleet: undeclared hosts, keys shared between gateways."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field
+
+from audit_ti.checks import confidence
+from audit_ti.checks.context import FleetContext, Observation, TargetedObservation
+from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
+from audit_ti.models.enums import Status
+from audit_ti.models.facts import HostFacts
+
+__all__ = ["register_fleet_checks"]
+
+#: nmap's reason for a loopback address: every 127.x answers, so it says nothing about a device.
+_LOCAL_REASONS = frozenset({"localhost-response", "user-set"})
+
+
+class InventoryParams(CheckParams):
+    """Hosts that answer in the audited ranges must be declared."""
+
+
+def _present(host: HostFacts) -> bool:
+    return host.answered and (host.reason not in _LOCAL_REASONS or any(True for _ in host.open_ports()))
+
+
+def inventory(context: FleetContext, params: InventoryParams) -> list[TargetedObservation]:
+    """One non-compliant finding per host that answered but is not declared."""
+    rogue = [host for host in context.undeclared if _present(host)]
+    if rogue:
+        return [
+            TargetedObservation(
+                host.address,
+                Observation(
+                    Status.NON_COMPLIANT,
+                    confidence.PROBED if any(True for _ in host.open_ports()) else confidence.PORT_ONLY,
+                    f"{host.address} répond ({host.reason or 'présent'}) mais n'est pas déclaré ; ports ouverts : "
+                    + (", ".join(port.label for port in host.open_ports()) or "aucun"),
+                ),
+            )
+            for host in rogue
+        ]
+    if not context.discovery:
+        return [
+            TargetedObservation(
+                None,
+                Observation(
+                    Status.NOT_TESTED,
+                    confidence.NONE,
+                    "aucune plage de découverte demandée (« scan.decouverte ») : "
+                    "seuls les équipements déclarés ont été scannés",
+                ),
+            )
+        ]
+    return [
+        TargetedObservation(
+            None, Observation(Status.COMPLIANT, confidence.ABSENT, "aucun équipement non déclaré n'a répondu")
+        )
+    ]
+
+
+FingerprintScript = Literal["ssh-hostkey", "ssl-cert"]
+_FINGERPRINT_SCRIPTS: tuple[FingerprintScript, ...] = ("ssh-hostkey", "ssl-cert")
+
+
+def _every_fingerprint_script() -> list[FingerprintScript]:
+    return list(_FINGERPRINT_SCRIPTS)
+
+
+class SharedKeysParams(CheckParams):
+    """Each gateway must have its own SSH host key and TLS certificate."""
+
+    scripts: list[FingerprintScript] = Field(
+        default_factory=_every_fingerprint_script, description="Scripts dont les empreintes sont comparées."
+    )
+
+    def required_scripts(self) -> frozenset[str]:
+        return frozenset(self.scripts)
+
+
+def _fingerprints(host: HostFacts, scripts: Sequence[str]) -> set[str]:
+    prints: set[str] = set()
+    for port in host.open_ports():
+        if "ssh-hostkey" in scripts and (ssh := port.script("ssh-hostkey")) is not None:
+            prints.update(f"SSH {t.elem('fingerprint')}" for t in ssh.structure.tables if t.elem("fingerprint"))
+        cert = port.script("ssl-cert") if "ssl-cert" in scripts else None
+        if cert is not None and (sha1 := cert.structure.elem("sha1")):
+            prints.add(f"TLS {sha1}")
+    return prints
+
+
+def _shared_with(value: str, owners: list[str], name: str) -> str:
+    kind, fingerprint = value.split(maxsplit=1)
+    return f"{kind} {fingerprint[:16]}… aussi sur {', '.join(owner for owner in owners if owner != name)}"
+
+
+def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[TargetedObservation]:
+    """Non-compliant for every gateway whose key or certificate another gateway also presents."""
+    if len(context.gateways) < 2:
+        return [
+            TargetedObservation(
+                gateway.name, Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "une seule passerelle observée")
+            )
+            for gateway in context.gateways
+        ]
+    owners: dict[str, list[str]] = defaultdict(list)
+    prints_of = {gateway.name: _fingerprints(gateway.host, params.scripts) for gateway in context.gateways}
+    for name, prints in prints_of.items():
+        for value in prints:
+            owners[value].append(name)
+    observations = []
+    for gateway in context.gateways:
+        shared = sorted(
+            _shared_with(value, owners[value], gateway.name)
+            for value in prints_of[gateway.name]
+            if len(owners[value]) > 1
+        )
+        if shared:
+            observations.append(
+                TargetedObservation(
+                    gateway.name, Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(shared))
+                )
+            )
+        elif prints_of[gateway.name]:
+            observations.append(
+                TargetedObservation(
+                    gateway.name, Observation(Status.COMPLIANT, confidence.BANNER, "clés propres à la passerelle")
+                )
+            )
+        else:
+            observations.append(
+                TargetedObservation(
+                    gateway.name,
+                    Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucune clé SSH ni certificat lu"),
+                )
+            )
+    return observations
+
+
+def register_fleet_checks(registry: CheckRegistry) -> None:
+    """Register the checks that look at the whole fleet."""
+    registry.register(
+        "inventaire",
+        params=InventoryParams,
+        description="Équipements qui répondent sans être déclarés.",
+        scope=CheckScope.FLEET,
+    )(inventory)
+    registry.register(
+        "cles_partagees",
+        params=SharedKeysParams,
+        description="Clés SSH ou certificats communs à plusieurs passerelles.",
+        scope=CheckScope.FLEET,
+    )(shared_keys)

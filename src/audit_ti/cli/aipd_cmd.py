@@ -1,0 +1,124 @@
+"""``audit-ti aipd importer`` and ``audit-ti aipd exporter``: exchange with the CNIL PIA software."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.output import out_console
+from audit_ti.cli.paths import grilles_dir_for
+from audit_ti.errors import ExitCode, InvalidInputError, Problem
+
+__all__ = ["aipd"]
+
+
+@click.group(
+    "aipd",
+    short_help="Échanger l'AIPD avec le logiciel PIA de la CNIL.",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+)
+def aipd() -> None:
+    """Importer ou exporter l'AIPD au format du logiciel PIA de la CNIL (fichier .json)."""
+
+
+@aipd.command("importer")
+@click.argument("pia", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--audit",
+    "audit_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Fichier d'audit dont le bloc « aipd » est mis à jour.",
+)
+@click.option(
+    "--sortie",
+    "-o",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Écrire le fichier d'audit mis à jour ici (nouveau fichier).",
+)
+@click.option("--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée).")
+@click.option("--forcer", is_flag=True, help="Écraser le fichier de --sortie s'il existe.")
+@grilles_option
+@date_option
+def import_command(
+    pia: Path,
+    *,
+    audit_path: Path | None,
+    output: Path | None,
+    remplacer: bool,
+    forcer: bool,
+    grilles_dir: Path | None,
+    today: date,
+) -> int:
+    """Importer un export .json du logiciel PIA dans le bloc « aipd » d'un fichier d'audit.
+
+    Sans --sortie ni --remplacer, le bloc « aipd » obtenu est affiché, prêt à coller. Seul ce
+    bloc change : les commentaires et le reste du fichier sont conservés. Le résultat est validé
+    avant toute écriture ; rien n'est jamais écrasé sans --remplacer ou --forcer.
+    """
+    from audit_ti.checks import default_registry
+    from audit_ti.pia_exchange import aipd_fragment, import_into_audit
+    from audit_ti.validation import GrilleCatalog
+
+    if (output is not None or remplacer) and audit_path is None:
+        raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
+    if output is not None and remplacer:
+        raise InvalidInputError(Problem("choisissez --sortie ou --remplacer, pas les deux"))
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry())
+    if audit_path is None:
+        click.echo(aipd_fragment(pia, catalog), nl=False)
+        return int(ExitCode.OK)
+    text = import_into_audit(pia, audit_path, catalog, today)
+    if output is None and not remplacer:
+        click.echo(text, nl=False)
+        return int(ExitCode.OK)
+    target = audit_path if remplacer else output
+    assert target is not None
+    if output is not None and output.exists() and not forcer:
+        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
+    if remplacer:
+        backup = audit_path.with_name(audit_path.name + ".bak")
+        shutil.copyfile(audit_path, backup)
+        out_console.print(f"Copie de l'ancien fichier : [bold]{escape(str(backup))}[/]")
+    target.write_text(text, encoding="utf-8")
+    out_console.print(f"Fichier d'audit écrit : [bold]{escape(str(target))}[/]")
+    return int(ExitCode.OK)
+
+
+@aipd.command("exporter")
+@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--sortie",
+    "-o",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Fichier .json à écrire, importable dans le logiciel PIA.",
+)
+@click.option("--forcer", is_flag=True, help="Écraser le fichier de sortie s'il existe.")
+@grilles_option
+@date_option
+def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
+    """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
+    from audit_ti.checks import default_registry
+    from audit_ti.pia_exchange import export_audit
+    from audit_ti.validation import GrilleCatalog
+
+    if output.exists() and not forcer:
+        raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    data = export_audit(audit, catalog, today)
+    output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out_console.print(
+        f"Export PIA écrit : [bold]{escape(str(output))}[/] ({len(data['answers'])} réponses, "
+        f"{len(data['measures'])} mesures, {len(data['evaluations'])} évaluations)"
+    )
+    return int(ExitCode.OK)

@@ -1,0 +1,219 @@
+"""``audit-ti scanner`` and ``audit-ti importer``: the cyber audit from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.output import err_console, out_console
+from audit_ti.cli.paths import grilles_dir_for
+from audit_ti.models.enums import ScanProfile, Severity, Status
+from audit_ti.models.evaluation import TargetAssessment, Verdict
+
+if TYPE_CHECKING:
+    from audit_ti.cyber_audit import CyberOutcome
+
+__all__ = ["import_command", "scan_command"]
+
+_FAIL_CHOICES = [Severity.CRITICAL.value, Severity.HIGH.value, Severity.MEDIUM.value]
+_VERDICT_STYLE = {
+    Verdict.UNFAVOURABLE: "bold red",
+    Verdict.CONDITIONAL: "bold yellow",
+    Verdict.FAVOURABLE: "bold green",
+}
+
+_fail_option = click.option(
+    "--echec-si",
+    "fail_at",
+    type=click.Choice(_FAIL_CHOICES),
+    default=Severity.HIGH.value,
+    show_default=True,
+    help="Code de sortie 1 si une non-conformité de cette sévérité ou plus n'est pas acceptée.",
+)
+_reports_option = click.option(
+    "--rapports",
+    "reports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("rapports"),
+    show_default=True,
+    help="Dossier des rapports ; chaque exécution crée rapports/<cas>/<horodatage>/.",
+)
+
+
+class _LiveProgress:
+    """One line per gateway while nmap works, then a tick or a clock when it is done."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description}"),
+            TextColumn("[dim]{task.fields[state]}[/]"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+        )
+        self._tasks: dict[str, list[TaskID]] = {}
+
+    def __enter__(self) -> _LiveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def planned(self, gateways: Sequence[tuple[str, str]], discovery: Sequence[str]) -> None:
+        for name, address in gateways:
+            task = self._progress.add_task(f"{escape(name)} ({address})", total=1, state="en cours")
+            self._tasks.setdefault(address, []).append(task)
+        if discovery:
+            self._progress.add_task(f"découverte de {', '.join(discovery)}", total=None, state="en cours")
+
+    def host_done(self, address: str, outcome: str) -> None:
+        state = "terminé" if outcome == "termine" else "[red]délai dépassé[/]"
+        for task in self._tasks.get(address, []):
+            self._progress.update(task, completed=1, state=state)
+
+    def step(self, message: str) -> None:
+        self._progress.console.print(f"[dim]{escape(message)}…[/]")
+
+
+def _assessment_row(assessment: TargetAssessment) -> list[str]:
+    counts = assessment.counts
+    index = "—" if assessment.index is None else f"{assessment.index:.1f}".replace(".", ",")
+    return [
+        escape(assessment.target or "cas d'usage"),
+        index,
+        f"[{_VERDICT_STYLE[assessment.verdict]}]{assessment.verdict.label}[/]",
+        str(counts.get(Status.NON_COMPLIANT, 0)),
+        str(counts.get(Status.TO_VERIFY, 0) + counts.get(Status.NOT_TESTED, 0) + counts.get(Status.ERROR, 0)),
+    ]
+
+
+def _print_summary(outcome: CyberOutcome) -> None:
+    evaluation = outcome.evaluation
+    table = Table(title="Audit de cybersécurité", title_justify="left")
+    for column in ("Cible", "Indice /5", "Verdict", "Non conformes", "À vérifier / non testés"):
+        table.add_column(column, justify="right" if column in {"Indice /5", "Non conformes"} else "left")
+    for assessment in evaluation.gateways:
+        table.add_row(*_assessment_row(assessment))
+    table.add_section()
+    table.add_row(*_assessment_row(evaluation.use_case))
+    out_console.print(table)
+    verdict = evaluation.use_case.verdict
+    out_console.print(f"Verdict pour le cas d'usage : [{_VERDICT_STYLE[verdict]}]{verdict.label}[/]", soft_wrap=True)
+    for reason in evaluation.use_case.reasons:
+        out_console.print(f"  • {escape(reason)}", soft_wrap=True)
+    if evaluation.priorities:
+        out_console.print("\n[bold]Mesures prioritaires pour les six prochains mois[/]")
+        for measure in evaluation.priorities:
+            targets = ", ".join(measure.targets)
+            out_console.print(
+                f"  {measure.rank}. [bold]{escape(measure.title)}[/] ({measure.severity.label.lower()}, "
+                f"{escape(targets)}) : {escape(measure.recommendation)}",
+                soft_wrap=False,
+            )
+    if not evaluation.complete:
+        err_console.print("[bold red]Évaluation incomplète :[/]")
+        for reason in evaluation.incomplete_reasons:
+            err_console.print(f"  • {escape(reason)}")
+    if evaluation.accepted_risks:
+        out_console.print(
+            f"\n{evaluation.accepted_risks} résultat(s) couvert(s) par un risque accepté (voir findings.csv)."
+        )
+    out_console.print(
+        f"\nRésultats : [bold]{escape(str(outcome.folder))}[/] (results/findings.json, results/findings.csv)",
+        soft_wrap=True,
+    )
+
+
+@click.command("scanner", short_help="Scanner les passerelles d'un audit et les évaluer.")
+@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--profil",
+    type=click.Choice([profile.value for profile in ScanProfile]),
+    default=None,
+    help="Profil du scan (par défaut : celui du fichier d'audit). « intrusif » exige une autorisation qui le permet.",
+)
+@_fail_option
+@_reports_option
+@grilles_option
+@date_option
+@click.option(
+    "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
+)
+def scan_command(
+    *,
+    audit: Path,
+    profil: str | None,
+    fail_at: str,
+    reports_dir: Path,
+    grilles_dir: Path | None,
+    today: date,
+    parallele: int,
+) -> int:
+    """Scanner avec nmap les passerelles déclarées dans AUDIT, dans le périmètre autorisé, puis les évaluer.
+
+    Rien n'est envoyé hors du périmètre de l'autorisation. Les preuves brutes (XML de nmap) et les
+    résultats sont écrits dans rapports/<cas>/<horodatage>/. Codes de sortie : 0 rien de bloquant,
+    1 non-conformité bloquante, 2 entrée invalide ou cible refusée, 3 scan incomplet.
+    """
+    from audit_ti.checks import default_registry
+    from audit_ti.cyber_audit import scan_audit
+    from audit_ti.validation import GrilleCatalog
+
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    with _LiveProgress() as progress:
+        outcome = scan_audit(
+            audit,
+            reports_dir=reports_dir,
+            catalog=catalog,
+            today=today,
+            profile=ScanProfile(profil) if profil else None,
+            fail_at=Severity(fail_at),
+            observer=progress,
+            max_parallel=parallele,
+        )
+    _print_summary(outcome)
+    return int(outcome.exit_code)
+
+
+@click.command("importer", short_help="Évaluer un scan nmap existant (XML) sans rien envoyer.")
+@click.argument("scan", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--audit",
+    "audit",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Fichier d'audit qui déclare les passerelles du scan.",
+)
+@_fail_option
+@_reports_option
+@grilles_option
+@date_option
+def import_command(
+    *, scan: Path, audit: Path, fail_at: str, reports_dir: Path, grilles_dir: Path | None, today: date
+) -> int:
+    """Évaluer SCAN, une sortie XML de nmap (intégrateur, prestataire), comme un scan d'audit-ti.
+
+    Aucun paquet n'est envoyé. Le XML est lu avec un analyseur qui refuse les documents piégés ;
+    il est conservé comme preuve dans le dossier de l'exécution.
+    """
+    from audit_ti.checks import default_registry
+    from audit_ti.cyber_audit import import_scan
+    from audit_ti.validation import GrilleCatalog
+
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    outcome = import_scan(scan, audit, reports_dir=reports_dir, catalog=catalog, today=today, fail_at=Severity(fail_at))
+    _print_summary(outcome)
+    return int(outcome.exit_code)

@@ -1,0 +1,124 @@
+"""``audit-ti evaluer``: the AIPD and inclusion assessments of one audit file (no network)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.output import out_console
+from audit_ti.cli.paths import grilles_dir_for
+
+if TYPE_CHECKING:
+    from audit_ti.assessments import AssessmentOutcome
+
+__all__ = ["evaluate"]
+
+
+@click.command("evaluer", short_help="Évaluer l'AIPD et l'inclusion numérique d'un cas d'usage.")
+@click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--rapports",
+    "reports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("rapports"),
+    show_default=True,
+    help="Dossier des rapports : les résultats vont dans <rapports>/<cas>/<horodatage>/.",
+)
+@grilles_option
+@date_option
+def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: date) -> int:
+    """Évaluer l'AIPD et l'impact sur l'inclusion numérique d'un cas d'usage, sans aucun accès réseau.
+
+    Écrit results/aipd.json, results/inclusion.json et results/information-public.json (et .md)
+    dans un nouveau dossier d'exécution. Code de sortie 1 si un constat est bloquant : AIPD
+    obligatoire non validée ou présélection incomplète, consultation préalable de la CNIL
+    requise (risque résiduel élevé), AIPD refusée, ou critère bloquant d'inclusion non satisfait.
+    """
+    from audit_ti.assessments import assess_audit, write_outcome
+    from audit_ti.checks import default_registry
+    from audit_ti.validation import GrilleCatalog
+
+    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    outcome = assess_audit(audit, catalog, today)
+    folder = write_outcome(outcome, reports_dir)
+    _print_aipd(outcome)
+    _print_inclusion(outcome)
+    if outcome.blocking:
+        out_console.print("[bold red]Constats bloquants :[/]")
+        for finding in outcome.blocking:
+            out_console.print(f"  [red]✗[/] {escape(finding)}", soft_wrap=True)
+    else:
+        out_console.print("[green]Aucun constat bloquant.[/]")
+    out_console.print(f"Résultats écrits dans [bold]{escape(str(folder.root))}[/]")
+    return int(outcome.exit_code)
+
+
+def _print_aipd(outcome: AssessmentOutcome) -> None:
+    aipd = outcome.aipd
+    table = Table(title=f"AIPD — {escape(outcome.audit.use_case.name)}", title_justify="left", show_header=False)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", overflow="fold")
+    table.add_row("AIPD obligatoire ?", escape(aipd.prescreen.label))
+    met = ", ".join(item.title for item in aipd.prescreen.criteria_met) or "aucun"
+    table.add_row("Critères du CEPD remplis", escape(met))
+    table.add_row("Règles appliquées", escape("\n".join(aipd.prescreen.rules)))
+    residual = aipd.max_residual
+    table.add_row(
+        "Risque résiduel maximal",
+        escape(
+            f"gravité {residual.severity_label.lower()}, vraisemblance {residual.likelihood_label.lower()} "
+            f"({residual.zone_label.lower()})"
+        )
+        if residual
+        else "aucun risque estimé",
+    )
+    consultation = aipd.prior_consultation
+    table.add_row(
+        "Consultation de la CNIL (art. 36)",
+        "[red]requise[/] (" + escape(", ".join(consultation.risks)) + ")" if consultation.required else "non requise",
+    )
+    table.add_row("Validation", aipd.validation.value)
+    late = sum(1 for action in aipd.action_plan if action.late)
+    cost = f"{aipd.action_plan_cost_eur:,.0f}".replace(",", "\u202f")
+    table.add_row("Plan d'action", f"{len(aipd.action_plan)} action(s), {late} en retard, coût estimé {cost} €")
+    out_console.print(table)
+
+
+def _print_inclusion(outcome: AssessmentOutcome) -> None:
+    inclusion = outcome.inclusion
+    table = Table(title="Inclusion numérique", title_justify="left", show_header=False)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("", overflow="fold")
+    table.add_row("Niveau", f"{inclusion.level.value} — {escape(inclusion.level_title)}")
+    table.add_row("Verdict", escape(inclusion.verdict_label))
+    scores = inclusion.scores
+    table.add_row(
+        "Scores",
+        f"brut {scores.raw}/{scores.raw_max}, atténuation {scores.mitigation}/{scores.mitigation_max}, "
+        f"final {scores.final} ({scores.final_percent:g} %)".replace(".", ","),
+    )
+    blocking = ", ".join(c.title for c in inclusion.criteria if c.blocking_unmet) or "aucun"
+    table.add_row("Critères bloquants non satisfaits", escape(blocking))
+    out_console.print(table)
+    residents = inclusion.residents
+    people = Table(
+        title=f"Habitants concernés — {escape(residents.area or 'zone du cas d’usage')}"
+        + (f" ({residents.population:,} habitants)".replace(",", "\u202f") if residents.population else ""),
+        title_justify="left",
+    )
+    people.add_column("Public")
+    people.add_column("Part", justify="right")
+    people.add_column("Habitants", justify="right")
+    people.add_column("Origine du chiffre")
+    for public in residents.publics:
+        share = f"{public.share_percent:g} %".replace(".", ",") if public.share_percent is not None else "—"
+        count = f"{public.residents:,}".replace(",", "\u202f") if public.residents is not None else "—"
+        title = public.title if public.concerned else f"{public.title} (non concerné)"
+        people.add_row(escape(title), share, count, public.origin)
+    out_console.print(people)

@@ -1,0 +1,266 @@
+"""Grille + scan facts + declarative answers → findings, one per requirement and target.
+
+A gateway the scan could not observe gets ``erreur`` (or ``non_teste`` for an import that does not
+cover it) for every network requirement: never ``conforme``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from audit_ti.bulk import paused_garbage_collector
+from audit_ti.checks import confidence
+from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation, worst
+from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
+from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
+from audit_ti.models.enums import FindingSource, Nature, Status
+from audit_ti.models.facts import HostFacts, HostState, ScanFacts, merge_hosts
+from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
+from audit_ti.models.grille import Grille, Requirement
+
+__all__ = ["Evaluated", "NetworkEvidence", "evaluate_findings"]
+
+
+@dataclass(frozen=True)
+class NetworkEvidence:
+    """What the network side brings to the evaluation.
+
+    Attributes:
+        runs: parsed nmap runs (a live scan's batches, or one imported file).
+        coverage: profile, UDP, live or imported.
+        addresses: gateway name → address actually scanned (names are resolved once by the guard).
+        discovery: True when undeclared hosts were looked for.
+        interrupted: True when a run was cut short.
+    """
+
+    runs: tuple[ScanFacts, ...]
+    coverage: Coverage
+    addresses: Mapping[str, str]
+    discovery: bool
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class _Unobserved:
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The findings, and the gateways the network side could not observe (name → French reason)."""
+
+    findings: tuple[Finding, ...]
+    unobserved: Mapping[str, str]
+
+
+def evaluate_findings(
+    audit: Audit,
+    grilles: Sequence[Grille],
+    evidence: NetworkEvidence,
+    registry: CheckRegistry,
+    today: date,
+) -> Evaluated:
+    """Every finding of the cyber audit, in grille order, gateways in declaration order."""
+    with paused_garbage_collector():
+        return _evaluate(audit, grilles, evidence, registry, today)
+
+
+def _evaluate(
+    audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
+) -> Evaluated:
+    contexts, unobserved, undeclared = _observe(audit, evidence, today)
+    fleet = FleetContext(tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today)
+    source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
+    failures = {
+        name: Observation(failure.status, confidence.NONE, failure.reason) for name, failure in unobserved.items()
+    }
+    findings: list[Finding] = []
+    for grille in grilles:
+        for item in grille.items:
+            if item.nature in (Nature.NETWORK, Nature.MIXED):
+                make = _finding_maker(grille, item, source)
+                for target, observation in _network(
+                    item, gateways=audit.gateways, contexts=contexts, failures=failures, fleet=fleet, registry=registry
+                ):
+                    findings.append(make(target, observation))
+            if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
+                findings.append(_declared(grille, item, audit))
+    return Evaluated(
+        tuple(_with_acceptances(findings, audit.accepted_risks, today)),
+        {name: failure.reason for name, failure in unobserved.items()},
+    )
+
+
+def _address_of(gateway: Gateway, evidence: NetworkEvidence) -> str:
+    return evidence.addresses.get(gateway.name, gateway.address)
+
+
+def _observe(
+    audit: Audit, evidence: NetworkEvidence, today: date
+) -> tuple[dict[str, GatewayContext], dict[str, _Unobserved], tuple[HostFacts, ...]]:
+    hosts = merge_hosts(evidence.runs)
+    by_name = {name: address for address, (host, _) in hosts.items() for name in host.hostnames}
+    skipped = {target for run in evidence.runs for target in run.skipped_targets}
+    contexts: dict[str, GatewayContext] = {}
+    memo: dict[object, object] = {}
+    unobserved: dict[str, _Unobserved] = {}
+    declared: set[str] = set()
+    for gateway in audit.gateways:
+        address = _address_of(gateway, evidence)
+        address = address if address in hosts else by_name.get(address, address)
+        declared.add(address)
+        found = hosts.get(address)
+        if found is None:
+            unobserved[gateway.name] = _missing(address, gateway, evidence, skipped)
+            continue
+        host, run = found
+        if host.state is HostState.UP:
+            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today, memo)
+        elif host.state is HostState.TIMED_OUT:
+            unobserved[gateway.name] = _Unobserved(Status.ERROR, f"{address} : délai dépassé, scan abandonné par nmap")
+        else:
+            unobserved[gateway.name] = _Unobserved(
+                Status.ERROR, f"{address} ne répond pas ({host.reason or 'aucune réponse'})"
+            )
+    undeclared = tuple(host for address, (host, _) in hosts.items() if address not in declared)
+    return contexts, unobserved, undeclared
+
+
+def _missing(address: str, gateway: Gateway, evidence: NetworkEvidence, skipped: set[str]) -> _Unobserved:
+    if evidence.coverage.imported:
+        return _Unobserved(Status.NOT_TESTED, f"{address} absente du scan importé")
+    if address in skipped or gateway.address in skipped:
+        return _Unobserved(Status.ERROR, f"{address} injoignable (aucune route) : rien n'a pu être testé")
+    if evidence.interrupted:
+        return _Unobserved(Status.ERROR, f"{address} : scan interrompu avant la fin de cette passerelle")
+    return _Unobserved(Status.ERROR, f"{address} absente de la sortie de nmap")
+
+
+def _params(registry: CheckRegistry, item: Requirement) -> list[tuple[CheckScope, Callable[..., Any], CheckParams]]:
+    checks = []
+    for ref in item.checks:
+        spec = registry.get(ref.check)
+        if spec is None:  # validation refuses such grilles; kept for safety
+            continue
+        params = spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
+        checks.append((spec.scope, spec.function, params))
+    return checks
+
+
+def _network(
+    item: Requirement,
+    *,
+    gateways: Sequence[Gateway],
+    contexts: Mapping[str, GatewayContext],
+    failures: Mapping[str, Observation],
+    fleet: FleetContext,
+    registry: CheckRegistry,
+) -> list[tuple[str | None, Observation]]:
+    """One observation per target: gateways in declaration order, then other targets of fleet checks."""
+    checks = _params(registry, item)
+    if len(checks) == 1 and checks[0][0] is CheckScope.GATEWAY:
+        # The usual case, taken for thousands of gateways: one gateway check, no combination.
+        _, function, params = checks[0]
+        return [
+            (gateway.name, failures[gateway.name] if context is None else function(context, params))
+            for gateway in gateways
+            if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
+        ]
+    per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
+    for scope, function, params in checks:
+        if scope is CheckScope.FLEET:
+            for targeted in function(fleet, params):
+                per_target.setdefault(targeted.target, []).append(targeted.observation)
+            continue
+        for name, context in contexts.items():
+            per_target[name].append(function(context, params))
+    result: list[tuple[str | None, Observation]] = []
+    for target, observations in per_target.items():
+        failure = failures.get(target) if target is not None else None
+        if failure is not None:
+            result.append((target, failure))
+        elif observations:
+            result.append((target, observations[0] if len(observations) == 1 else _combine(observations)))
+    return result
+
+
+def _combine(observations: list[Observation]) -> Observation:
+    status = worst([o.status for o in observations])
+    deciding = [o for o in observations if o.status is status]
+    return Observation(
+        status,
+        min(o.confidence for o in deciding),
+        " | ".join(dict.fromkeys(o.evidence for o in observations)),
+    )
+
+
+def _finding_maker(
+    grille: Grille, item: Requirement, source: FindingSource
+) -> Callable[[str | None, Observation], Finding]:
+    references = tuple(item.references)
+
+    def make(target: str | None, observation: Observation) -> Finding:
+        return Finding(
+            requirement=item.id,
+            target=target,
+            status=observation.status,
+            severity=item.severity,
+            confidence=observation.confidence,
+            evidence=shorten(observation.evidence),
+            recommendation=item.recommendation,
+            references=references,
+            title=item.title,
+            theme=item.theme,
+            importance=item.importance,
+            grille=grille.id,
+            source=source,
+        )
+
+    return make
+
+
+def _declared(grille: Grille, item: Requirement, audit: Audit) -> Finding:
+    answer = audit.answers.get(item.id)
+    if answer is None:
+        observation = Observation(Status.TO_VERIFY, confidence.NONE, f"question sans réponse : {item.question}")
+    else:
+        observation = Observation(
+            answer.status.status,
+            confidence.DECLARED_WITH_EVIDENCE if answer.evidence else confidence.DECLARED,
+            answer.evidence or "déclaration sans pièce justificative",
+        )
+    finding = _finding_maker(grille, item, FindingSource.DECLARATIVE)(None, observation)
+    if answer is None:
+        return finding
+    return replace(finding, justification=answer.justification, author=answer.author, answered_on=answer.answered_on)
+
+
+def _with_acceptances(findings: list[Finding], accepted: Sequence[AcceptedRisk], today: date) -> list[Finding]:
+    if not accepted:
+        return findings
+    result = []
+    for finding in findings:
+        match = next(
+            (
+                risk
+                for risk in accepted
+                if risk.requirement == finding.requirement and risk.target in (None, finding.target)
+            ),
+            None,
+        )
+        if match is None or finding.status not in (Status.NON_COMPLIANT, Status.PARTIAL, Status.TO_VERIFY):
+            result.append(finding)
+            continue
+        record = AcceptanceRecord(
+            justification=match.justification,
+            signatory=match.signatory,
+            decided_on=match.decided_on,
+            expires_on=match.expires_on,
+            expired=match.expires_on < today,
+        )
+        result.append(replace(finding, accepted_risk=record))
+    return result

@@ -1,0 +1,98 @@
+"""The NSE scripts audit-ti relies on: nmap's categories and the lowest profile that may run them.
+
+nmap files some harmless scripts as "intrusive" (``ssl-enum-ciphers`` opens many TLS handshakes);
+the profile here is audit-ti's own decision, written next to its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit_ti.models.enums import ScanProfile
+
+__all__ = ["NSE_SCRIPTS", "NseScript", "script_categories"]
+
+
+@dataclass(frozen=True, slots=True)
+class NseScript:
+    """An NSE script known to audit-ti.
+
+    Attributes:
+        id: nmap's script name.
+        categories: nmap's categories (``scripts/script.db``), checked against the installed nmap by a test.
+        profile: the lowest audit-ti profile allowed to run it.
+        udp: True when it probes a UDP service (needs root).
+        why: French reason for the profile, shown in the documentation.
+    """
+
+    id: str
+    categories: frozenset[str]
+    profile: ScanProfile
+    udp: bool = False
+    why: str = ""
+
+
+def _script(
+    script_id: str,
+    categories: str,
+    profile: ScanProfile = ScanProfile.SAFE,
+    *,
+    udp: bool = False,
+    why: str = "",
+) -> NseScript:
+    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why)
+
+
+_SAFE_THOUGH_INTRUSIVE = (
+    "classé « intrusive » par nmap pour le nombre de connexions qu'il ouvre ; il ne fait que des "
+    "poignées de main TLS, sans authentification : admis dans le profil sûr"
+)
+
+NSE_SCRIPTS: dict[str, NseScript] = {
+    script.id: script
+    for script in (
+        _script("ftp-anon", "default,auth,safe"),
+        _script("http-title", "default,discovery,safe"),
+        _script("http-auth", "default,auth,safe"),
+        _script("http-security-headers", "discovery,safe"),
+        _script(
+            "http-default-accounts",
+            "discovery,auth,intrusive",
+            ScanProfile.INTRUSIVE,
+            why="essaie des identifiants d'usine : une tentative de connexion par compte connu",
+        ),
+        _script("ssl-cert", "default,safe,discovery"),
+        _script("ssl-enum-ciphers", "discovery,intrusive", why=_SAFE_THOUGH_INTRUSIVE),
+        _script("sslv2", "default,safe"),
+        _script("ssh2-enum-algos", "safe,discovery"),
+        _script("ssh-hostkey", "safe,default,discovery"),
+        _script("sshv1", "default,safe"),
+        _script(
+            "ssh-auth-methods",
+            "auth,intrusive",
+            ScanProfile.INTRUSIVE,
+            why="ouvre une tentative d'authentification journalisée par le serveur",
+        ),
+        _script("telnet-encryption", "safe,discovery"),
+        _script("mqtt-subscribe", "safe,discovery,version"),
+        _script("snmp-sysdescr", "default,discovery,safe", udp=True),
+        _script("snmp-info", "default,version,safe", udp=True),
+        _script("coap-resources", "safe,discovery", udp=True),
+        _script("upnp-info", "default,discovery,safe", udp=True),
+        _script("bacnet-info", "discovery,version", udp=True),
+        _script(
+            "modbus-discover",
+            "discovery,intrusive",
+            ScanProfile.INTRUSIVE,
+            why="interroge les identifiants d'esclaves Modbus : un automate fragile peut mal réagir",
+        ),
+        _script("vnc-info", "default,discovery,safe"),
+        _script("rdp-enum-encryption", "safe,discovery"),
+    )
+}
+
+
+def script_categories(script_id: str) -> frozenset[str]:
+    """nmap categories of a known script (empty for an unknown one)."""
+    script = NSE_SCRIPTS.get(script_id)
+    return script.categories if script else frozenset()

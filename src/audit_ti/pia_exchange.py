@@ -1,0 +1,171 @@
+"""Files in and out of the CNIL PIA software: read its JSON, rewrite the ``aipd:`` block of an audit.
+
+The audit file is rewritten as text: only the ``aipd:`` block changes, so the comments and the
+layout of every other block survive. The result is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from audit_ti.assess.cnil_pia import export_pia, import_pia
+from audit_ti.assessments import resolve_referentials
+from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.loading import load_audit
+from audit_ti.models.aipd_referential import AipdReferential
+from audit_ti.models.cnil_pia import PiaExport
+from audit_ti.validation import GrilleCatalog, check_audit
+
+__all__ = [
+    "MAX_PIA_BYTES",
+    "aipd_fragment",
+    "export_audit",
+    "import_into_audit",
+    "read_pia_export",
+    "replace_aipd_block",
+]
+
+#: PIA exports with embedded attachments can be large; beyond this, something else was given.
+MAX_PIA_BYTES = 20 * 1024 * 1024
+_AIPD_KEY = "aipd"
+
+
+def read_pia_export(path: Path) -> PiaExport:
+    """Read a ``.json`` exported by the CNIL PIA software.
+
+    Raises:
+        InvalidInputError: unreadable file, invalid JSON (with its line), or not a PIA export.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInputError(Problem("fichier introuvable", path)) from None
+    except OSError as error:
+        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+    if len(raw) > MAX_PIA_BYTES:
+        raise InvalidInputError(Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path))
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidInputError(Problem("le fichier n'est pas encodé en UTF-8", path)) from None
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(Problem(f"JSON invalide ({error.msg})", path, error.lineno)) from None
+    if not isinstance(data, dict) or "pia" not in data:
+        raise InvalidInputError(
+            Problem("ce n'est pas un export du logiciel PIA de la CNIL (objet « pia » absent)", path, 1)
+        )
+    try:
+        return PiaExport.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(Problem(f"export PIA non conforme : {first['msg']}", path, None, key)) from None
+
+
+def _merge(existing: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:
+    """The audit's AIPD block with the imported parts laid over it.
+
+    What the PIA format cannot carry (pre-screen, hosting, public information, custom risks,
+    action statuses and costs) is kept from the audit file.
+    """
+    merged = dict(existing)
+    for key, value in imported.items():
+        if key == "risques":
+            custom = {k: v for k, v in existing.get("risques", {}).items() if k not in value}
+            merged[key] = {**value, **custom}
+        elif key == "mesures":
+            merged[key] = {**existing.get("mesures", {}), **value}
+        elif key == "plan_action" and existing.get("plan_action"):
+            continue  # the audit's plan is richer (status, cost); the PIA's comments would duplicate it
+        else:
+            merged[key] = value
+    return merged
+
+
+def _dump_block(section: dict[str, Any]) -> str:
+    text = yaml.safe_dump(
+        {_AIPD_KEY: section}, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
+    )
+    return text
+
+
+def replace_aipd_block(text: str, block: str) -> str:
+    """Replace the top-level ``aipd:`` block of an audit file's text (or append it)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"{_AIPD_KEY}:")), None)
+    if start is None:
+        return text.rstrip("\n") + "\n\n" + block
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t"):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1  # blank lines before the next block stay where they are
+    return "".join(lines[:start]) + block + "".join(lines[end:])
+
+
+def import_into_audit(pia_path: Path, audit_path: Path, catalog: GrilleCatalog, today: date) -> str:
+    """The audit file's text with its ``aipd:`` block updated from a PIA export, validated.
+
+    Raises:
+        InvalidInputError: the PIA export, the audit or the result is invalid (nothing is written).
+    """
+    document = read_pia_export(pia_path)
+    audit = load_audit(audit_path)
+    referential, _ = resolve_referentials(audit, catalog)
+    existing = audit.aipd.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
+    merged = _merge(existing, import_pia(document, referential))
+    text = replace_aipd_block(audit_path.read_text(encoding="utf-8"), _dump_block(merged))
+    _check_result(text, audit_path, catalog, today)
+    return text
+
+
+def aipd_fragment(pia_path: Path, catalog: GrilleCatalog, referential_id: str = "aipd") -> str:
+    """The ``aipd:`` block built from a PIA export alone, to paste into an audit file."""
+    document = read_pia_export(pia_path)
+    found = catalog.referential(referential_id)
+    if isinstance(found, InvalidInputError):
+        raise found
+    if not isinstance(found, AipdReferential):
+        raise InvalidInputError(Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}"))
+    return _dump_block(import_pia(document, found))
+
+
+def _check_result(text: str, audit_path: Path, catalog: GrilleCatalog, today: date) -> None:
+    # Validated as a file beside the original, so that relative paths (territory CSV) still resolve.
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".yaml", dir=audit_path.parent, prefix=".import-pia-", encoding="utf-8", delete=False
+    ) as handle:
+        handle.write(text)
+        temporary = Path(handle.name)
+    try:
+        audit = load_audit(temporary)
+        problems = check_audit(audit, catalog, today)
+    except InvalidInputError as error:
+        problems = list(error.problems)
+    finally:
+        temporary.unlink(missing_ok=True)
+    if problems:
+        raise InvalidInputError(
+            [Problem(f"après import, le fichier d'audit serait invalide : {problem}") for problem in problems]
+        )
+
+
+def export_audit(audit_path: Path, catalog: GrilleCatalog, today: date) -> dict[str, Any]:
+    """The AIPD of a valid audit file as a CNIL PIA export (plain JSON data).
+
+    Raises:
+        InvalidInputError: the audit file is invalid.
+    """
+    audit = load_audit(audit_path)
+    problems = check_audit(audit, catalog, today)
+    if problems:
+        raise InvalidInputError(problems)
+    referential, _ = resolve_referentials(audit, catalog)
+    return export_pia(audit.aipd, referential, audit.use_case.name, audit.use_case.owner.name, today)

@@ -1,0 +1,89 @@
+"""The assessment referentials of ``grilles/``: recognised by their top-level ``referentiel`` key.
+
+A checklist grille (``hygiene-iot.yaml``) has no such key; ``aipd.yaml`` says ``referentiel: aipd``
+and ``inclusion.yaml`` says ``referentiel: inclusion``. The key, not the file name, decides which
+model validates the file, so a copy renamed for a test or a new version is still recognised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.loading import load_document
+from audit_ti.models.aipd_referential import AipdReferential
+from audit_ti.models.inclusion_referential import InclusionReferential
+from audit_ti.models.referential import REFERENTIAL_KEY, ReferentialKind
+from audit_ti.validation_messages import suggest
+from audit_ti.yaml_reader import read_yaml
+
+__all__ = [
+    "Referential",
+    "declared_referential",
+    "load_aipd_referential",
+    "load_inclusion_referential",
+    "load_referential",
+]
+
+Referential = AipdReferential | InclusionReferential
+
+_MODELS: dict[ReferentialKind, type[AipdReferential] | type[InclusionReferential]] = {
+    ReferentialKind.AIPD: AipdReferential,
+    ReferentialKind.INCLUSION: InclusionReferential,
+}
+
+
+def declared_referential(path: Path) -> str | None:
+    """The value of the top-level ``referentiel`` key, or None (not a referential, or unreadable)."""
+    try:
+        data = read_yaml(path).data
+    except InvalidInputError:
+        return None
+    if isinstance(data, dict) and REFERENTIAL_KEY in data:
+        return str(data[REFERENTIAL_KEY])
+    return None
+
+
+def load_referential(path: Path) -> Referential:
+    """Read a referential, choosing its model from its ``referentiel`` key.
+
+    Raises:
+        InvalidInputError: unknown kind (with a suggestion) or any problem of the content.
+    """
+    document = read_yaml(path)
+    declared = document.data.get(REFERENTIAL_KEY) if isinstance(document.data, dict) else None
+    kinds = [kind.value for kind in ReferentialKind]
+    if declared not in kinds:
+        close = suggest(str(declared), kinds)
+        hint = f", vouliez-vous dire « {close} » ?" if close else "."
+        raise InvalidInputError(
+            Problem(
+                f"référentiel « {declared} » inconnu{hint} Valeurs possibles : {', '.join(kinds)}.",
+                path,
+                document.source.line_of((REFERENTIAL_KEY,)) or 1,
+                REFERENTIAL_KEY,
+            )
+        )
+    return load_document(path, _MODELS[ReferentialKind(declared)])
+
+
+ReferentialT = TypeVar("ReferentialT", AipdReferential, InclusionReferential)
+
+
+def _load_as(path: Path, model: type[ReferentialT], kind: ReferentialKind) -> ReferentialT:
+    referential = load_referential(path)
+    if not isinstance(referential, model):
+        message = f"ce fichier n'est pas un référentiel « {kind.value} » (clé referentiel: {kind.value})"
+        raise InvalidInputError(Problem(message, path, 1))
+    return referential
+
+
+def load_aipd_referential(path: Path) -> AipdReferential:
+    """Read the AIPD referential (``grilles/aipd.yaml``)."""
+    return _load_as(path, AipdReferential, ReferentialKind.AIPD)
+
+
+def load_inclusion_referential(path: Path) -> InclusionReferential:
+    """Read the inclusion referential (``grilles/inclusion.yaml``)."""
+    return _load_as(path, InclusionReferential, ReferentialKind.INCLUSION)

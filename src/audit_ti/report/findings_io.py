@@ -1,0 +1,73 @@
+"""findings.json and findings.csv: the machine-readable findings of a run."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from audit_ti.models.finding import FINDINGS, Finding
+
+__all__ = ["CSV_COLUMNS", "read_findings", "write_findings_csv", "write_findings_json"]
+
+#: Column order of findings.csv (French keys, as in the JSON).
+CSV_COLUMNS = (
+    "exigence",
+    "titre",
+    "theme",
+    "cible",
+    "statut",
+    "severite",
+    "importance",
+    "confiance",
+    "preuve",
+    "recommandation",
+    "references",
+    "source",
+    "justification",
+    "auteur",
+    "date_reponse",
+    "risque_accepte",
+    "grille",
+)
+
+
+def write_findings_json(path: Path, findings: Sequence[Finding]) -> None:
+    """Every finding, with its French keys, as a JSON list."""
+    data = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def read_findings(path: Path) -> list[Finding]:
+    """Findings written by ``write_findings_json``."""
+    return FINDINGS.validate_json(path.read_bytes(), by_alias=True, by_name=False)
+
+
+def _accepted(finding: Finding) -> str:
+    record = finding.accepted_risk
+    if record is None:
+        return ""
+    state = "expirée" if record.expired else "en vigueur"
+    return f"accepté par {record.signatory} jusqu'au {record.expires_on.isoformat()} ({state})"
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet cell that a banner from a device cannot turn into a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_findings_csv(path: Path, findings: Sequence[Finding]) -> None:
+    """The findings as a spreadsheet: « ; » separators and a BOM, so that a French Excel opens it as is."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(CSV_COLUMNS)
+        rows = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
+        for finding, row in zip(findings, rows, strict=True):
+            row["references"] = " ".join(finding.references)
+            row["risque_accepte"] = _accepted(finding)
+            writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])

@@ -1,0 +1,258 @@
+"""Cyber index, verdict and priority measures, from the findings (rules in docs/audit-cyber.md).
+
+The index follows ANSSI's MonServiceSécurisé "indice cyber": per theme, essential measures weigh
+60 % and recommended ones 40 %, a partial measure counts half; the verdict follows its bands, capped
+by the most serious unaccepted non-compliance.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from audit_ti.bulk import paused_garbage_collector
+from audit_ti.models.enums import Importance, Severity, Status
+from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
+from audit_ti.models.finding import Finding
+from audit_ti.models.grille import Grille
+
+__all__ = [
+    "FAVOURABLE_FROM",
+    "PRIORITY_COUNT",
+    "UNFAVOURABLE_BELOW",
+    "assess_target",
+    "build_evaluation",
+    "priority_measures",
+    "theme_indices",
+]
+
+#: Value of a finding in the index; statuses absent from this table are not counted.
+STATUS_VALUE = {
+    Status.COMPLIANT: 1.0,
+    Status.PARTIAL: 0.5,
+    Status.NON_COMPLIANT: 0.0,
+    Status.TO_VERIFY: 0.0,
+    Status.ERROR: 0.0,
+}
+ESSENTIAL_WEIGHT = 0.6
+RECOMMENDED_WEIGHT = 0.4
+#: MonServiceSécurisé bands: below 2 the homologation is advised against; from 4, granted for 3 years.
+UNFAVOURABLE_BELOW = 2.0
+FAVOURABLE_FROM = 4.0
+PRIORITY_COUNT = 6
+
+
+class _Tally:
+    """One pass over the findings of a target: values per requirement, counts, blocking requirements."""
+
+    __slots__ = ("counts", "critical", "errors", "high", "meta", "sizes", "sums")
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self.sums: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}
+        self.meta: dict[str, tuple[str, Importance]] = {}
+        self.counts: dict[Status, int] = {}
+        self.critical: set[str] = set()
+        self.high: set[str] = set()
+        self.errors: set[str] = set()
+        for finding in findings:
+            status = finding.status
+            self.counts[status] = self.counts.get(status, 0) + 1
+            requirement = finding.requirement
+            value = STATUS_VALUE.get(status)
+            if value is not None:
+                if requirement in self.sums:
+                    self.sums[requirement] += value
+                    self.sizes[requirement] += 1
+                else:
+                    self.sums[requirement] = value
+                    self.sizes[requirement] = 1
+                    self.meta[requirement] = (finding.theme, finding.importance)
+            if status is Status.NON_COMPLIANT and not finding.accepted:
+                if finding.severity is Severity.CRITICAL:
+                    self.critical.add(requirement)
+                elif finding.severity is Severity.HIGH:
+                    self.high.add(requirement)
+            elif status is Status.ERROR:
+                self.errors.add(requirement)
+
+    def absorb(self, other: _Tally) -> None:
+        """Add another target's tally (the use case is the sum of its gateways and its own findings)."""
+        for requirement, total in other.sums.items():
+            if requirement in self.sums:
+                self.sums[requirement] += total
+                self.sizes[requirement] += other.sizes[requirement]
+            else:
+                self.sums[requirement] = total
+                self.sizes[requirement] = other.sizes[requirement]
+                self.meta[requirement] = other.meta[requirement]
+        for status, count in other.counts.items():
+            self.counts[status] = self.counts.get(status, 0) + count
+        self.critical |= other.critical
+        self.high |= other.high
+        self.errors |= other.errors
+
+
+def _themes(tally: _Tally, titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
+    by_theme: dict[str, dict[Importance, list[float]]] = {}
+    for requirement, total in tally.sums.items():
+        theme, importance = tally.meta[requirement]
+        by_theme.setdefault(theme, {}).setdefault(importance, []).append(total / tally.sizes[requirement])
+    indices = []
+    weighted = 0.0
+    counted = 0
+    for theme in [t for t in titles if t in by_theme] + sorted(set(by_theme) - set(titles)):
+        essential = by_theme[theme].get(Importance.ESSENTIAL, [])
+        recommended = by_theme[theme].get(Importance.RECOMMENDED, [])
+        e_rate = sum(essential) / len(essential) if essential else None
+        r_rate = sum(recommended) / len(recommended) if recommended else None
+        if e_rate is not None and r_rate is not None:
+            score = (ESSENTIAL_WEIGHT + RECOMMENDED_WEIGHT * r_rate) * e_rate
+        else:
+            score = e_rate if e_rate is not None else (r_rate or 0.0)
+        count = len(essential) + len(recommended)
+        indices.append(
+            ThemeIndex(
+                theme=theme,
+                title=titles.get(theme, theme),
+                index=round(5 * score, 2),
+                essential_rate=None if e_rate is None else round(e_rate, 3),
+                recommended_rate=None if r_rate is None else round(r_rate, 3),
+                measures=count,
+            )
+        )
+        weighted += count * score
+        counted += count
+    return indices, (round(5 * weighted / counted, 2) if counted else None)
+
+
+def theme_indices(findings: Sequence[Finding], titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
+    """Index per theme (0–5) and overall index, None when nothing could be counted."""
+    return _themes(_Tally(findings), titles)
+
+
+def _decide(index: float | None, tally: _Tally) -> tuple[Verdict, list[str]]:
+    if index is None:
+        verdict, band = Verdict.CONDITIONAL, "aucune mesure évaluable : indice non calculé"
+    elif index < UNFAVOURABLE_BELOW:
+        verdict, band = (
+            Verdict.UNFAVOURABLE,
+            f"indice {_fr(index)}/5, sous le seuil de {_fr(UNFAVOURABLE_BELOW)}",
+        )
+    elif index < FAVOURABLE_FROM:
+        verdict, band = (
+            Verdict.CONDITIONAL,
+            f"indice {_fr(index)}/5, entre {_fr(UNFAVOURABLE_BELOW)} et {_fr(FAVOURABLE_FROM)}",
+        )
+    else:
+        verdict, band = Verdict.FAVOURABLE, f"indice {_fr(index)}/5, au moins {_fr(FAVOURABLE_FROM)}"
+    reasons = [band]
+    if tally.critical:
+        verdict = Verdict.UNFAVOURABLE
+        reasons.append(f"non-conformité critique non acceptée : {', '.join(sorted(tally.critical))}")
+    if tally.high:
+        if verdict is Verdict.FAVOURABLE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(f"non-conformité élevée non acceptée : {', '.join(sorted(tally.high))}")
+    if tally.errors:
+        if verdict is Verdict.FAVOURABLE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(f"évaluation incomplète (erreur) : {', '.join(sorted(tally.errors))}")
+    return verdict, reasons
+
+
+def _fr(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:
+    """Index, verdict and counts for one gateway (its findings) or the use case (all findings)."""
+    return _assess(target, _Tally(findings), titles)
+
+
+def _assess(target: str | None, tally: _Tally, titles: dict[str, str]) -> TargetAssessment:
+    themes, index = _themes(tally, titles)
+    verdict, reasons = _decide(index, tally)
+    return TargetAssessment(
+        target=target,
+        index=index,
+        themes=tuple(themes),
+        verdict=verdict,
+        reasons=tuple(reasons),
+        counts={status: tally.counts[status] for status in Status if status in tally.counts},
+    )
+
+
+_STATUS_ORDER = {Status.NON_COMPLIANT: 0, Status.PARTIAL: 1, Status.TO_VERIFY: 2}
+
+
+def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) -> list[PriorityMeasure]:
+    """The measures to take first: most serious first, essential before recommended, widest first."""
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.status in _STATUS_ORDER and not finding.accepted:
+            grouped[finding.requirement].append(finding)
+
+    def key(requirement: str) -> tuple[int, int, int, int, str]:
+        group = grouped[requirement]
+        first = group[0]
+        return (
+            -first.severity.rank,
+            0 if first.importance is Importance.ESSENTIAL else 1,
+            min(_STATUS_ORDER[f.status] for f in group),
+            -len(group),
+            requirement,
+        )
+
+    ranked = sorted(grouped, key=key)[:count]
+    measures = []
+    for rank, requirement in enumerate(ranked, start=1):
+        group = grouped[requirement]
+        first = group[0]
+        measures.append(
+            PriorityMeasure(
+                rank=rank,
+                requirement=requirement,
+                title=first.title,
+                severity=first.severity,
+                importance=first.importance,
+                status=min((f.status for f in group), key=lambda s: _STATUS_ORDER[s]),
+                targets=tuple(sorted({f.target or "cas d'usage" for f in group})),
+                recommendation=first.recommendation,
+            )
+        )
+    return measures
+
+
+def build_evaluation(
+    case: str,
+    *,
+    grilles: Sequence[Grille],
+    gateway_names: Sequence[str],
+    findings: Sequence[Finding],
+    today: date,
+    incomplete_reasons: Sequence[str],
+) -> CyberEvaluation:
+    """The whole evaluation: the use case, each gateway, the priority measures."""
+    titles = {theme.id: theme.title for grille in grilles for theme in grille.themes}
+    by_target: dict[str | None, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_target[finding.target].append(finding)
+    with paused_garbage_collector():
+        tallies = {name: _Tally(by_target.pop(name, [])) for name in gateway_names}
+        gateways = tuple(_assess(name, tally, titles) for name, tally in tallies.items())
+        whole = _Tally(finding for rest in by_target.values() for finding in rest)
+        for tally in tallies.values():
+            whole.absorb(tally)
+    return CyberEvaluation(
+        case=case,
+        evaluated_on=today,
+        grilles={grille.id: grille.version for grille in grilles},
+        complete=not incomplete_reasons,
+        incomplete_reasons=tuple(incomplete_reasons),
+        use_case=_assess(None, whole, titles),
+        gateways=gateways,
+        priorities=tuple(priority_measures(findings)),
+        accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
+    )

@@ -1,0 +1,115 @@
+"""Offline import of a real nmap XML: evaluated exactly as a live scan would be."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from audit_ti.checks import default_registry
+from audit_ti.cyber_audit import import_scan
+from audit_ti.errors import ExitCode, InvalidInputError
+from audit_ti.models import Status
+from audit_ti.report.findings_io import read_findings
+from audit_ti.run_folder import sha256_of
+from audit_ti.validation import GrilleCatalog
+from tests.conftest import FIXTURES, ROOT
+
+TODAY = date(2026, 11, 22)
+AUDIT = FIXTURES / "audits" / "import-dionaea.yaml"
+DIONAEA = FIXTURES / "nmap" / "dionaea_scan.xml"
+
+
+def _import(xml: Path, reports: Path):
+    return import_scan(
+        xml, AUDIT, reports_dir=reports, catalog=GrilleCatalog(ROOT / "grilles", default_registry()), today=TODAY
+    )
+
+
+def test_dionaea_yields_the_expected_non_compliances(tmp_path: Path) -> None:
+    outcome = _import(DIONAEA, tmp_path)
+    status = {f.requirement: f.status for f in outcome.findings if f.target == "passerelle-dionaea"}
+    for requirement in ("telnet_expose", "ftp_anonyme", "admin_web_http", "certificat_invalide", "service_non_declare"):
+        assert status[requirement] is Status.NON_COMPLIANT, requirement
+    assert status["mqtt_anonyme"] is Status.PARTIAL
+    assert status["identifiants_par_defaut_web"] is Status.NOT_TESTED
+    cert = next(f for f in outcome.findings if f.requirement == "certificat_invalide")
+    assert "expiré" in cert.evidence and "md5WithRSAEncryption" in cert.evidence
+    undeclared = next(f for f in outcome.findings if f.requirement == "service_non_declare")
+    assert (
+        "21/tcp" in undeclared.evidence and "27017/tcp" in undeclared.evidence and "80/tcp" not in undeclared.evidence
+    )
+    assert outcome.exit_code is ExitCode.BLOCKING_FINDINGS
+    assert outcome.evaluation.gateways[0].verdict.value == "deploiement_deconseille"
+
+
+def test_import_leaves_evidence_results_and_manifest(tmp_path: Path) -> None:
+    outcome = _import(DIONAEA, tmp_path)
+    assert outcome.folder.parent == tmp_path / "import-dionaea"
+    evidence = outcome.folder / "evidence" / "import-dionaea_scan.xml"
+    manifest = json.loads((outcome.folder / "manifest.json").read_text())
+    assert manifest["fichiers"]["evidence/import-dionaea_scan.xml"] == sha256_of(evidence)
+    assert manifest["statut"] == "complet" and manifest["code_sortie"] == 1
+    assert manifest["grilles"]["hygiene-iot"]["version"] == "2026.11"
+    assert read_findings(outcome.folder / "results" / "findings.json") == list(outcome.findings)
+    csv_text = (outcome.folder / "results" / "findings.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("exigence;titre;theme;cible;statut")
+    cyber = json.loads((outcome.folder / "results" / "cyber.json").read_text())
+    assert cyber["cas_usage"]["verdict"] == "deploiement_deconseille"
+    assert len(cyber["mesures_prioritaires"]) == 6
+
+
+def test_interrupted_xml_is_incomplete(tmp_path: Path) -> None:
+    text = DIONAEA.read_text(encoding="utf-8")
+    cut = tmp_path / "coupe.xml"
+    cut.write_text(text[: text.index("<host ")], encoding="utf-8")
+    outcome = _import(cut, tmp_path / "rapports")
+    assert outcome.exit_code is ExitCode.INCOMPLETE_RUN
+    network = [f for f in outcome.findings if f.target == "passerelle-dionaea"]
+    assert network and all(f.status is Status.NOT_TESTED for f in network)
+    assert not any(f.status is Status.COMPLIANT for f in network)
+
+
+def test_hostile_xml_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    hostile = tmp_path / "piege.xml"
+    hostile.write_text('<!DOCTYPE nmaprun [<!ENTITY x SYSTEM "file:///etc/passwd">]><nmaprun args="&x;"/>')
+    with pytest.raises(InvalidInputError, match="entités"):
+        _import(hostile, tmp_path / "rapports")
+    assert not (tmp_path / "rapports").exists()
+
+
+def test_cli_importer(tmp_path: Path, run_cli) -> None:
+    result = run_cli(
+        "importer",
+        str(DIONAEA),
+        "--audit",
+        str(AUDIT),
+        "--rapports",
+        str(tmp_path),
+        "--grilles",
+        str(ROOT / "grilles"),
+        "--date",
+        "2026-11-22",
+    )
+    assert result.code == 1, result.err
+    flat = " ".join(result.out.split())
+    assert "Déploiement déconseillé" in flat
+    assert "Mesures prioritaires pour les six prochains mois" in flat
+    assert str(tmp_path / "import-dionaea") in flat
+    result = run_cli(
+        "importer",
+        str(DIONAEA),
+        "--audit",
+        str(AUDIT),
+        "--rapports",
+        str(tmp_path),
+        "--grilles",
+        str(ROOT / "grilles"),
+        "--date",
+        "2026-11-22",
+        "--echec-si",
+        "critique",
+    )
+    assert result.code == 1

@@ -1,0 +1,51 @@
+"""The scan plan comes from the grille: its checks choose ports and scripts, the profile filters."""
+
+from __future__ import annotations
+
+from audit_ti.checks import default_registry
+from audit_ti.loading import load_audit, load_grille
+from audit_ti.models import ScanProfile
+from audit_ti.scan.plan import build_plan, nmap_arguments
+from tests.conftest import FIXTURES, ROOT
+
+AUDIT = load_audit(FIXTURES / "audit-minimal.yaml")
+GRILLE = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
+
+
+def plan(profile: ScanProfile, privileged: bool):
+    return build_plan(AUDIT, [GRILLE], default_registry(), profile, privileged=privileged)
+
+
+def test_safe_profile_leaves_out_intrusive_scripts_and_says_why() -> None:
+    safe = plan(ScanProfile.SAFE, privileged=True)
+    assert "ssh-auth-methods" not in safe.scripts and "http-default-accounts" not in safe.scripts
+    assert ("ssh-auth-methods", "réservé au profil intrusif") in safe.skipped_scripts
+    assert {"ftp-anon", "ssl-enum-ciphers", "ssl-cert", "mqtt-subscribe", "snmp-sysdescr"} <= set(safe.scripts)
+    intrusive = plan(ScanProfile.INTRUSIVE, privileged=True)
+    assert {"ssh-auth-methods", "http-default-accounts"} <= set(intrusive.scripts)
+
+
+def test_ports_come_from_the_grille_and_the_declarations() -> None:
+    root = plan(ScanProfile.SAFE, privileged=True)
+    for port in ("2323", "1880", "8883", "502"):
+        assert port in root.tcp_ports.split(",") or any(
+            "-" in part and int(part.split("-")[0]) <= int(port) <= int(part.split("-")[1])
+            for part in root.tcp_ports.split(",")
+        )
+    assert set(root.udp_ports.split(",")) >= {"161", "5683", "1900", "47808"}
+
+
+def test_without_root_no_udp_and_a_connect_scan() -> None:
+    user = plan(ScanProfile.SAFE, privileged=False)
+    assert user.udp_ports == ""
+    assert ("snmp-sysdescr", "sondes UDP impossibles sans droits root") in user.skipped_scripts
+    arguments = nmap_arguments(user)
+    assert arguments[0] == "-sT" and "-sU" not in arguments
+
+
+def test_arguments_always_bound_the_time() -> None:
+    arguments = nmap_arguments(plan(ScanProfile.SAFE, privileged=True))
+    for option in ("--host-timeout", "--script-timeout", "--max-retries", "-Pn", "-n"):
+        assert option in arguments
+    assert arguments[:3] == ["-sS", "-sU", "-sV"]
+    assert any(arg.startswith("--script-args=") and "mqtt-subscribe.topic=$SYS/#" in arg for arg in arguments)

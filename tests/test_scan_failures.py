@@ -1,0 +1,230 @@
+"""Real nmap runs that go wrong: never reported as compliant, always leaving their run folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.nmap
+
+AUDIT = """
+cas_usage:
+  nom: Essai des pannes de scan
+  collectivite: Commune d'essai
+  domaine: autre
+  responsable:
+    nom: Épreuves
+  date_audit: 2026-11-22
+autorisation:
+  reference: épreuve locale
+  signataire: épreuves
+  date: 2026-11-01
+  valable_jusqu_au: 2099-12-31
+  perimetre:
+    - 127.0.40.0/24
+passerelles:
+  - nom: passerelle-muette
+    adresse: {address}
+    modele: serveur qui accepte et ne répond jamais
+    zone: laboratoire
+    ports_attendus:
+      - {port}/tcp
+scan:
+  ports: "{port}"
+  delai_hote_secondes: {host_timeout}
+  tentatives_max: 0
+"""
+
+
+class SilentServer:
+    """Accepts TCP connections on a loopback address and never answers: nmap -sV waits on it."""
+
+    def __init__(self, address: str) -> None:
+        self.socket = socket.create_server((address, 0))
+        self.port = self.socket.getsockname()[1]
+        self.clients: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            self.clients.append(client)
+
+    def close(self) -> None:
+        self.socket.close()
+        for client in self.clients:
+            client.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer("127.0.40.1")
+    yield server
+    server.close()
+
+
+def write_audit(tmp_path: Path, address: str, port: int, host_timeout: int = 600) -> Path:
+    path = tmp_path / "pannes.yaml"
+    path.write_text(AUDIT.format(address=address, port=port, host_timeout=host_timeout), encoding="utf-8")
+    return path
+
+
+def scanner(audit: Path, reports: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "audit_ti",
+            "scanner",
+            str(audit),
+            "--rapports",
+            str(reports),
+            "--grilles",
+            str(ROOT / "grilles"),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def children_named(pid: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and comm == name:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_for_nmap(process: subprocess.Popen[str], seconds: float = 30) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = children_named(process.pid, "nmap")
+        if pids:
+            time.sleep(1.0)  # let nmap write the start of its XML
+            return pids[0]
+        time.sleep(0.05)
+    raise AssertionError("nmap n'a pas démarré")
+
+
+def run_folder(reports: Path) -> Path:
+    [folder] = list((reports / "pannes").iterdir())
+    return folder
+
+
+def assert_never_compliant(folder: Path) -> list[dict[str, object]]:
+    findings = json.loads((folder / "results" / "findings.json").read_text())
+    network = [f for f in findings if f["cible"] == "passerelle-muette"]
+    assert network
+    assert all(f["statut"] == "erreur" for f in network), {f["statut"] for f in network}
+    return network
+
+
+def test_nmap_killed_half_way(tmp_path: Path, silent: SilentServer) -> None:
+    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port), tmp_path / "rapports")
+    os.kill(wait_for_nmap(process), signal.SIGKILL)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 3, err
+    assert "Traceback" not in err
+    assert "incomplète" in err
+    folder = run_folder(tmp_path / "rapports")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["statut"] == "incomplet" and manifest["code_sortie"] == 3
+    evidence = folder / "evidence" / "nmap-scan-1.xml"
+    assert evidence.exists() and "<nmaprun" in evidence.read_text()
+    assert manifest["fichiers"]["evidence/nmap-scan-1.xml"]
+    network = assert_never_compliant(folder)
+    assert "scan interrompu" in str(network[0]["preuve"])
+
+
+def test_interrupted_by_the_user(tmp_path: Path, silent: SilentServer) -> None:
+    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port), tmp_path / "rapports")
+    wait_for_nmap(process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 3, err
+    assert "Traceback" not in err
+    folder = run_folder(tmp_path / "rapports")
+    assert (folder / "evidence" / "nmap-scan-1.xml").exists()
+    assert_never_compliant(folder)
+    assert not children_named(process.pid, "nmap")
+
+
+def test_host_timeout(tmp_path: Path, silent: SilentServer) -> None:
+    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port, host_timeout=10), tmp_path / "rapports")
+    _, err = process.communicate(timeout=180)
+    assert process.returncode == 3, err
+    network = assert_never_compliant(run_folder(tmp_path / "rapports"))
+    assert "délai dépassé" in str(network[0]["preuve"])
+
+
+def test_missing_nmap_binary(tmp_path: Path) -> None:
+    process = scanner(
+        write_audit(tmp_path, "127.0.40.1", 9), tmp_path / "rapports", env={"AUDIT_TI_NMAP": str(tmp_path / "absent")}
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "nmap est introuvable" in err and "Traceback" not in err
+    manifest = json.loads((run_folder(tmp_path / "rapports") / "manifest.json").read_text())
+    assert manifest["statut"] == "incomplet" and manifest["code_sortie"] == 2
+    assert "nmap est introuvable" in manifest["etapes"][-1]["message"]
+
+
+@pytest.mark.root
+@pytest.mark.skipif(os.geteuid() != 0, reason="créer un espace de noms réseau exige root")
+def test_gateway_that_cannot_be_reached(tmp_path: Path) -> None:
+    # In a network namespace of our own with its loopback down, the gateway has no route at all.
+    namespace = f"audit-ti-essai-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", namespace], check=True)
+    try:
+        completed = subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                sys.executable,
+                "-m",
+                "audit_ti",
+                "scanner",
+                str(write_audit(tmp_path, "127.0.40.9", 22)),
+                "--rapports",
+                str(tmp_path / "rapports"),
+                "--grilles",
+                str(ROOT / "grilles"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        subprocess.run(["ip", "netns", "del", namespace], check=False)
+    assert completed.returncode == 3, completed.stderr
+    assert "injoignable" in completed.stderr
+    network = assert_never_compliant(run_folder(tmp_path / "rapports"))
+    assert "injoignable" in str(network[0]["preuve"])
