@@ -47,5 +47,12 @@ def test_arguments_always_bound_the_time() -> None:
     arguments = nmap_arguments(plan(ScanProfile.SAFE, privileged=True))
     for option in ("--host-timeout", "--script-timeout", "--max-retries", "-Pn", "-n"):
         assert option in arguments
-    assert arguments[:3] == ["-sS", "-sU", "-sV"]
-    assert any(arg.startswith("--script-args=") and "mqtt-subscribe.topic=$SYS/#" in arg for arg in arguments)
+    assert arguments[:5] == ["-sS", "-sU", "-sV", "--version-intensity", "2"]
+    assert any(arg.startswith("--script-args=") and "mqtt-subscribe.listen-time=2s" in arg for arg in arguments)
+
+
+def test_port_specification_is_compact_and_without_duplicates() -> None:
+    ports = plan(ScanProfile.SAFE, privileged=True).tcp_ports.split(",")
+    assert len(ports) == len(set(ports))
+    assert ports[0] == "1-1024"
+    assert "1883" in ports and "8883" in ports and "502" not in ports

@@ -125,6 +125,15 @@ class ScanOptions(StrictModel):
         description="Durée maximale par script NSE.",
     )
     max_retries: int = Field(default=2, ge=0, le=10, alias="tentatives_max")
+    version_intensity: int = Field(
+        default=2,
+        ge=0,
+        le=9,
+        alias="intensite_detection",
+        description="Intensité de la détection des services (nmap --version-intensity, 0 à 9). 2 reconnaît les "
+        "services courants des passerelles ; 7, le réglage de nmap, envoie bien plus de sondes et peut prendre "
+        "plusieurs minutes sur un automate qui les ignore (Modbus).",
+    )
     ports: str | None = Field(
         default=None,
         pattern=r"^[0-9TU:,\-]{1,400}$",

@@ -24,9 +24,10 @@ BASE_TCP_PORTS = (
     "8000,8008,8080,8081,8443,8883,8888,9000,9100,9229,10000,20000,44818"
 )
 
-#: MQTT payloads may be personal data: the broker's own statistics are enough to prove access.
+#: mqtt-subscribe keeps its default topics (« # » and « $SYS/# »): reading one message proves that
+#: an anonymous client sees the traffic. It listens briefly, for a few messages, whose values are
+#: masked before any evidence is written (they may be personal data).
 SCRIPT_ARGS = (
-    "mqtt-subscribe.topic=$SYS/#",
     "mqtt-subscribe.listen-time=2s",
     "mqtt-subscribe.listen-msgs=3",
     "ssh.user=audit-ti",
@@ -53,10 +54,26 @@ class ScanPlan:
     host_timeout_s: int
     script_timeout_s: int
     max_retries: int
+    version_intensity: int = 2
+
+
+def _expand(spec: str) -> set[int]:
+    ports: set[int] = set()
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        ports.update(range(int(low), int(high or low) + 1))
+    return ports
 
 
 def _spec(ports: Iterable[int]) -> str:
-    return ",".join(str(port) for port in sorted(set(ports)))
+    """A compact nmap port specification: sorted, without duplicates, consecutive ports as ranges."""
+    ranges: list[list[int]] = []
+    for port in sorted(set(ports)):
+        if ranges and port == ranges[-1][1] + 1:
+            ranges[-1][1] = port
+        else:
+            ranges.append([port, port])
+    return ",".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
 
 
 def build_plan(
@@ -93,9 +110,7 @@ def build_plan(
             )
         else:
             scripts.append(script_id)
-    tcp = audit.scan.ports or ",".join(
-        part for part in (BASE_TCP_PORTS, _spec(ref.port for ref in refs if ref.protocol == "tcp")) if part
-    )
+    tcp = audit.scan.ports or _spec(_expand(BASE_TCP_PORTS) | {ref.port for ref in refs if ref.protocol == "tcp"})
     return ScanPlan(
         profile=profile,
         tcp_ports=tcp,
@@ -106,6 +121,7 @@ def build_plan(
         host_timeout_s=audit.scan.host_timeout_s,
         script_timeout_s=audit.scan.script_timeout_s,
         max_retries=audit.scan.max_retries,
+        version_intensity=audit.scan.version_intensity,
     )
 
 
@@ -116,6 +132,8 @@ def nmap_arguments(plan: ScanPlan) -> list[str]:
         "-sS" if plan.privileged else "-sT",
         *(["-sU"] if plan.udp_ports else []),
         "-sV",
+        "--version-intensity",
+        str(plan.version_intensity),
         "-Pn",
         "-n",
         "-p",

@@ -194,13 +194,17 @@ def run_requests(
                 for tracker in progress:
                     tracker.poll()
                 time.sleep(_POLL_SECONDS)
+            for tracker in progress:
+                tracker.poll()
         except KeyboardInterrupt:
             _stop_children()
             runs = [future.result() for future in futures if not future.cancelled()]
             raise InterruptedScan(runs) from None
-    for tracker in progress:
-        tracker.poll()
-        tracker.path.unlink(missing_ok=True)
+        finally:
+            # nmap's normal output only serves the progress display; it may quote captured MQTT
+            # values, which the evidence masks: it does not outlive the run.
+            for tracker in progress:
+                tracker.path.unlink(missing_ok=True)
     return [future.result() for future in futures]
 
 
