@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 installer: systeme $(STAMP)
 
 demo: installer
-	@$(BIN)/audit-ti valider
+	@BIN=$(BIN) scripts/demo.sh
 
 lint: installer
 	@$(BIN)/ruff check src tests

@@ -83,7 +83,7 @@ def _print_aipd(outcome: AssessmentOutcome) -> None:
         "Consultation de la CNIL (art. 36)",
         "[red]requise[/] (" + escape(", ".join(consultation.risks)) + ")" if consultation.required else "non requise",
     )
-    table.add_row("Validation", aipd.validation.value)
+    table.add_row("Validation", aipd.validation.label)
     late = sum(1 for action in aipd.action_plan if action.late)
     cost = f"{aipd.action_plan_cost_eur:,.0f}".replace(",", "\u202f")
     table.add_row("Plan d'action", f"{len(aipd.action_plan)} action(s), {late} en retard, coût estimé {cost} €")

@@ -155,6 +155,19 @@ class ValidationState(StrEnum):
         """True once the controller has validated the AIPD."""
         return self in (ValidationState.VALIDATED, ValidationState.SIGNED)
 
+    @property
+    def label(self) -> str:
+        """French label for tables and reports."""
+        return _VALIDATION_LABELS[self]
+
+
+_VALIDATION_LABELS = {
+    ValidationState.PENDING: "en attente de validation",
+    ValidationState.VALIDATED: "validée",
+    ValidationState.SIGNED: "validée et signée",
+    ValidationState.REFUSED: "refusée",
+}
+
 
 class CriterionRole(StrEnum):
     """Inclusion criteria either raise the exclusion risk or mitigate it (Canada's AIA)."""
