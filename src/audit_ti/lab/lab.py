@@ -389,6 +389,14 @@ class Lab:
         ca_file = Material.at(self.folder).ca_certificate
         settings = ProbeSettings(timeout=timeout, ca_file=ca_file if ca_file.exists() else None)
         results = run_sync(probe_all(endpoints, settings))
+        # A busy machine can make a healthy daemon miss a short timeout: a service is only reported
+        # down after a second, longer try.
+        retry = [index for index, up in enumerate(results) if not up]
+        if retry:
+            slower = ProbeSettings(timeout=3 * timeout, ca_file=settings.ca_file)
+            again = run_sync(probe_all([endpoints[index] for index in retry], slower))
+            for index, up in zip(retry, again, strict=True):
+                results[index] = up
         return LabStatus(
             self.folder.root,
             layout,
