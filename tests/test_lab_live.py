@@ -24,6 +24,7 @@ from audit_ti.lab import Gateway, Lab, LabLayout, Profile, ServiceKind
 from audit_ti.lab import mqtt as mqtt_packets
 from audit_ti.lab.content import ADMIN_PASSWORD, ADMIN_REALM, ADMIN_USER, MQTT_PASSWORD, MQTT_USER
 from audit_ti.lab.pki import Material
+from audit_ti.lab.probes import close_stream
 
 pytestmark = pytest.mark.root
 
@@ -138,7 +139,8 @@ async def _mqtt(gateway: Gateway, port: int, credentials: tuple[str, str] | None
     try:
         return await mqtt_packets.connect(reader, writer, "epreuve", credentials)
     finally:
-        writer.close()
+        # Closed to the end before asyncio.run() drops the loop, or the socket is reported unclosed.
+        await close_stream(writer)
 
 
 def test_brokers_follow_their_profile(lab: Lab) -> None:

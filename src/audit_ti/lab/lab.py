@@ -376,7 +376,7 @@ class Lab:
         self._forget()
         return StopReport(was_running=True, stopped=len(alive))
 
-    def status(self, timeout: float = 1.0) -> LabStatus:
+    def status(self, timeout: float = 3.0) -> LabStatus:
         """Which daemons run and which services answer (probed now)."""
         layout = self.running_layout()
         if layout is None:

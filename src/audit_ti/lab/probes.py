@@ -140,6 +140,7 @@ _UDP_EXCHANGES: dict[ServiceKind, tuple[bytes, bytes]] = {
     ServiceKind.COAP: (_COAP_GET_CORE, b"\x60\x45\x4c\x61"),
 }
 _TLS_KINDS = {ServiceKind.HTTPS, ServiceKind.MQTTS}
+_CLOSING_GRACE_SECONDS = 0.05
 
 
 async def open_stream(
@@ -209,4 +210,8 @@ async def probe_all(endpoints: Sequence[Endpoint], settings: ProbeSettings, conc
         async with limit:
             return await probe(gateway, service, settings)
 
-    return list(await asyncio.gather(*(bounded(gateway, service) for gateway, service in endpoints)))
+    results = list(await asyncio.gather(*(bounded(gateway, service) for gateway, service in endpoints)))
+    # A probe cut by its timeout closes its transport, but the closing finishes in later turns of
+    # the loop: let them run before the loop ends, or the socket is reported unclosed.
+    await asyncio.sleep(_CLOSING_GRACE_SECONDS)
+    return results
