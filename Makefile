@@ -43,8 +43,8 @@ demo: installer
 	@BIN=$(BIN) scripts/demo.sh
 
 lint: installer
-	@$(BIN)/ruff check src tests
-	@$(BIN)/ruff format --check src tests
+	@$(BIN)/ruff check src tests bench
+	@$(BIN)/ruff format --check src tests bench
 
 typage: installer
 	@$(BIN)/mypy

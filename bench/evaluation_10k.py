@@ -27,31 +27,66 @@ _PORT = '<port protocol="{proto}" portid="{port}"><state state="open" reason="sy
 _PROFILES = [
     [
         (23, "tcp", '<service name="telnet" method="probed" conf="10"/>', ""),
-        (21, "tcp", '<service name="ftp" product="vsftpd" method="probed" conf="10"/>',
-         '<script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/>'),
+        (
+            21,
+            "tcp",
+            '<service name="ftp" product="vsftpd" method="probed" conf="10"/>',
+            '<script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/>',
+        ),
         (80, "tcp", '<service name="http" method="probed" conf="10"/>', '<script id="http-title" output="Armoire"/>'),
-        (1883, "tcp", '<service name="mqtt" method="probed" conf="10"/>',
-         '<script id="mqtt-subscribe" output="Topics and their most recent payloads:"/>'),
+        (
+            1883,
+            "tcp",
+            '<service name="mqtt" method="probed" conf="10"/>',
+            '<script id="mqtt-subscribe" output="Topics and their most recent payloads:"/>',
+        ),
         (502, "tcp", '<service name="mbap" method="probed" conf="10"/>', ""),
-        (1880, "tcp", '<service name="http" method="probed" conf="10"/>', '<script id="http-title" output="Node-RED"/>'),
+        (
+            1880,
+            "tcp",
+            '<service name="http" method="probed" conf="10"/>',
+            '<script id="http-title" output="Node-RED"/>',
+        ),
     ],
     [
-        (22, "tcp", '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
-         '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms"><elem>aes128-cbc</elem></table></script>'
-         '<script id="ssh-hostkey" output="x"><table><elem key="fingerprint">{fp}</elem></table></script>'),
-        (443, "tcp", '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
-         '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.0"></table><table key="TLSv1.2"></table>'
-         '<elem key="least strength">C</elem></script>'),
-        (1883, "tcp", '<service name="mqtt" method="probed" conf="10"/>',
-         '<script id="mqtt-subscribe" output="Connection rejected: Not Authorized"/>'),
+        (
+            22,
+            "tcp",
+            '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
+            '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms">'
+            "<elem>aes128-cbc</elem></table></script>"
+            '<script id="ssh-hostkey" output="x"><table><elem key="fingerprint">{fp}</elem></table></script>',
+        ),
+        (
+            443,
+            "tcp",
+            '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
+            '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.0"></table><table key="TLSv1.2"></table>'
+            '<elem key="least strength">C</elem></script>',
+        ),
+        (
+            1883,
+            "tcp",
+            '<service name="mqtt" method="probed" conf="10"/>',
+            '<script id="mqtt-subscribe" output="Connection rejected: Not Authorized"/>',
+        ),
     ],
     [
-        (22, "tcp", '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
-         '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms"><elem>aes256-gcm@openssh.com</elem></table></script>'),
-        (443, "tcp", '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
-         '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.2"></table><table key="TLSv1.3"></table>'
-         '<elem key="least strength">A</elem></script>'
-         '<script id="http-security-headers" output="Strict-Transport-Security X-Content-Type-Options"/>'),
+        (
+            22,
+            "tcp",
+            '<service name="ssh" product="OpenSSH" method="probed" conf="10"/>',
+            '<script id="ssh2-enum-algos" output="x"><table key="encryption_algorithms">'
+            "<elem>aes256-gcm@openssh.com</elem></table></script>",
+        ),
+        (
+            443,
+            "tcp",
+            '<service name="http" tunnel="ssl" method="probed" conf="10"/>',
+            '<script id="ssl-enum-ciphers" output="x"><table key="TLSv1.2"></table><table key="TLSv1.3"></table>'
+            '<elem key="least strength">A</elem></script>'
+            '<script id="http-security-headers" output="Strict-Transport-Security X-Content-Type-Options"/>',
+        ),
         (8883, "tcp", '<service name="mqtt" tunnel="ssl" method="probed" conf="10"/>', ""),
     ],
 ]
@@ -72,7 +107,18 @@ def synthetic_xml(count: int) -> str:
             f'<host><status state="up" reason="syn-ack"/><address addr="{_address(index)}" addrtype="ipv4"/>'
             f"<ports>{ports}</ports></host>"
         )
-    scripts = "ftp-anon,http-title,http-security-headers,ssl-cert,ssl-enum-ciphers,ssh2-enum-algos,ssh-hostkey,mqtt-subscribe"
+    scripts = ",".join(
+        [
+            "ftp-anon",
+            "http-title",
+            "http-security-headers",
+            "ssl-cert",
+            "ssl-enum-ciphers",
+            "ssh2-enum-algos",
+            "ssh-hostkey",
+            "mqtt-subscribe",
+        ]
+    )
     return (
         f'<?xml version="1.0"?><nmaprun args="nmap -sV --script={scripts} -p T:1-65535 x" version="7.93">'
         '<scaninfo type="syn" protocol="tcp" services="1-65535"/>'

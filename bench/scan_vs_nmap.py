@@ -1,0 +1,93 @@
+"""Benchmark: audit-ti's scan of the lab against the raw nmap command with the same arguments.
+
+Starts the lab (root), builds the scan plan of audits/demo-lab.yaml moved to the lab's block, then
+times alternately, in the same process: the raw ``nmap`` command with exactly the arguments the plan
+gives, and ``audit-ti``'s whole scan (guard, python-nmap, evidence, parsing, evaluation, outputs).
+Prints the median of each and their ratio (target: at most 1.10).
+
+Run (root, from the project root): .venv/bin/python bench/scan_vs_nmap.py [--repetitions 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from audit_ti.checks import default_registry
+from audit_ti.cyber_audit import scan_audit
+from audit_ti.lab import Lab, LabLayout, network_from_env
+from audit_ti.loading import load_audit, load_grille
+from audit_ti.models import ScanProfile
+from audit_ti.scan.plan import build_plan, nmap_arguments
+from audit_ti.scope import LOOPBACK_ENV
+from audit_ti.validation import GrilleCatalog
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.10
+
+
+def lab_audit(folder: Path, block: str) -> Path:
+    second = block.split(".")[1]
+    text = (ROOT / "audits" / "demo-lab.yaml").read_text(encoding="utf-8").replace("127.0.", f"127.{second}.")
+    path = folder / "demo-lab.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="audit-ti scanner contre nmap seul, sur le laboratoire.")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--profil", choices=[p.value for p in ScanProfile], default=ScanProfile.INTRUSIVE.value)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("Ce banc démarre le laboratoire : lancez-le en root.")
+        return 2
+    os.environ[LOOPBACK_ENV] = "1"
+    profile = ScanProfile(args.profil)
+    network = network_from_env()
+    with tempfile.TemporaryDirectory(prefix="audit-ti-banc-scan-") as work:
+        folder = Path(work)
+        lab = Lab(folder / "laboratoire", LabLayout.build(network))
+        lab.start()
+        try:
+            audit_path = lab_audit(folder, str(network))
+            audit = load_audit(audit_path)
+            grille = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
+            plan = build_plan(audit, [grille], default_registry(), profile, privileged=True)
+            targets = [gateway.address for gateway in audit.gateways]
+            raw_times, ours = [], []
+            for turn in range(args.repetitions):
+                started = time.perf_counter()
+                subprocess.run(
+                    ["nmap", "-oX", str(folder / f"brut-{turn}.xml"), *targets, *nmap_arguments(plan)],
+                    check=True,
+                    capture_output=True,
+                )
+                raw_times.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                scan_audit(
+                    audit_path,
+                    reports_dir=folder / "rapports",
+                    catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+                    today=date.today(),
+                    profile=profile,
+                )
+                ours.append(time.perf_counter() - started)
+        finally:
+            lab.stop()
+    raw, mine = statistics.median(raw_times), statistics.median(ours)
+    print(f"passerelles : {len(targets)} ; profil : {profile.value} ; répétitions : {args.repetitions}")
+    print(f"nmap seul : {raw:.1f} s (médiane de {', '.join(f'{t:.1f}' for t in raw_times)})")
+    print(f"audit-ti scanner : {mine:.1f} s (médiane de {', '.join(f'{t:.1f}' for t in ours)})")
+    print(f"rapport audit-ti / nmap : {mine / raw:.3f} (cible ≤ {TARGET_RATIO:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
