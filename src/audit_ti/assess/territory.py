@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.models.inclusion_referential import InclusionReferential, RiskPublic
 from audit_ti.models.inclusion_result import PublicEstimate, ResidentsEstimate
 from audit_ti.models.scales import StatUnit
+
+if TYPE_CHECKING:  # pandas costs a quarter of a second: imported only when a CSV is read
+    import pandas as pd
 
 __all__ = [
     "COLUMNS",
@@ -70,6 +72,8 @@ class TerritoryStatistics:
 
     def frame(self) -> pd.DataFrame:
         """The figures as a table: zone, indicator, value, unit, source, year."""
+        import pandas as pd
+
         return pd.DataFrame(
             [(f.zone, f.indicator, f.value, f.unit.value, f.source, f.year) for f in self.figures],
             columns=["zone", "indicator", "value", "unit", "source", "year"],
@@ -115,6 +119,8 @@ def read_statistics(path: Path, referential: InclusionReferential) -> TerritoryS
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -313,6 +319,8 @@ def estimate_residents(
 
 
 def _population(referential: InclusionReferential, territory: TerritoryStatistics | None, area: AreaInput) -> pd.Series:
+    import pandas as pd
+
     if territory is not None and territory.has(referential.population_indicator):
         frame = territory.frame()
         rows = frame[frame["indicator"] == referential.population_indicator]
@@ -325,6 +333,8 @@ def _population(referential: InclusionReferential, territory: TerritoryStatistic
 def _fragility(
     referential: InclusionReferential, local: pd.DataFrame | None, population: pd.Series
 ) -> pd.Series | None:
+    import pandas as pd
+
     indicator = referential.fragility_index
     if local is None or indicator is None or indicator not in local.columns:
         return None
@@ -347,6 +357,8 @@ def _estimate(
     territory: TerritoryStatistics | None,
     concerned: bool,
 ) -> PublicEstimate:
+    import pandas as pd
+
     indicator = public.indicator
     base = {"id": public.id, "titre": public.title, "concerne": concerned, "indicateur": indicator}
     nothing = base | {
