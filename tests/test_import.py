@@ -113,3 +113,67 @@ def test_cli_importer(tmp_path: Path, run_cli) -> None:
         "critique",
     )
     assert result.code == 1
+
+
+def test_accepted_risks_stay_visible_and_only_valid_ones_unblock(tmp_path: Path) -> None:
+    audit = tmp_path / "import-dionaea.yaml"
+    audit.write_text(
+        AUDIT.read_text(encoding="utf-8")
+        + """risques_acceptes:
+  - exigence: telnet_expose
+    cible: passerelle-dionaea
+    justification: Pot de miel volontairement exposé, isolé du réseau de production.
+    signataire: Le maire
+    date: 2026-11-01
+    expire_le: 2027-06-30
+  - exigence: ftp_anonyme
+    justification: Acceptation ancienne, non renouvelée.
+    signataire: Le maire
+    date: 2025-01-01
+    expire_le: 2025-12-31
+""",
+        encoding="utf-8",
+    )
+    outcome = import_scan(
+        DIONAEA,
+        audit,
+        reports_dir=tmp_path / "r",
+        catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+        today=TODAY,
+    )
+    by_requirement = {f.requirement: f for f in outcome.findings if f.target == "passerelle-dionaea"}
+    telnet, ftp = by_requirement["telnet_expose"], by_requirement["ftp_anonyme"]
+    assert telnet.status is Status.NON_COMPLIANT and telnet.accepted
+    assert ftp.accepted_risk is not None and ftp.accepted_risk.expired and not ftp.accepted
+    assert "telnet_expose" not in {m.requirement for m in outcome.evaluation.priorities}
+    assert "ftp_anonyme" in " ".join(outcome.evaluation.gateways[0].reasons)
+    assert outcome.evaluation.accepted_risks == 2
+    csv_text = (outcome.folder / "results" / "findings.csv").read_text(encoding="utf-8-sig")
+    assert "accepté par Le maire jusqu'au 2027-06-30 (en vigueur)" in csv_text
+    assert "jusqu'au 2025-12-31 (expirée)" in csv_text
+
+
+def test_accepted_risk_must_name_a_requirement_and_a_gateway(tmp_path: Path, run_cli) -> None:
+    audit = tmp_path / "import-dionaea.yaml"
+    audit.write_text(
+        AUDIT.read_text(encoding="utf-8")
+        + """risques_acceptes:
+  - exigence: telnet_expos
+    cible: passerelle-dionea
+    justification: essai
+    signataire: Le maire
+    date: 2026-11-01
+    expire_le: 2026-10-01
+""",
+        encoding="utf-8",
+    )
+    result = run_cli("valider", "--grilles", str(ROOT / "grilles"), "--date", "2026-11-22", str(audit))
+    assert result.code == 2
+    flat = " ".join(result.err.split())
+    expected = (
+        "clé « risques_acceptes[1].exigence » : « telnet_expos » n'est une exigence d'aucune grille, "
+        "vouliez-vous dire « telnet_expose » ?"
+    )
+    assert expected in flat
+    assert "« passerelle-dionea » n'est pas une passerelle déclarée, vouliez-vous dire « passerelle-dionaea » ?" in flat
+    assert "l'acceptation expire avant d'avoir été décidée" in flat

@@ -226,7 +226,35 @@ def check_audit(audit: Audit, catalog: GrilleCatalog, today: date) -> list[Probl
     problems += grille_problems
     if not grille_problems:
         problems += _check_answers(audit, grilles)
+        problems += _check_accepted_risks(audit, grilles)
     problems += _check_assessments(audit, catalog)
+    return problems
+
+
+def _check_accepted_risks(audit: Audit, grilles: list[Grille]) -> list[Problem]:
+    requirements = [item.id for grille in grilles for item in grille.items]
+    gateways = [gateway.name for gateway in audit.gateways]
+    problems = []
+    for index, risk in enumerate(audit.accepted_risks):
+        loc: KeyPath = ("risques_acceptes", index)
+        if risk.requirement not in requirements:
+            close = suggest(risk.requirement, requirements)
+            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            problems.append(
+                _problem(audit, (*loc, "exigence"), f"« {risk.requirement} » n'est une exigence d'aucune grille{hint}")
+            )
+        if risk.target is not None and risk.target not in gateways:
+            close = suggest(risk.target, gateways)
+            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            problems.append(
+                _problem(audit, (*loc, "cible"), f"« {risk.target} » n'est pas une passerelle déclarée{hint}")
+            )
+        if risk.expires_on < risk.decided_on:
+            problems.append(
+                _problem(
+                    audit, (*loc, "expire_le"), "l'acceptation expire avant d'avoir été décidée : dates inversées ?"
+                )
+            )
     return problems
 
 
