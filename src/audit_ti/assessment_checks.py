@@ -22,7 +22,7 @@ from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceDocument
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.scales import PrescreenVerdict, StatUnit
-from audit_ti.validation_messages import suggest
+from audit_ti.validation_messages import did_you_mean, suggest
 
 __all__ = [
     "check_aipd_answers",
@@ -41,8 +41,7 @@ _FEMININE = {"zone", "source", "mesure", "valeur", "sensibilité"}
 
 
 def _unknown(document: SourceDocument, loc: KeyPath, what: str, value: str, known: Sequence[str]) -> Problem:
-    close = suggest(value, list(known))
-    hint = f", vouliez-vous dire « {close} » ?" if close else f" (possibles : {', '.join(known)})"
+    hint = did_you_mean(value, list(known), f" (possibles : {', '.join(known)})")
     ending = "e" if what.split(maxsplit=1)[0] in _FEMININE else ""
     return _problem(document, loc, f"{what} « {value} » inconnu{ending}{hint}")
 
@@ -388,8 +387,7 @@ def _criterion_answer_problems(audit: Audit, ref: InclusionReferential, criterio
     if criterion.not_applicable_allowed:
         values.append(NOT_APPLICABLE)
     if response.choice is not None and response.choice not in values:
-        close = suggest(response.choice, values)
-        hint = f", vouliez-vous dire « {close} » ?" if close else "."
+        hint = did_you_mean(response.choice, values, ".")
         message = f"réponse « {response.choice} » non prévue pour ce critère{hint} Valeurs possibles : "
         return [_problem(audit, (*loc, "reponse"), message + ", ".join(values) + ".")]
     if response.choice == NOT_APPLICABLE and response.justification is None:

@@ -15,7 +15,7 @@ from audit_ti.loading import load_document
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import REFERENTIAL_KEY, ReferentialKind
-from audit_ti.validation_messages import suggest
+from audit_ti.validation_messages import did_you_mean
 from audit_ti.yaml_reader import read_yaml
 
 __all__ = [
@@ -55,8 +55,7 @@ def load_referential(path: Path) -> Referential:
     declared = document.data.get(REFERENTIAL_KEY) if isinstance(document.data, dict) else None
     kinds = [kind.value for kind in ReferentialKind]
     if declared not in kinds:
-        close = suggest(str(declared), kinds)
-        hint = f", vouliez-vous dire « {close} » ?" if close else "."
+        hint = did_you_mean(str(declared), kinds, ".")
         raise InvalidInputError(
             Problem(
                 f"référentiel « {declared} » inconnu{hint} Valeurs possibles : {', '.join(kinds)}.",

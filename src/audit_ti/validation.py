@@ -34,7 +34,7 @@ from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import ReferentialKind
 from audit_ti.referentials import Referential, declared_referential, load_referential
-from audit_ti.validation_messages import suggest
+from audit_ti.validation_messages import did_you_mean
 
 __all__ = [
     "FileKind",
@@ -108,8 +108,7 @@ def check_grille(grille: Grille, registry: CheckRegistry) -> list[Problem]:
         if item.id in duplicated_items:
             problems.append(_problem(grille, (*loc, "id"), f"exigence « {item.id} » en double"))
         if item.theme not in theme_ids:
-            close = suggest(item.theme, theme_ids)
-            hint = f", vouliez-vous dire « {close} » ?" if close else f" (thèmes : {', '.join(theme_ids)})"
+            hint = did_you_mean(item.theme, theme_ids, f" (thèmes : {', '.join(theme_ids)})")
             problems.append(_problem(grille, (*loc, "theme"), f"thème « {item.theme} » inconnu{hint}"))
         problems.extend(_check_nature(grille, index))
         for check_index in range(len(item.checks)):
@@ -149,8 +148,7 @@ def _check_ref(grille: Grille, registry: CheckRegistry, item_index: int, check_i
     ref = grille.items[item_index].checks[check_index]
     spec = registry.get(ref.check)
     if spec is None:
-        close = suggest(ref.check, registry.ids())
-        hint = f", vouliez-vous dire « {close} » ?" if close else ""
+        hint = did_you_mean(ref.check, registry.ids())
         known = f" Contrôles disponibles : {', '.join(registry.ids())}." if registry.ids() else ""
         return [_problem(grille, (*loc, "check"), f"contrôle « {ref.check} » inconnu{hint}{known}")]
     try:
@@ -238,14 +236,12 @@ def _check_accepted_risks(audit: Audit, grilles: list[Grille]) -> list[Problem]:
     for index, risk in enumerate(audit.accepted_risks):
         loc: KeyPath = ("risques_acceptes", index)
         if risk.requirement not in requirements:
-            close = suggest(risk.requirement, requirements)
-            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            hint = did_you_mean(risk.requirement, requirements)
             problems.append(
                 _problem(audit, (*loc, "exigence"), f"« {risk.requirement} » n'est une exigence d'aucune grille{hint}")
             )
         if risk.target is not None and risk.target not in gateways:
-            close = suggest(risk.target, gateways)
-            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            hint = did_you_mean(risk.target, gateways)
             problems.append(
                 _problem(audit, (*loc, "cible"), f"« {risk.target} » n'est pas une passerelle déclarée{hint}")
             )
@@ -271,8 +267,7 @@ def _check_assessments(audit: Audit, catalog: GrilleCatalog) -> list[Problem]:
         found = catalog.referential(section.referential)
         if found is None:
             known = catalog.available_referentials()
-            close = suggest(section.referential, known)
-            hint = f", vouliez-vous dire « {close} » ?" if close else f" dans {catalog.folder}"
+            hint = did_you_mean(section.referential, known, f" dans {catalog.folder}")
             problems.append(_problem(audit, loc, f"référentiel « {section.referential} » introuvable{hint}"))
         elif isinstance(found, InvalidInputError):
             problems.append(
@@ -368,8 +363,7 @@ def _resolve_grilles(audit: Audit, catalog: GrilleCatalog) -> tuple[list[Grille]
         loc: KeyPath = ("grilles", index)
         if found is None:
             available = catalog.available()
-            close = suggest(grille_id, available)
-            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            hint = did_you_mean(grille_id, available)
             listing = (
                 f" Grilles disponibles : {', '.join(available)}."
                 if available
@@ -391,8 +385,7 @@ def _check_answers(audit: Audit, grilles: list[Grille]) -> list[Problem]:
         loc: KeyPath = ("reponses", requirement_id)
         item = items.get(requirement_id)
         if item is None:
-            close = suggest(requirement_id, answerable)
-            hint = f", vouliez-vous dire « {close} » ?" if close else ""
+            hint = did_you_mean(requirement_id, answerable)
             problems.append(
                 _problem(
                     audit,

@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails
 from audit_ti.models.base import KeyPath
 from audit_ti.models.types import PATTERN_HINTS
 
-__all__ = ["allowed_keys", "describe_error", "french_type_name", "suggest"]
+__all__ = ["allowed_keys", "describe_error", "did_you_mean", "french_type_name", "suggest"]
 
 
 def french_type_name(value: Any) -> str:
@@ -47,6 +47,12 @@ def suggest(word: str, choices: list[str]) -> str | None:
     """The closest choice to a mistyped word, if one is close enough."""
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: list[str], otherwise: str = "") -> str:
+    """« , vouliez-vous dire « x » ? » for the closest choice, else ``otherwise``."""
+    close = suggest(word, choices)
+    return f", vouliez-vous dire « {close} » ?" if close else otherwise
 
 
 def _unwrap(annotation: Any) -> list[Any]:
