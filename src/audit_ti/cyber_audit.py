@@ -17,6 +17,7 @@ from audit_ti.checks.context import Coverage
 from audit_ti.checks.registry import CheckRegistry
 from audit_ti.errors import ExitCode, InvalidInputError, Problem, ToolMissingError
 from audit_ti.evaluate import NetworkEvidence, evaluate_findings
+from audit_ti.inputs.files import read_capped
 from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile, Severity
 from audit_ti.models.evaluation import CyberEvaluation
@@ -276,17 +277,12 @@ def import_scan(
 
 
 def _read_import(path: Path) -> str:
+    raw = read_capped(path, MAX_IMPORT_BYTES, "sortie XML de nmap")
     try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise InvalidInputError(Problem(f"fichier trop volumineux ({size // 1_048_576} Mo)", path))
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(Problem("fichier introuvable", path)) from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(Problem("le fichier n'est pas un XML UTF-8", path)) from None
-    except OSError as error:
-        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InvalidInputError(Problem("le fichier n'est pas un XML UTF-8", path, line)) from None
 
 
 def _conclude(

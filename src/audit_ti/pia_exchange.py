@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from audit_ti.assess.cnil_pia import export_pia, import_pia
 from audit_ti.assessments import resolve_referentials
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.files import read_capped
 from audit_ti.loading import load_audit
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.cnil_pia import PiaExport
@@ -43,14 +44,7 @@ def read_pia_export(path: Path) -> PiaExport:
     Raises:
         InvalidInputError: unreadable file, invalid JSON (with its line), or not a PIA export.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInputError(Problem("fichier introuvable", path)) from None
-    except OSError as error:
-        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
-    if len(raw) > MAX_PIA_BYTES:
-        raise InvalidInputError(Problem("fichier trop volumineux pour un export du logiciel PIA (au plus 20 Mo)", path))
+    raw = read_capped(path, MAX_PIA_BYTES, "export du logiciel PIA")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:

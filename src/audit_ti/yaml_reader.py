@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.files import read_capped
 from audit_ti.models.base import KeyPath, SourceMap, format_key_path
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NODES", "YamlDocument", "read_yaml"]
@@ -24,8 +25,11 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Nodes visited with aliases expanded; a "billion laughs" document exceeds it at once.
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+#: No number an audit file holds needs more digits; Python refuses to convert beyond 4 300.
+MAX_INT_DIGITS = 30
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 class _Loader(yaml.SafeLoader):
@@ -82,27 +86,7 @@ def _parse(path: Path, text: str) -> YamlDocument:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InvalidInputError(Problem("fichier introuvable", path)) from None
-    except OSError as error:
-        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
-    if not path.is_file():
-        raise InvalidInputError(Problem("ce n'est pas un fichier", path))
-    if size > MAX_FILE_BYTES:
-        megabytes = f"{size / 1_048_576:.1f}".replace(".", ",")
-        raise InvalidInputError(
-            Problem(
-                f"fichier trop volumineux ({megabytes} Mo ; au plus "
-                f"{MAX_FILE_BYTES // 1_048_576} Mo pour un fichier d'audit ou une grille)",
-                path,
-            )
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
+    raw = read_capped(path, MAX_FILE_BYTES, "fichier", " pour un fichier d'audit ou une grille")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InvalidInputError(Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line))
@@ -186,6 +170,16 @@ class _Indexer:
             )
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if not isinstance(node, yaml.CollectionNode):
+            if node.tag == _INT_TAG and len(str(node.value)) > MAX_INT_DIGITS:
+                raise InvalidInputError(
+                    Problem(
+                        f"nombre entier de {len(str(node.value))} chiffres : aucune valeur d'un fichier d'audit "
+                        f"n'en a plus de {MAX_INT_DIGITS}",
+                        self.path,
+                        node.start_mark.line + 1,
+                        format_key_path(loc) or None,
+                    )
+                )
             return
         if id(node) in self._ancestors:
             raise InvalidInputError(

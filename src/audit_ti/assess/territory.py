@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.files import read_capped
 from audit_ti.models.inclusion_referential import InclusionReferential, RiskPublic
 from audit_ti.models.inclusion_result import PublicEstimate, ResidentsEstimate
 from audit_ti.models.scales import StatUnit
@@ -121,14 +122,7 @@ def read_statistics(path: Path, referential: InclusionReferential) -> TerritoryS
 def _read_frame(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInputError(Problem("fichier de statistiques introuvable", path)) from None
-    except OSError as error:
-        raise InvalidInputError(Problem(f"fichier illisible ({error.strerror})", path)) from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise InvalidInputError(Problem("fichier de statistiques trop volumineux (au plus 2 Mo)", path))
+    raw = read_capped(path, MAX_CSV_BYTES, "fichier de statistiques")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
