@@ -61,7 +61,8 @@ def read_capped(path: Path, limit: int, what: str = "fichier", limit_note: str =
         if not stat.S_ISREG(status.st_mode):
             raise InvalidInputError(
                 Problem(
-                    f"{what} attendu, mais ce n'est pas un fichier ordinaire ({_kind(status.st_mode)}) : refusé sans être lu",
+                    f"{what} attendu, mais ce n'est pas un fichier ordinaire ({_kind(status.st_mode)}) : "
+                    "refusé sans être lu",
                     path,
                 )
             )
