@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.models.facts import HostState
+from audit_ti.models.facts import HostState, PortSeen
 from audit_ti.scan.nmap_xml import parse_nmap_xml, prepare_evidence, requested_scripts
 from tests.conftest import FIXTURES
 
@@ -119,3 +122,156 @@ def test_requested_scripts() -> None:
     assert requested_scripts("nmap -sV --script=ftp-anon,ssl-cert 127.0.0.1") == {"version", "ftp-anon", "ssl-cert"}
     assert requested_scripts("nmap -A --script vuln x") == {"default", "version", "vuln"}
     assert requested_scripts("nmap -sn x") == frozenset()
+
+
+# --- values nmap never writes, DTDs, duplicated hosts, what extraports prove ---------------------
+
+PORT_LINE = '<port protocol="tcp" portid="21">'
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+@pytest.mark.parametrize("portid", ["abc", "-1", "65536", "99999999999999999999", "²", "٣", "", " 21", "1" * 5000])
+def test_impossible_port_number_is_refused_with_its_line(portid: str) -> None:
+    text = DIONAEA.replace(PORT_LINE, f'<port protocol="tcp" portid="{portid}">', 1)
+    with pytest.raises(InvalidInputError) as caught:
+        parse_nmap_xml(text, Path("scan-integrateur.xml"))
+    [problem] = caught.value.problems
+    assert problem.file == Path("scan-integrateur.xml")
+    assert problem.line == _line_of(DIONAEA, PORT_LINE)
+    assert problem.key == "port.portid"
+    assert "numéro de port" in problem.message
+
+
+@pytest.mark.parametrize("services", ["abc", "1-99999999999999999999", "80-20", "²", "1,,2"])
+def test_unreadable_scanned_ports_are_refused(services: str) -> None:
+    text = re.sub(r'(<scaninfo [^>]*services=")[^"]*"', rf'\g<1>{services}"', DIONAEA, count=1)
+    with pytest.raises(InvalidInputError, match="liste de ports illisible") as caught:
+        parse_nmap_xml(text, Path("scan.xml"))
+    assert caught.value.problems[0].key == "scaninfo.services"
+    assert caught.value.problems[0].line is not None
+
+
+@pytest.mark.parametrize("value", ["²", "-3", "99999999999999999999999", "dix"])
+def test_junk_in_informative_numbers_is_ignored(value: str) -> None:
+    text = DIONAEA.replace('conf="10"', f'conf="{value}"').replace('start="', f'start="{value}" x="', 1)
+    facts = parse_nmap_xml(text).facts
+    assert facts.started_at is None
+    assert all(p.service is None or p.service.confidence <= 10 for p in facts.hosts[0].ports)
+
+
+@pytest.mark.parametrize(
+    ("doctype", "reason"),
+    [
+        ('<!DOCTYPE nmaprun SYSTEM "http://192.0.2.1/nmap.dtd">', "DTD externe interdite"),
+        ('<!DOCTYPE nmaprun PUBLIC "-//x//y" "nmap.dtd">', "DTD externe interdite"),
+        ('<!DOCTYPE nmaprun [<!ATTLIST port portid CDATA "23">]>', "déclarations DTD interdites"),
+    ],
+)
+def test_dtd_other_than_nmaps_own_is_refused(doctype: str, reason: str) -> None:
+    text = DIONAEA.replace("<!DOCTYPE nmaprun>", doctype)
+    assert doctype in text
+    with pytest.raises(InvalidInputError, match=reason):
+        parse_nmap_xml(text, "scan-piege.xml")
+    with pytest.raises(InvalidInputError, match=reason):
+        prepare_evidence(text.replace("<elem", '<elem key="password">x</elem><elem', 1), "scan-piege.xml")
+
+
+def test_deep_nesting_is_refused_without_recursion_error() -> None:
+    nested = "<table>" * 5000 + "</table>" * 5000
+    text = DIONAEA.replace("</script>", nested + "</script>", 1)
+    with pytest.raises(InvalidInputError, match="imbriqué"):
+        parse_nmap_xml(text)
+
+
+def _port_xml(number: int, state: str, service: str = "telnet") -> str:
+    return (
+        f'<port protocol="tcp" portid="{number}"><state state="{state}" reason="syn-ack" reason_ttl="0"/>'
+        f'<service name="{service}" method="probed" conf="10"/></port>'
+    )
+
+
+def _document(*hosts: str, services: str = "1-1024") -> str:
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE nmaprun>\n'
+        f'<nmaprun scanner="nmap" args="nmap -sV -p {services} x" start="1" version="7.93">\n'
+        f'<scaninfo type="syn" protocol="tcp" numservices="1" services="{services}"/>\n'
+        + "\n".join(hosts)
+        + '\n<runstats><finished time="2" exit="success"/></runstats>\n</nmaprun>\n'
+    )
+
+
+def _host_xml(address: str, *ports: str, extra: str = "") -> str:
+    return (
+        f'<host><status state="up" reason="user-set"/><address addr="{address}" addrtype="ipv4"/>'
+        f"<ports>{extra}{''.join(ports)}</ports></host>"
+    )
+
+
+def test_address_reported_twice_is_merged_not_first_wins() -> None:
+    text = _document(
+        _host_xml("127.0.20.1", _port_xml(22, "open", "ssh"), _port_xml(23, "closed")),
+        _host_xml("127.0.20.1", _port_xml(23, "open"), _port_xml(80, "open", "http")),
+    )
+    facts = parse_nmap_xml(text).facts
+    [host] = facts.hosts
+    assert {p.port for p in host.open_ports()} == {22, 23, 80}
+    assert facts.merged_addresses == ("127.0.20.1",)
+
+
+def test_what_extraports_prove() -> None:
+    extra = (
+        '<extraports state="closed" count="1021">'
+        '<extrareasons reason="reset" count="1021" proto="tcp" ports="1-21,24-1024"/></extraports>'
+    )
+    text = _document(_host_xml("127.0.20.1", _port_xml(22, "open", "ssh"), _port_xml(23, "filtered"), extra=extra))
+    facts = parse_nmap_xml(text).facts
+    [host] = facts.hosts
+    assert facts.seen(host, 22) is PortSeen.OPEN
+    assert facts.seen(host, 23) is PortSeen.ABSENT
+    assert facts.seen(host, 502) is PortSeen.ABSENT
+    assert facts.seen(host, 1880) is PortSeen.NOT_SCANNED
+    assert facts.seen(host, 161, "udp") is PortSeen.NOT_SCANNED
+
+
+def test_port_accounted_for_nowhere_proves_nothing() -> None:
+    extra = (
+        '<extraports state="closed" count="10">'
+        '<extrareasons reason="reset" count="10" proto="tcp" ports="1-10"/></extraports>'
+    )
+    text = _document(_host_xml("127.0.20.1", extra=extra))
+    facts = parse_nmap_xml(text).facts
+    assert facts.seen(facts.hosts[0], 5) is PortSeen.ABSENT
+    assert facts.seen(facts.hosts[0], 23) is PortSeen.UNCLEAR
+
+
+def test_old_extraports_without_protocol() -> None:
+    facts = parse_nmap_xml(DIONAEA).facts
+    [host] = facts.hosts
+    assert facts.seen(host, 21) is PortSeen.OPEN
+    unlisted = next(n for n in range(1, 1000) if host.port(n) is None and facts.covers(n))
+    assert facts.seen(host, unlisted) is PortSeen.ABSENT
+
+
+def test_passwords_found_by_scripts_are_masked_but_accounts_kept() -> None:
+    brute = (
+        '<script id="http-brute" output="&#xa;  Accounts: &#xa;    admin:admin - Valid credentials&#xa;">'
+        '<table key="Accounts"><table><elem key="state">Valid credentials</elem>'
+        '<elem key="username">admin</elem><elem key="password">admin</elem></table></table></script>'
+        '<script id="snmp-brute" output="&#xa;  s3cret - Valid credentials">'
+        '<table><elem key="password">s3cret</elem><elem key="state">Valid credentials</elem></table></script>'
+    )
+    port = _port_xml(80, "open", "http").replace("</port>", brute + "</port>")
+    kept, notes = prepare_evidence(_document(_host_xml("127.0.20.1", port)))
+    assert "admin:[masqué]" in kept and "admin:admin" not in kept and "s3cret" not in kept
+    assert '<elem key="username">admin</elem>' in kept
+    assert any("mot(s) de passe" in note for note in notes)
+    script = parse_nmap_xml(kept).facts.hosts[0].ports[0].script("http-brute")
+    assert script is not None and "[masqué]" in script.output
+
+
+def test_script_given_as_a_file_counts_by_its_name() -> None:
+    asked = requested_scripts("nmap --script=/opt/audit-ti/nse/audit-ti-mqtt-brute.nse,ssh-brute x")
+    assert asked == {"audit-ti-mqtt-brute", "ssh-brute"}

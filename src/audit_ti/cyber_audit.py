@@ -206,7 +206,7 @@ def _keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> list[ScanFacts
         path = folder.evidence_dir / f"nmap-{run.request.label}.xml"
         try:
             text, notes = prepare_evidence(run.xml, f"sortie de nmap ({run.request.label})")
-            parsed = parse_nmap_xml(text, str(path)).facts
+            parsed = parse_nmap_xml(text, path).facts
         except InvalidInputError as unreadable:
             text = _without_captured_data(run.xml)
             notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
@@ -242,8 +242,8 @@ def import_scan(
     """
     audit, grilles = load_valid_audit(audit_path, catalog, today)
     raw = _read_import(xml_path)
-    text, notes = prepare_evidence(raw, str(xml_path))
-    parsed = parse_nmap_xml(text, str(xml_path))
+    text, notes = prepare_evidence(raw, xml_path)
+    parsed = parse_nmap_xml(text, xml_path)
     folder = RunFolder.create(reports_dir, audit_path)
     _record_grilles(folder, grilles)
     path = folder.evidence_dir / f"import-{xml_path.stem}.xml"

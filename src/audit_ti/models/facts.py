@@ -7,20 +7,24 @@ them, and they are never validated against user input.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
+    "ExtraPorts",
     "HostFacts",
     "HostState",
     "PortFacts",
+    "PortSeen",
     "ScanFacts",
     "ScriptElem",
     "ScriptOutput",
     "ScriptTable",
     "ServiceFacts",
+    "merge_duplicates",
     "merge_hosts",
 ]
 
@@ -162,6 +166,59 @@ class PortFacts:
         return self._by_script.get(script_id)
 
 
+class PortSeen(StrEnum):
+    """What a run can say about one port of one host.
+
+    Only ``OPEN`` and ``ABSENT`` are observations; the other two say why there is none.
+    """
+
+    #: The service answered.
+    OPEN = "ouvert"
+    #: The port was scanned and is closed or filtered: nothing reachable from the scanner.
+    ABSENT = "absent"
+    #: The port was scanned but the answer does not decide (UDP « open|filtered », unknown state).
+    UNCLEAR = "incertain"
+    #: The run did not scan this port.
+    NOT_SCANNED = "non_scanne"
+
+
+#: Port states that prove nothing is reachable on the port from where nmap stood.
+_ABSENT_STATES = frozenset({"closed", "filtered", "closed|filtered"})
+
+
+def seen_from_state(state: str, probed: bool = False) -> PortSeen:
+    """What one nmap port state proves (``probed``: a service answered nmap's probes)."""
+    if state == "open":
+        return PortSeen.OPEN
+    if state in _ABSENT_STATES:
+        return PortSeen.ABSENT
+    if state == "open|filtered" and probed:
+        return PortSeen.OPEN
+    return PortSeen.UNCLEAR
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraPorts:
+    """Ports nmap summarised instead of listing them (``<extraports>``), all in one state.
+
+    Attributes:
+        protocol: ``tcp`` or ``udp``, None when the XML does not say (nmap before 7.80).
+        ranges: the ports, inclusive ranges, None when the XML does not list them.
+    """
+
+    state: str
+    protocol: str | None = None
+    ranges: tuple[tuple[int, int], ...] | None = None
+
+    def holds(self, port: int, protocol: str) -> bool | None:
+        """True or False when this group is known to hold the port or not; None when the XML cannot tell."""
+        if self.protocol is not None and self.protocol != protocol:
+            return False
+        if self.ranges is None or self.protocol is None:
+            return None
+        return any(low <= port <= high for low, high in self.ranges)
+
+
 class HostState(StrEnum):
     """What nmap could say about a host."""
 
@@ -182,10 +239,12 @@ class HostFacts:
     hostnames: tuple[str, ...] = ()
     ports: tuple[PortFacts, ...] = ()
     scripts: tuple[ScriptOutput, ...] = ()
+    extraports: tuple[ExtraPorts, ...] = ()
     # Every check asks for the open ports: worked out once (thousands of hosts × dozens of checks).
     _open: tuple[PortFacts, ...] = field(init=False, repr=False, compare=False)
     _open_keys: frozenset[tuple[int, str]] = field(init=False, repr=False, compare=False)
     _open_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    _by_key: dict[tuple[int, str], PortFacts] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         open_ports = tuple(port for port in self.ports if port.is_open)
@@ -194,6 +253,10 @@ class HostFacts:
         object.__setattr__(
             self, "_open_names", frozenset(port.service.name for port in open_ports if port.service is not None)
         )
+        by_key: dict[tuple[int, str], PortFacts] = {}
+        for port in self.ports:
+            by_key.setdefault((port.port, port.protocol), port)
+        object.__setattr__(self, "_by_key", by_key)
 
     def open_ports(self) -> tuple[PortFacts, ...]:
         """Open ports, in the order nmap listed them."""
@@ -210,8 +273,25 @@ class HostFacts:
         return self._open_names
 
     def port(self, number: int, protocol: str = "tcp") -> PortFacts | None:
-        """The port, if nmap reported it (closed ports summarised as extraports are not listed)."""
-        return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
+        """The port, if nmap listed it (ports summarised as extraports are not listed)."""
+        return self._by_key.get((number, protocol))
+
+    def unlisted(self, number: int, protocol: str) -> PortSeen:
+        """What the extraports say of a port nmap scanned but did not list.
+
+        nmap accounts for every port it scanned, listed or summarised; a port found in neither
+        (a cut or edited document) proves nothing.
+        """
+        undecided: set[str] = set()
+        for group in self.extraports:
+            held = group.holds(number, protocol)
+            if held:
+                return seen_from_state(group.state)
+            if held is None:
+                undecided.add(group.state)
+        if undecided and undecided <= _ABSENT_STATES:
+            return PortSeen.ABSENT
+        return PortSeen.UNCLEAR
 
     @property
     def answered(self) -> bool:
@@ -243,6 +323,14 @@ class ScanFacts:
     requested_scripts: frozenset[str] = frozenset()
     hosts: tuple[HostFacts, ...] = ()
     skipped_targets: tuple[str, ...] = ()
+    merged_addresses: tuple[str, ...] = ()
+    # Looked up for every port of every check on every host: the ranges sorted and merged once.
+    _starts: dict[str, tuple[list[int], list[int]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_starts", {"tcp": _sorted_ranges(self.scanned_tcp), "udp": _sorted_ranges(self.scanned_udp)}
+        )
 
     def host(self, address: str) -> HostFacts | None:
         """Facts about one address, if the scan reported it."""
@@ -250,12 +338,94 @@ class ScanFacts:
 
     def covers(self, port: int, protocol: str = "tcp") -> bool:
         """True when this run scanned that port."""
-        ranges = self.scanned_udp if protocol == "udp" else self.scanned_tcp
-        return any(low <= port <= high for low, high in ranges)
+        sorted_ranges = self._starts.get(protocol)
+        if sorted_ranges is None:
+            return False
+        lows, highs = sorted_ranges
+        index = bisect_right(lows, port) - 1
+        return index >= 0 and port <= highs[index]
+
+    def seen(self, host: HostFacts, port: int, protocol: str = "tcp") -> PortSeen:
+        """What this run observed on one port of one of its hosts."""
+        listed = host.port(port, protocol)
+        if listed is not None:
+            probed = listed.service is not None and listed.service.method == "probed"
+            return seen_from_state(listed.state, probed)
+        if not self.covers(port, protocol):
+            return PortSeen.NOT_SCANNED
+        return host.unlisted(port, protocol)
 
     def ran_script(self, script_id: str, categories: frozenset[str] = frozenset()) -> bool:
         """True when the command line asked for the script, by name or by one of its categories."""
         return script_id in self.requested_scripts or bool(categories & self.requested_scripts)
+
+
+def _sorted_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    lows: list[int] = []
+    highs: list[int] = []
+    for low, high in sorted(ranges):
+        if highs and low <= highs[-1] + 1:
+            highs[-1] = max(highs[-1], high)
+        else:
+            lows.append(low)
+            highs.append(high)
+    return lows, highs
+
+
+#: From the most to the least telling port state when one address was reported twice.
+_STATE_RANK = {"open": 0, "open|filtered": 1, "unfiltered": 2, "filtered": 3, "closed|filtered": 4, "closed": 5}
+_HOST_RANK = {HostState.UP: 0, HostState.TIMED_OUT: 1, HostState.UNREACHABLE: 2, HostState.DOWN: 3}
+
+
+def _merged_scripts(groups: Iterable[tuple[ScriptOutput, ...]]) -> tuple[ScriptOutput, ...]:
+    by_id: dict[str, ScriptOutput] = {}
+    for scripts in groups:
+        for script in scripts:
+            by_id.setdefault(script.id, script)
+    return tuple(by_id.values())
+
+
+def _merged_port(first: PortFacts, second: PortFacts) -> PortFacts:
+    """One port reported twice: the more open state wins, with every script either entry ran."""
+    best, other = sorted(
+        (first, second),
+        key=lambda p: (
+            _STATE_RANK.get(p.state, 9),
+            0 if p.service is not None and p.service.method == "probed" else 1,
+        ),
+    )
+    return PortFacts(
+        protocol=best.protocol,
+        port=best.port,
+        state=best.state,
+        reason=best.reason,
+        service=best.service or other.service,
+        scripts=_merged_scripts((best.scripts, other.scripts)),
+    )
+
+
+def merge_duplicates(entries: Iterable[HostFacts]) -> HostFacts:
+    """One host reported several times by one run (declared twice, or an edited file), as one.
+
+    Nothing observed is dropped: an open port in any entry is open, every script output is kept,
+    and the host is up if any entry saw it up.
+    """
+    entries = list(entries)
+    best = min(entries, key=lambda host: _HOST_RANK.get(host.state, 9))
+    ports: dict[tuple[int, str], PortFacts] = {}
+    for entry in entries:
+        for port in entry.ports:
+            key = (port.port, port.protocol)
+            ports[key] = port if key not in ports else _merged_port(ports[key], port)
+    return HostFacts(
+        address=best.address,
+        state=best.state,
+        reason=best.reason,
+        hostnames=tuple(dict.fromkeys(name for entry in entries for name in entry.hostnames)),
+        ports=tuple(ports.values()),
+        scripts=_merged_scripts(entry.scripts for entry in entries),
+        extraports=tuple(group for entry in entries for group in entry.extraports),
+    )
 
 
 def merge_hosts(runs: Iterable[ScanFacts]) -> dict[str, tuple[HostFacts, ScanFacts]]:

@@ -1,24 +1,32 @@
 """nmap XML → typed facts, with our own parser (python-nmap's dict drops too much).
 
 The XML may come from a third party (an integrator's scan) or be cut short by an interrupted run:
-it is parsed with defusedxml (no entity declarations, no external references), an interrupted
-document is read up to its last complete host, and MQTT payloads are masked before the XML is
-kept as evidence (they may carry personal data).
+it is parsed with defusedxml (no entity declarations, no external references) and no DTD but
+nmap's own bare ``<!DOCTYPE nmaprun>`` (no external DTD, no internal subset: nothing is ever
+fetched, and no attribute default can be slipped in). An interrupted document is read up to its
+last complete host. Every number is checked (ASCII digits, in range) and a bad value is reported
+with its line. MQTT payloads and passwords that a script found are masked before the XML is kept
+as evidence (they may be personal data or live secrets).
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, ParseError, tostring
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, tostring
 
-import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.models.facts import (
+    ExtraPorts,
     HostFacts,
     HostState,
     PortFacts,
@@ -27,16 +35,86 @@ from audit_ti.models.facts import (
     ScriptOutput,
     ScriptTable,
     ServiceFacts,
+    merge_duplicates,
 )
 
-__all__ = ["REDACTED_SCRIPTS", "ParsedXml", "parse_nmap_xml", "prepare_evidence", "requested_scripts"]
+__all__ = [
+    "MAX_DEPTH",
+    "REDACTED_SCRIPTS",
+    "ParsedXml",
+    "parse_nmap_xml",
+    "parse_port_ranges",
+    "prepare_evidence",
+    "requested_scripts",
+]
 
 #: Scripts whose output may carry data captured from the devices (personal data): masked in evidence.
 REDACTED_SCRIPTS = frozenset({"mqtt-subscribe"})
+#: nmap's deepest documents (NSE tables in tables) stay far below; deeper is an attack on the parser.
+MAX_DEPTH = 48
+MASK = "[masqué]"
 
 #: Line boundaries tried, from the end, to read a document cut in the middle of an element.
 _RECOVERY_LINES = 50
 _XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'
+_MAX_PORT = 65_535
+_MAX_TIMESTAMP = 10**11  # year 5138: an nmap start time beyond is junk, not a date
+
+
+class _DoctypeRefused(Exception):
+    """A DOCTYPE other than nmap's bare ``<!DOCTYPE nmaprun>``."""
+
+
+class _Parser(DefusedXMLParser):
+    """defusedxml's parser, refusing any DTD but a bare one (nmap writes ``<!DOCTYPE nmaprun>``)."""
+
+    def __init__(self, target: TreeBuilder) -> None:
+        super().__init__(target=target)
+        self.parser.StartDoctypeDeclHandler = self._refuse_doctype
+
+    @staticmethod
+    def _refuse_doctype(name: str, system_id: str | None, public_id: str | None, internal_subset: bool) -> None:
+        if system_id or public_id:
+            raise _DoctypeRefused("DTD externe interdite : rien n'est lu hors du document")
+        if internal_subset:
+            raise _DoctypeRefused(
+                "déclarations DTD interdites (entités, valeurs par défaut d'attributs) : document piégé possible"
+            )
+
+
+class _LineBuilder(TreeBuilder):
+    """A tree builder that remembers the line of every element (only used to locate an error)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parser: _Parser | None = None
+        self.lines: dict[Element, int] = {}
+
+    def start(self, tag: Any, attrs: Any) -> Element:
+        element = super().start(tag, attrs)
+        if self.parser is not None:
+            self.lines[element] = self.parser.parser.CurrentLineNumber
+        return element
+
+
+def _fromstring(text: str, builder: TreeBuilder | None = None) -> Element:
+    target = builder or TreeBuilder()
+    parser = _Parser(target)
+    if isinstance(target, _LineBuilder):
+        target.parser = parser
+    parser.feed(text)
+    root: Element = parser.close()
+    return root
+
+
+class _BadValue(Exception):
+    """A value of the document that nmap never writes; ``element`` locates it."""
+
+    def __init__(self, element: Element, key: str, message: str) -> None:
+        super().__init__(message)
+        self.element = element
+        self.key = key
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -52,43 +130,74 @@ class ParsedXml:
     recovered: bool
 
 
-def parse_nmap_xml(text: str, source: str = "XML nmap") -> ParsedXml:
+Source = str | Path
+
+
+def _problem(source: Source, message: str, line: int | None = None, key: str | None = None) -> Problem:
+    if isinstance(source, Path):
+        return Problem(message, source, line, key)
+    return Problem(f"{source} : {message}", None, line, key)
+
+
+def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
     """Parse nmap's XML output, complete or interrupted.
 
     Raises:
-        InvalidInputError: hostile XML (entities, external references) or not an nmap document.
+        InvalidInputError: hostile XML (entities, DTD, external references), not an nmap document,
+            or a value nmap never writes (with its line).
     """
     root, recovered = _parse_root(text, source)
-    return ParsedXml(_facts(root), recovered)
+    try:
+        return ParsedXml(_facts(root), recovered)
+    except _BadValue:
+        builder = _LineBuilder()
+        located, _ = _parse_root(text, source, lambda: builder)
+        try:
+            _facts(located)
+        except _BadValue as bad:
+            raise InvalidInputError(
+                _problem(source, bad.message, builder.lines.get(bad.element), f"{bad.element.tag}.{bad.key}")
+            ) from None
+        raise AssertionError("the same document parsed twice gave two answers") from None
 
 
-def prepare_evidence(text: str, source: str = "XML nmap") -> tuple[str, list[str]]:
-    """The XML to keep as evidence, with captured payloads masked, and French notes on what changed.
+def prepare_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[str]]:
+    """The XML to keep as evidence, with captured payloads and found passwords masked, and notes.
 
     Untouched byte for byte when there is nothing to mask.
     """
-    if not any(f'id="{script}"' in text for script in REDACTED_SCRIPTS):
+    if not any(f'id="{script}"' in text for script in REDACTED_SCRIPTS) and 'key="password"' not in text:
         return text, []
     root, recovered = _parse_root(text, source)
-    count = _redact(root)
-    if count == 0 and not recovered:
+    payloads = _redact_payloads(root)
+    secrets = _redact_passwords(root)
+    if payloads == 0 and secrets == 0 and not recovered:
         return text, []
-    notes = [f"{count} valeur(s) capturée(s) par un script NSE masquée(s) (données personnelles possibles)"]
+    notes = []
+    if payloads:
+        notes.append(f"{payloads} valeur(s) capturée(s) par un script NSE masquée(s) (données personnelles possibles)")
+    if secrets:
+        notes.append(f"{secrets} mot(s) de passe trouvé(s) par un script masqué(s) (le compte reste nommé)")
     if recovered:
         notes.append("sortie interrompue : seuls les hôtes complets ont été conservés")
     return _XML_HEADER + tostring(root, encoding="unicode") + "\n", notes
 
 
-def _parse_root(text: str, source: str) -> tuple[Element, bool]:
+Builder = Callable[[], TreeBuilder]
+
+
+def _parse_root(text: str, source: Source, builder: Builder = TreeBuilder) -> tuple[Element, bool]:
     try:
-        return _checked_root(SafeET.fromstring(text), source), False
+        return _checked_root(_fromstring(text, builder()), source), False
+    except _DoctypeRefused as refused:
+        raise InvalidInputError(_problem(source, f"XML refusé ({refused})")) from None
     except DefusedXmlException as error:
-        raise InvalidInputError(Problem(f"XML refusé ({_defused_reason(error)}) : {source}")) from None
+        raise InvalidInputError(_problem(source, f"XML refusé ({_defused_reason(error)})")) from None
     except ParseError:
-        recovered = _recover(text)
+        recovered = _recover(text, builder)
         if recovered is None:
             raise InvalidInputError(
-                Problem(f"{source} : ce n'est pas une sortie XML de nmap lisible (document vide ou tronqué)")
+                _problem(source, "ce n'est pas une sortie XML de nmap lisible (document vide ou tronqué)")
             ) from None
         return _checked_root(recovered, source), True
 
@@ -102,13 +211,33 @@ def _defused_reason(error: DefusedXmlException) -> str:
     return "construction XML interdite"
 
 
-def _checked_root(root: Element, source: str) -> Element:
+def _checked_root(root: Element, source: Source) -> Element:
     if root.tag != "nmaprun":
-        raise InvalidInputError(Problem(f"{source} : élément racine « {root.tag} » inattendu (« nmaprun » attendu)"))
+        raise InvalidInputError(_problem(source, f"élément racine « {root.tag} » inattendu (« nmaprun » attendu)"))
+    depth = _depth(root)
+    if depth > MAX_DEPTH:
+        raise InvalidInputError(
+            _problem(
+                source, f"document imbriqué sur {depth} niveaux (au plus {MAX_DEPTH}) : ce n'est pas une sortie nmap"
+            )
+        )
     return root
 
 
-def _recover(text: str) -> Element | None:
+def _depth(root: Element) -> int:
+    """Depth of the tree, measured without recursion (a hostile document may nest thousands of levels)."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        element, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in element)
+    return deepest
+
+
+def _recover(text: str, builder: Builder) -> Element | None:
     """Read an interrupted document up to its last complete host (nmap writes one host at a time).
 
     Failing that, cut at an earlier line: nmap starts every element of the document on its own line.
@@ -130,15 +259,18 @@ def _recover(text: str) -> Element | None:
         candidates.append(text[:end])
     for candidate in candidates:
         try:
-            return SafeET.fromstring(candidate + "\n</nmaprun>\n")
+            return _fromstring(candidate + "\n</nmaprun>\n", builder())
         except ParseError:
             continue
-        except DefusedXmlException:
+        except (DefusedXmlException, _DoctypeRefused):
             return None
     return None
 
 
-def _redact(root: Element) -> int:
+# --- masking ------------------------------------------------------------------------------------
+
+
+def _redact_payloads(root: Element) -> int:
     count = 0
     for script in root.iter("script"):
         if script.get("id") not in REDACTED_SCRIPTS:
@@ -166,8 +298,42 @@ def _redact_lines(output: str) -> str:
     return "\n".join(masked)
 
 
+def _redact_passwords(root: Element) -> int:
+    """Mask every password a script reports (brute scripts, http-default-accounts, snmp-brute).
+
+    The account name stays: « admin accepte le mot de passe d'usine » is the finding; the password
+    itself is a live secret of the device until it is changed.
+    """
+    count = 0
+    for script in root.iter("script"):
+        found: list[tuple[str | None, str]] = []
+        for parent in script.iter():
+            elems = {elem.get("key"): elem for elem in parent.findall("elem")}
+            secret = elems.get("password")
+            if secret is None or not secret.text or secret.text == MASK:
+                continue
+            user = elems.get("username")
+            found.append((user.text if user is not None else None, secret.text))
+            secret.text = MASK
+            count += 1
+        if found:
+            script.set("output", _masked_output(script.get("output", ""), found))
+    return count
+
+
+def _masked_output(output: str, found: Iterable[tuple[str | None, str]]) -> str:
+    for user, secret in found:
+        if user is not None:
+            output = output.replace(f"{user}:{secret}", f"{user}:{MASK}")
+        output = re.sub(rf"(?m)^(\s*){re.escape(secret)}(\s+-\s)", rf"\g<1>{MASK}\g<2>", output)
+    return output
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
 def requested_scripts(args: str) -> frozenset[str]:
-    """Scripts and script categories an nmap command line asks for."""
+    """Scripts and script categories an nmap command line asks for (a script file counts by its name)."""
     try:
         words = shlex.split(args)
     except ValueError:
@@ -184,17 +350,58 @@ def requested_scripts(args: str) -> frozenset[str]:
         if word in {"-sV", "-A"}:
             asked.add("version")
         if value:
-            asked.update(part.strip() for part in value.split(",") if part.strip())
+            asked.update(_script_name(part) for part in value.split(",") if part.strip())
     return frozenset(asked)
 
 
-def _ranges(services: str) -> tuple[tuple[int, int], ...]:
+def _script_name(part: str) -> str:
+    name = part.strip()
+    if name.endswith(".nse"):
+        name = name.rsplit("/", 1)[-1].removesuffix(".nse")
+    return name
+
+
+def parse_port_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """``22,80-90`` as inclusive ranges.
+
+    Raises:
+        ValueError: a part is not a port or a range of ports (0–65535, low ≤ high).
+    """
     ranges = []
-    for part in services.split(","):
-        low, _, high = part.strip().partition("-")
-        if low.isdigit():
-            ranges.append((int(low), int(high) if high.isdigit() else int(low)))
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        first = _port_number(low)
+        last = _port_number(high) if dash else first
+        if first is None or last is None or first > last:
+            raise ValueError(part.strip())
+        ranges.append((first, last))
     return tuple(ranges)
+
+
+def _port_number(text: str) -> int | None:
+    if not (text.isascii() and text.isdigit()) or len(text) > 5:
+        return None
+    number = int(text)
+    return number if number <= _MAX_PORT else None
+
+
+def _lenient_int(text: str | None) -> int | None:
+    """A number nmap wrote, or None for anything else (Unicode digits, signs, absurd lengths)."""
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    return int(text)
+
+
+def _ranges_of(element: Element, key: str) -> tuple[tuple[int, int], ...]:
+    text = element.get(key, "")
+    if not text.strip():
+        return ()
+    try:
+        return parse_port_ranges(text)
+    except ValueError as bad:
+        raise _BadValue(
+            element, key, f"liste de ports illisible (« {str(bad)[:40]} ») : ce n'est pas une sortie nmap"
+        ) from None
 
 
 def _facts(root: Element) -> ScanFacts:
@@ -202,26 +409,39 @@ def _facts(root: Element) -> ScanFacts:
     udp: list[tuple[int, int]] = []
     for info in root.findall("scaninfo"):
         target = udp if info.get("protocol") == "udp" else tcp
-        target.extend(_ranges(info.get("services", "")))
+        target.extend(_ranges_of(info, "services"))
     finished = root.find("runstats/finished")
     args = root.get("args", "")
-    start = root.get("start", "")
+    start = _lenient_int(root.get("start"))
     skipped = tuple(
         target.get("specification", "") for target in root.findall("target") if target.get("status") == "skipped"
     )
+    hosts, merged = _hosts(root.findall("host"))
     return ScanFacts(
         args=args,
         version=root.get("version", ""),
-        started_at=datetime.fromtimestamp(int(start), UTC) if start.isdigit() else None,
+        started_at=datetime.fromtimestamp(start, UTC) if start is not None and start < _MAX_TIMESTAMP else None,
         finished=finished is not None,
         exit_status=finished.get("exit", "success") if finished is not None else "interrompu",
         error_message=finished.get("errormsg", "") if finished is not None else "",
         scanned_tcp=tuple(tcp),
         scanned_udp=tuple(udp),
         requested_scripts=requested_scripts(args),
-        hosts=tuple(_host(host) for host in root.findall("host")),
+        hosts=hosts,
         skipped_targets=skipped,
+        merged_addresses=merged,
     )
+
+
+def _hosts(elements: Iterable[Element]) -> tuple[tuple[HostFacts, ...], tuple[str, ...]]:
+    """Hosts in nmap's order; an address reported twice becomes one host, nothing of it dropped."""
+    by_address: dict[str, list[HostFacts]] = defaultdict(list)
+    for element in elements:
+        host = _host(element)
+        if host.address:
+            by_address[host.address].append(host)
+    hosts = tuple(entries[0] if len(entries) == 1 else merge_duplicates(entries) for entries in by_address.values())
+    return hosts, tuple(address for address, entries in by_address.items() if len(entries) > 1)
 
 
 def _host(host: Element) -> HostFacts:
@@ -245,15 +465,31 @@ def _host(host: Element) -> HostFacts:
         hostnames=tuple(name.get("name", "") for name in host.findall("hostnames/hostname")),
         ports=tuple(_port(port) for port in host.findall("ports/port")),
         scripts=tuple(_script(script) for script in host.findall("hostscript/script")),
+        extraports=tuple(group for extra in host.findall("ports/extraports") for group in _extraports(extra)),
     )
 
 
+def _extraports(extra: Element) -> list[ExtraPorts]:
+    state = extra.get("state", "unknown")
+    reasons = extra.findall("extrareasons")
+    groups = [
+        ExtraPorts(state, protocol, _ranges_of(reason, "ports") if reason.get("ports") else None)
+        for reason in reasons
+        if (protocol := reason.get("proto")) is not None
+    ]
+    # Older nmap versions say neither the protocol nor the ports: the state alone is known.
+    return groups if groups and len(groups) == len(reasons) else [ExtraPorts(state)]
+
+
 def _port(port: Element) -> PortFacts:
+    number = _port_number(port.get("portid", ""))
+    if number is None:
+        raise _BadValue(port, "portid", f"numéro de port « {port.get('portid', '')[:30]} » impossible (0 à 65535)")
     state = port.find("state")
     service = port.find("service")
     return PortFacts(
         protocol=port.get("protocol", "tcp"),
-        port=int(port.get("portid", "0")),
+        port=number,
         state=state.get("state", "unknown") if state is not None else "unknown",
         reason=state.get("reason", "") if state is not None else "",
         service=_service(service) if service is not None else None,
@@ -262,7 +498,7 @@ def _port(port: Element) -> PortFacts:
 
 
 def _service(service: Element) -> ServiceFacts:
-    conf = service.get("conf", "0")
+    confidence = _lenient_int(service.get("conf"))
     return ServiceFacts(
         name=service.get("name", ""),
         product=service.get("product", ""),
@@ -270,7 +506,7 @@ def _service(service: Element) -> ServiceFacts:
         extrainfo=service.get("extrainfo", ""),
         tunnel=service.get("tunnel"),
         method=service.get("method", "table"),
-        confidence=int(conf) if conf.isdigit() else 0,
+        confidence=confidence if confidence is not None and confidence <= 10 else 0,
         cpes=tuple(cpe.text or "" for cpe in service.findall("cpe")),
     )
 
@@ -284,6 +520,7 @@ def _script(script: Element) -> ScriptOutput:
 
 
 def _table(key: str | None, element: Element) -> ScriptTable:
+    # Recursion is bounded: the whole document is at most MAX_DEPTH deep.
     return ScriptTable(
         key=key,
         elems=tuple(ScriptElem(elem.get("key"), elem.text or "") for elem in element.findall("elem")),
