@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from audit_ti.checks import default_registry
@@ -24,7 +23,8 @@ from audit_ti.cyber_audit import scan_audit
 from audit_ti.lab import Lab, LabLayout, network_from_env
 from audit_ti.loading import load_audit, load_grille
 from audit_ti.models import ScanProfile
-from audit_ti.scan.plan import build_plan, nmap_arguments
+from audit_ti.scan.nmap_xml import parse_nmap_xml
+from audit_ti.scan.plan import CredentialFiles, ScanPlan, build_plan, credential_arguments, nmap_arguments
 from audit_ti.scope import LOOPBACK_ENV
 from audit_ti.validation import GrilleCatalog
 
@@ -38,6 +38,32 @@ def lab_audit(folder: Path, block: str) -> Path:
     path = folder / "demo-lab.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _credential_files(plan: ScanPlan, folder: Path) -> CredentialFiles | None:
+    """The same factory credentials as audit-ti's own run, for the same guesses."""
+    if plan.credentials is None:
+        return None
+    files = CredentialFiles(folder / "identifiants.txt", folder / "communautes.txt")
+    files.accounts.write_text(plan.credentials.credfile(), encoding="utf-8")
+    files.communities.write_text(plan.credentials.communities_file(), encoding="utf-8")
+    return files
+
+
+def _raw_nmap(plan: ScanPlan, files: CredentialFiles | None, targets: list[str], stem: Path) -> float:
+    """Seconds nmap alone takes for both passes audit-ti makes (the second: brute scripts on password prompts)."""
+    first = stem.with_suffix(".xml")
+    started = time.perf_counter()
+    subprocess.run(["nmap", "-oX", str(first), *targets, *nmap_arguments(plan)], check=True, capture_output=True)
+    elapsed = time.perf_counter() - started
+    if files is not None:
+        hosts = parse_nmap_xml(first.read_text(encoding="utf-8")).facts.hosts
+        prompts = {(port.port, port.protocol) for host in hosts for port in plan.prompt_ports(host)}
+        second = credential_arguments(plan, files, sorted(prompts))
+        started = time.perf_counter()
+        subprocess.run(["nmap", "-oX", f"{stem}-2.xml", *targets, *second], check=True, capture_output=True)
+        elapsed += time.perf_counter() - started
+    return elapsed
 
 
 def main() -> int:
@@ -59,23 +85,19 @@ def main() -> int:
             audit_path = lab_audit(folder, str(network))
             audit = load_audit(audit_path)
             grille = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
-            plan = build_plan(audit, [grille], default_registry(), profile, privileged=True)
+            catalog = GrilleCatalog(ROOT / "grilles", default_registry())
+            credentials = catalog.factory_credentials([grille])
+            plan = build_plan(audit, [grille], default_registry(), profile, privileged=True, credentials=credentials)
+            files = _credential_files(plan, folder)
             targets = [gateway.address for gateway in audit.gateways]
             raw_times, ours = [], []
             for turn in range(args.repetitions):
-                started = time.perf_counter()
-                subprocess.run(
-                    ["nmap", "-oX", str(folder / f"brut-{turn}.xml"), *targets, *nmap_arguments(plan)],
-                    check=True,
-                    capture_output=True,
-                )
-                raw_times.append(time.perf_counter() - started)
+                raw_times.append(_raw_nmap(plan, files, targets, folder / f"brut-{turn}"))
                 started = time.perf_counter()
                 scan_audit(
                     audit_path,
                     reports_dir=folder / "rapports",
-                    catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-                    today=date.today(),
+                    catalog=catalog,
                     profile=profile,
                 )
                 ours.append(time.perf_counter() - started)

@@ -7,6 +7,7 @@ from datetime import date
 from audit_ti.checks.context import Coverage, GatewayContext
 from audit_ti.models import Gateway, ScanProfile
 from audit_ti.models.facts import (
+    ExtraPorts,
     HostFacts,
     HostState,
     PortFacts,
@@ -46,10 +47,18 @@ def port(
     return PortFacts(protocol, number, state, "syn-ack", service, scripts)
 
 
+#: What nmap says of the ports it scanned but did not list, for most hosts: closed.
+CLOSED_REST = (ExtraPorts("closed"),)
+
+
 def host(
-    *ports: PortFacts, address: str = "127.0.20.1", state: HostState = HostState.UP, reason: str = "user-set"
+    *ports: PortFacts,
+    address: str = "127.0.20.1",
+    state: HostState = HostState.UP,
+    reason: str = "user-set",
+    extraports: tuple[ExtraPorts, ...] = CLOSED_REST,
 ) -> HostFacts:
-    return HostFacts(address, state, reason, (), ports)
+    return HostFacts(address, state, reason, (), ports, extraports=extraports)
 
 
 def run(

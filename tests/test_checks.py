@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from audit_ti.checks.context import Coverage, FleetContext
-from audit_ti.checks.fleet import InventoryParams, SharedKeysParams, inventory, shared_keys
-from audit_ti.checks.network import (
+from audit_ti.checks.exposure import (
     BaselineParams,
-    CertificateParams,
     CleartextParams,
     ExposedServiceParams,
+    baseline,
+    cleartext_service,
+    exposed_service,
+)
+from audit_ti.checks.fleet import InventoryParams, SharedKeysParams, inventory, shared_keys
+from audit_ti.checks.scripts import (
     ForbiddenValuesParams,
     HeadersParams,
     ScriptResultParams,
-    TlsParams,
-    baseline,
-    certificate,
-    cleartext_service,
-    exposed_service,
     forbidden_values,
     script_result,
     security_headers,
-    tls_configuration,
 )
+from audit_ti.checks.tls import CertificateParams, TlsParams, certificate, tls_configuration
 from audit_ti.models import ScanProfile, Status
 from tests.factories import TODAY, context, gateway, host, port, run, script, table
 

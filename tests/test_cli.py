@@ -57,9 +57,10 @@ def test_validate_defaults_to_every_file_of_the_project(in_root: Path, run_cli) 
         "hygiene-iot.yaml",
         "aipd.yaml",
         "inclusion.yaml",
+        "identifiants-usine.yaml",
     ):
         assert name in result.out
-    assert "7 fichier(s) valide(s) sur 7." in result.out
+    assert "8 fichier(s) valide(s) sur 8." in result.out
 
 
 def test_validate_outside_a_project_says_where_it_looked(tmp_path: Path, monkeypatch, run_cli) -> None:

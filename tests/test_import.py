@@ -24,7 +24,11 @@ DIONAEA = FIXTURES / "nmap" / "dionaea_scan.xml"
 
 def _import(xml: Path, reports: Path):
     return import_scan(
-        xml, AUDIT, reports_dir=reports, catalog=GrilleCatalog(ROOT / "grilles", default_registry()), today=TODAY
+        xml,
+        AUDIT,
+        reports_dir=reports,
+        catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+        evaluation_date=TODAY,
     )
 
 
@@ -34,7 +38,7 @@ def test_dionaea_yields_the_expected_non_compliances(tmp_path: Path) -> None:
     for requirement in ("telnet_expose", "ftp_anonyme", "admin_web_http", "certificat_invalide", "service_non_declare"):
         assert status[requirement] is Status.NON_COMPLIANT, requirement
     assert status["mqtt_anonyme"] is Status.PARTIAL
-    assert status["identifiants_par_defaut_web"] is Status.NOT_TESTED
+    assert status["identifiants_par_defaut"] is Status.TO_VERIFY
     cert = next(f for f in outcome.findings if f.requirement == "certificat_invalide")
     assert "expiré" in cert.evidence and "md5WithRSAEncryption" in cert.evidence
     undeclared = next(f for f in outcome.findings if f.requirement == "service_non_declare")
@@ -52,7 +56,7 @@ def test_import_leaves_evidence_results_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((outcome.folder / "manifest.json").read_text())
     assert manifest["fichiers"]["evidence/import-dionaea_scan.xml"] == sha256_of(evidence)
     assert manifest["statut"] == "complet" and manifest["code_sortie"] == 1
-    assert manifest["grilles"]["hygiene-iot"]["version"] == "2026.11"
+    assert manifest["grilles"]["hygiene-iot"]["version"] == "2026.12"
     assert read_findings(outcome.folder / "results" / "findings.json") == list(outcome.findings)
     csv_text = (outcome.folder / "results" / "findings.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("exigence;titre;theme;cible;statut")
@@ -139,7 +143,7 @@ def test_accepted_risks_stay_visible_and_only_valid_ones_unblock(tmp_path: Path)
         audit,
         reports_dir=tmp_path / "r",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        today=TODAY,
+        evaluation_date=TODAY,
     )
     by_requirement = {f.requirement: f for f in outcome.findings if f.target == "passerelle-dionaea"}
     telnet, ftp = by_requirement["telnet_expose"], by_requirement["ftp_anonyme"]

@@ -25,7 +25,7 @@ def test_kind_comes_from_the_referentiel_key_not_from_the_name(tmp_path: Path) -
 def test_catalog_separates_grilles_from_referentials() -> None:
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
     assert "aipd" not in catalog.available()
-    assert catalog.available_referentials() == ["aipd", "inclusion"]
+    assert catalog.available_referentials() == ["aipd", "identifiants-usine", "inclusion"]
 
 
 def test_citing_a_referential_as_a_grille_says_what_it_is(tmp_path: Path) -> None:
@@ -41,11 +41,25 @@ def test_an_empty_section_does_not_need_its_referential(tmp_path: Path) -> None:
     """Audits of folders without aipd.yaml stay valid as long as their sections are empty."""
     folder = tmp_path / "grilles"
     folder.mkdir()
-    (folder / "hygiene-iot.yaml").write_text((ROOT / "grilles" / "hygiene-iot.yaml").read_text(encoding="utf-8"))
+    for name in ("hygiene-iot.yaml", "identifiants-usine.yaml"):
+        (folder / name).write_text((ROOT / "grilles" / name).read_text(encoding="utf-8"))
     report = validate_file(
         ROOT / "tests" / "fixtures" / "audit-minimal.yaml", GrilleCatalog(folder, default_registry()), TODAY
     )
     assert report.ok, report.problems
+
+
+def test_a_grille_needs_the_credential_list_its_checks_try(tmp_path: Path) -> None:
+    folder = tmp_path / "grilles"
+    folder.mkdir()
+    (folder / "hygiene-iot.yaml").write_text((ROOT / "grilles" / "hygiene-iot.yaml").read_text(encoding="utf-8"))
+    report = validate_file(
+        ROOT / "tests" / "fixtures" / "audit-minimal.yaml", GrilleCatalog(folder, default_registry()), TODAY
+    )
+    assert not report.ok
+    message = str(report.problems[0])
+    assert "liste d'identifiants « identifiants-usine » introuvable" in message
+    assert "hygiene-iot.yaml, ligne" in message and "params.liste" in message
 
 
 def test_inclusion_referential_checks_its_national_figures(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def scan(lab, folder: Path, profile: ScanProfile) -> CyberOutcome:
         lab_audit(folder),
         reports_dir=folder / "rapports",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        today=TODAY,
+        evaluation_date=TODAY,
         profile=profile,
     )
 
@@ -60,7 +60,7 @@ def statuses(outcome: CyberOutcome, gateway: str) -> dict[str, Status]:
         "modbus_expose",
         "service_non_declare",
         "service_debug_expose",
-        "identifiants_par_defaut_web",
+        "identifiants_par_defaut",
     ],
 )
 def test_vulnerable_gateway(intrusive: CyberOutcome, requirement: str) -> None:
@@ -85,7 +85,26 @@ def test_hardened_gateway_has_nothing_serious(intrusive: CyberOutcome) -> None:
     assert found["ssh_mot_de_passe"] is Status.COMPLIANT
     assert found["tls_obsolete"] is Status.COMPLIANT
     assert found["service_non_declare"] is Status.COMPLIANT
+    assert found["identifiants_par_defaut"] is Status.COMPLIANT
     assert Status.ERROR not in found.values()
+
+
+def test_factory_credentials_are_really_tried_and_never_kept(intrusive: CyberOutcome) -> None:
+    by_target = {f.target: f for f in intrusive.findings if f.requirement == "identifiants_par_defaut"}
+    vulnerable = by_target[VULNERABLE]
+    assert "80/tcp : compte « admin » : identifiant d'usine accepté" in vulnerable.evidence
+    assert "23/tcp : 13 identifiant(s) d'usine essayé(s) (telnet-brute), aucun accepté" in vulnerable.evidence
+    medium = by_target[MEDIUM]
+    assert medium.status is Status.COMPLIANT and medium.confidence == 85
+    assert "22/tcp : 13 identifiant(s) d'usine essayé(s) (ssh-brute)" in medium.evidence
+    # The hardened gateway's SSH takes no password: nothing to try there, and it says so.
+    assert "22/tcp : aucune authentification par mot de passe" in by_target[HARDENED].evidence
+    for path in intrusive.folder.rglob("*"):
+        if path.is_file() and path.name != "identifiants-essayes.txt":
+            assert "admin:admin" not in path.read_text(encoding="utf-8", errors="replace"), path
+    evidence = intrusive.folder / "evidence"
+    assert evidence.stat().st_mode & 0o777 == 0o700
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in evidence.iterdir())
 
 
 def test_verdicts(intrusive: CyberOutcome) -> None:
@@ -117,5 +136,10 @@ def test_safe_profile_leaves_login_attempts_untested(lab, tmp_path: Path) -> Non
     outcome = scan(lab, tmp_path, ScanProfile.SAFE)
     medium = statuses(outcome, MEDIUM)
     assert medium["ssh_mot_de_passe"] is Status.NOT_TESTED
-    assert statuses(outcome, VULNERABLE)["identifiants_par_defaut_web"] is Status.NOT_TESTED
+    # Nothing tried in the safe profile: never « conforme », and never a green light.
+    for gateway in (VULNERABLE, MEDIUM, HARDENED):
+        assert statuses(outcome, gateway)["identifiants_par_defaut"] is Status.TO_VERIFY
     assert medium["tls_obsolete"] is Status.NON_COMPLIANT
+    hardened = next(g for g in outcome.evaluation.gateways if g.target == HARDENED)
+    assert hardened.verdict is Verdict.CONDITIONAL
+    assert any("identifiants_par_defaut" in reason for reason in hardened.reasons)

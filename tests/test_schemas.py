@@ -34,6 +34,6 @@ def test_examples_declare_their_schema_on_the_first_line(path) -> None:
     first_line = path.read_text(encoding="utf-8").splitlines()[0]
     folder = path.parent.name
     expected = "audit" if folder == "audits" else "grille"
-    if path.stem in ("aipd", "inclusion"):  # the assessment referentials have their own schemas
+    if path.stem in ("aipd", "inclusion", "identifiants-usine"):  # referentials have their own schemas
         expected = path.stem
     assert first_line == f"# yaml-language-server: $schema=schema/{expected}.schema.json"

@@ -12,6 +12,7 @@ from tests.conftest import FIXTURES, ROOT
 
 TODAY = date(2026, 11, 22)
 MINIMAL = (FIXTURES / "audit-minimal.yaml").read_text(encoding="utf-8")
+EXPIRED = FIXTURES / "audit-autorisation-expiree.yaml"
 GRILLE = (FIXTURES / "grille-minimale.yaml").read_text(encoding="utf-8")
 
 
@@ -77,13 +78,51 @@ def test_audit_cannot_answer_a_network_requirement(tmp_path: Path) -> None:
     assert "est vérifiée par le scan réseau" in report.problems[0].message
 
 
-def test_authorisation_valid_on_its_last_day_and_expired_the_day_after(tmp_path: Path) -> None:
+def test_authorisation_in_force_on_its_last_day_and_a_warning_the_day_after(tmp_path: Path) -> None:
+    """An expired authorisation does not make the file invalid (evaluations need none): valider warns."""
     audit = tmp_path / "cas.yaml"
     audit.write_text(MINIMAL, encoding="utf-8")
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
-    assert validate_file(audit, catalog, date(2027, 11, 1)).ok
+    last_day = validate_file(audit, catalog, date(2027, 11, 1))
+    assert last_day.ok and not last_day.warnings
     expired = validate_file(audit, catalog, date(2027, 11, 2))
-    assert expired.problems[0].message.startswith("autorisation expirée depuis le 01/11/2027")
+    assert expired.ok
+    [warning] = expired.warnings
+    assert warning.message.startswith("autorisation expirée depuis le 01/11/2027")
+    assert "« audit-ti scanner » la refusera" in warning.message
+    assert warning.key == "autorisation" and warning.line is not None
+
+
+def test_expired_authorisation_fixture_is_a_warning(run_cli) -> None:
+    result = run_cli("valider", "--date", "2026-11-22", "--grilles", str(ROOT / "grilles"), str(EXPIRED))
+    assert result.code == 0
+    assert "ligne 8, clé « autorisation » : autorisation expirée depuis le 30/06/2025" in " ".join(result.err.split())
+
+
+def test_authorisation_signed_in_the_future_or_not_yet_in_force(tmp_path: Path) -> None:
+    audit = tmp_path / "cas.yaml"
+    catalog = GrilleCatalog(ROOT / "grilles", default_registry())
+    audit.write_text(MINIMAL, encoding="utf-8")
+    signed = validate_file(audit, catalog, date(2026, 1, 1))
+    assert signed.ok and "autorisation signée dans le futur" in signed.warnings[0].message
+    later = MINIMAL.replace("  valable_jusqu_au:", "  valable_a_partir_du: 2027-03-01\n  valable_jusqu_au:")
+    audit.write_text(later, encoding="utf-8")
+    pending = validate_file(audit, catalog, date(2027, 2, 1))
+    assert "autorisation pas encore en vigueur (à partir du 01/03/2027)" in pending.warnings[0].message
+    inverted = MINIMAL.replace("  valable_jusqu_au:", "  valable_a_partir_du: 2030-01-01\n  valable_jusqu_au:")
+    audit.write_text(inverted, encoding="utf-8")
+    assert "dates inversées" in validate_file(audit, catalog, TODAY).problems[0].message
+
+
+def test_placeholders_of_the_template_are_listed_with_their_lines(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("init", "essai", "--collectivite", "Commune d'essai", "--domaine", "eclairage").code == 0
+    result = run_cli("valider", "--grilles", str(ROOT / "grilles"), "audits/essai.yaml")
+    assert result.code == 0
+    err = " ".join(result.err.split())
+    for key in ("autorisation.reference", "autorisation.signataire", "cas_usage.responsable.nom"):
+        assert f"clé « {key} » : valeur à compléter" in err
+    assert err.count("valeur à compléter") == 5
 
 
 def test_hostname_gateway_must_be_listed_by_name(tmp_path: Path) -> None:

@@ -127,19 +127,33 @@ def assess_audit(path: Path, catalog: GrilleCatalog, today: date) -> AssessmentO
     )
 
 
-def write_outcome(outcome: AssessmentOutcome, reports_dir: Path, now: datetime | None = None) -> RunFolder:
-    """Write the results into a new run folder and close its manifest with the exit code."""
+def write_outcome(
+    outcome: AssessmentOutcome,
+    reports_dir: Path,
+    now: datetime | None = None,
+    *,
+    evaluation_date: date | None = None,
+) -> RunFolder:
+    """Write the results into a new run folder and close its manifest with the exit code.
+
+    Raises:
+        OutputError: the run folder cannot be written (the manifest then says the run failed).
+    """
     started = (now or datetime.now()).astimezone()
-    folder = RunFolder.create(reports_dir, outcome.audit_path, started)
+    folder = RunFolder.create(reports_dir, outcome.audit_path, started, evaluation_date=evaluation_date)
+    with folder.guarded():
+        _fill(folder, outcome, started)
+    return folder
+
+
+def _fill(folder: RunFolder, outcome: AssessmentOutcome, started: datetime) -> None:
     for referential in (outcome.aipd_referential, outcome.inclusion_referential):
         if referential.source is not None:
             folder.record_grille(referential.id, referential.version, referential.source.path)
     folder.write_json(RESULT_FILES["aipd"], outcome.aipd)
     folder.write_json(RESULT_FILES["inclusion"], outcome.inclusion)
     folder.write_json(RESULT_FILES["notice"], outcome.notice)
-    markdown = folder.root / RESULT_FILES["notice_markdown"]
-    markdown.write_text(render_markdown(outcome.notice), encoding="utf-8")
-    folder.record_file(markdown)
+    folder.write_file(RESULT_FILES["notice_markdown"], render_markdown(outcome.notice))
     message = f"{len(outcome.blocking)} constat(s) bloquant(s)" if outcome.blocking else "aucun constat bloquant"
     finished = datetime.now().astimezone()
     folder.record_step(
@@ -152,4 +166,3 @@ def write_outcome(outcome: AssessmentOutcome, reports_dir: Path, now: datetime |
         )
     )
     folder.finish(RunStatus.COMPLETE, int(outcome.exit_code), now=max(finished, started))
-    return folder

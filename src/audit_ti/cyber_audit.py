@@ -2,12 +2,18 @@
 
 Everything lands in a new run folder; a run that stops half-way still leaves its evidence, its
 findings (``erreur`` where nothing could be observed) and a manifest that says what is missing.
+The authorisation is checked against the real date of the scan; ``evaluation_date`` (``--date``)
+only moves the date certificates and accepted risks are judged against, and is recorded.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,13 +27,21 @@ from audit_ti.inputs.files import read_capped
 from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile, Severity
 from audit_ti.models.evaluation import CyberEvaluation
-from audit_ti.models.facts import ScanFacts
+from audit_ti.models.facts import ScanFacts, merge_runs
 from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
-from audit_ti.report.findings_io import write_findings_csv, write_findings_json
-from audit_ti.run_folder import RunFolder, RunStatus, StepRecord, StepStatus
+from audit_ti.report.findings_io import findings_csv, findings_json
+from audit_ti.run_folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, parse_nmap_xml, prepare_evidence
-from audit_ti.scan.plan import ScanPlan, build_plan, discovery_arguments, nmap_arguments
+from audit_ti.scan.plan import (
+    CredentialFiles,
+    ScanPlan,
+    build_plan,
+    credential_arguments,
+    discovery_arguments,
+    nmap_arguments,
+    reference_ports,
+)
 from audit_ti.scan.runner import InterruptedScan, NmapRun, RunRequest, nmap_version, run_requests
 from audit_ti.scope import AuthorisedScope, authorise_scope
 from audit_ti.scoring import build_evaluation
@@ -77,10 +91,27 @@ class CyberOutcome:
     exit_code: ExitCode
 
 
-def _record_grilles(folder: RunFolder, grilles: Sequence[Grille]) -> None:
+def _record_grilles(folder: RunFolder, grilles: Sequence[Grille], catalog: GrilleCatalog) -> None:
     for grille in grilles:
         if grille.source is not None:
             folder.record_grille(grille.id, grille.version, grille.source.path)
+    credentials = catalog.factory_credentials(grilles)
+    if credentials is not None and credentials.source is not None:
+        folder.record_grille(credentials.id, credentials.version, credentials.source.path)
+
+
+def _authorisation_record(audit: Audit, profile: ScanProfile, today: date) -> AuthorisationRecord:
+    authorisation = audit.authorisation
+    assert authorisation is not None  # the scope guard refuses an audit without one
+    return AuthorisationRecord(
+        reference=authorisation.reference,
+        signatory=authorisation.signatory,
+        signed_on=authorisation.signed_on,
+        valid_from=authorisation.starts_on,
+        valid_until=authorisation.valid_until,
+        profile=profile.value,
+        checked_on=today,
+    )
 
 
 def scan_audit(
@@ -88,7 +119,7 @@ def scan_audit(
     *,
     reports_dir: Path,
     catalog: GrilleCatalog,
-    today: date,
+    evaluation_date: date | None = None,
     profile: ScanProfile | None = None,
     fail_at: Severity = Severity.HIGH,
     observer: ScanObserver | None = None,
@@ -96,60 +127,106 @@ def scan_audit(
 ) -> CyberOutcome:
     """Scan the audit's gateways and evaluate them.
 
+    Args:
+        evaluation_date: judge certificates and accepted risks as on that day (``--date``);
+            the authorisation is always checked against the real date.
+
     Raises:
         InvalidInputError: the audit or its grilles are invalid (nothing sent).
         ScopeError: a target is refused (nothing sent).
         ToolMissingError: nmap is missing (the run folder says so).
+        OutputError: the run folder cannot be written.
     """
     observer = observer or SilentObserver()
+    real_today = date.today()
+    today = evaluation_date or real_today
     audit, grilles = load_valid_audit(audit_path, catalog, today)
     chosen = profile or audit.scan.profile
-    scope = authorise_scope(audit, today, chosen)
-    folder = RunFolder.create(reports_dir, audit_path)
-    _record_grilles(folder, grilles)
-    started = datetime.now().astimezone()
-    folder.record_step(
-        _step("garde de périmètre", StepStatus.DONE, f"{len(scope.targets)} cible(s) autorisée(s)", started)
-    )
+    scope = authorise_scope(audit, real_today, chosen)
+    credentials = catalog.factory_credentials(grilles)
+    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
+    with folder.guarded():
+        folder.record_authorisation(_authorisation_record(audit, chosen, real_today))
+        _record_grilles(folder, grilles, catalog)
+        started = datetime.now().astimezone()
+        folder.record_step(
+            _step("garde de périmètre", StepStatus.DONE, f"{len(scope.targets)} cible(s) autorisée(s)", started)
+        )
+        try:
+            folder.record_tool("nmap", nmap_version())
+        except ToolMissingError as missing:
+            folder.record_step(_step("scan", StepStatus.FAILED, str(missing), started))
+            folder.finish(RunStatus.INCOMPLETE, int(ExitCode.INVALID_INPUT))
+            raise
+        privileged = os.geteuid() == 0
+        plan = build_plan(audit, grilles, catalog.registry, chosen, privileged=privileged, credentials=credentials)
+        observer.planned([(t.name or t.address, t.address) for t in scope.targets], scope.discovery)
+        observer.step("scan nmap en cours")
+        folder.write_json("results/plan-de-scan.json", _plan_record(plan))
+        runs, interrupted = _run(_requests(scope, plan), folder, observer, max_parallel)
+        facts = _keep_evidence(folder, runs)
+        if plan.credentials is not None and not interrupted:
+            observer.step("essais des identifiants d'usine sur les services qui demandent un mot de passe")
+            with _credential_files(plan, folder) as files:
+                second = _credential_requests(scope, plan, files, facts)
+                more, interrupted = _run(second, folder, observer, max_parallel)
+            runs += more
+            for label, extra in _keep_evidence(folder, more).items():
+                first = label.removesuffix(_SECOND_PASS)
+                facts[first] = merge_runs(facts[first], extra)
+        tcp, udp = reference_ports(audit, grilles, catalog.registry)
+        coverage = Coverage(
+            profile=chosen,
+            udp=bool(plan.udp_ports),
+            udp_reason=_udp_reason(audit, privileged),
+            reference_tcp=tcp,
+            reference_udp=udp,
+        )
+        evidence = NetworkEvidence(
+            runs=tuple(facts.values()),
+            coverage=coverage,
+            addresses={t.name: t.address for t in scope.targets if t.name},
+            discovery=bool(scope.discovery),
+            interrupted=interrupted,
+        )
+        reasons = [f"scan interrompu ({run.request.label})" for run in runs if run.interrupted]
+        if interrupted and not reasons:
+            reasons.append("scan interrompu")
+        return _conclude(
+            folder,
+            audit=audit,
+            audit_path=audit_path,
+            grilles=grilles,
+            evidence=evidence,
+            registry=catalog.registry,
+            today=today,
+            fail_at=fail_at,
+            reasons=reasons,
+        )
+
+
+_SECOND_PASS = "-identifiants"
+
+
+@contextmanager
+def _credential_files(plan: ScanPlan, folder: RunFolder) -> Iterator[CredentialFiles]:
+    """The factory credentials, written where nmap reads them, and kept as evidence of what was tried.
+
+    nmap reads them from a private temporary folder whose path holds no comma, quote or space
+    (nmap's script arguments would split on them); the run folder keeps a copy, owner-only.
+    """
+    assert plan.credentials is not None
+    accounts, communities = plan.credentials.credfile(), plan.credentials.communities_file()
+    folder.write_evidence("identifiants-essayes.txt", accounts)
+    folder.write_evidence("communautes-snmp-essayees.txt", communities)
+    workdir = Path(tempfile.mkdtemp(prefix="audit-ti-"))
     try:
-        folder.record_tool("nmap", nmap_version())
-    except ToolMissingError as missing:
-        folder.record_step(_step("scan", StepStatus.FAILED, str(missing), started))
-        folder.finish(RunStatus.INCOMPLETE, int(ExitCode.INVALID_INPUT))
-        raise
-    privileged = os.geteuid() == 0
-    plan = build_plan(audit, grilles, catalog.registry, chosen, privileged=privileged)
-    folder.write_json("results/plan-de-scan.json", _plan_record(plan))
-    observer.planned([(t.name or t.address, t.address) for t in scope.targets], scope.discovery)
-    observer.step("scan nmap en cours")
-    runs, interrupted = _run(scope, plan, folder, observer, max_parallel)
-    facts = _keep_evidence(folder, runs)
-    coverage = Coverage(
-        profile=chosen,
-        udp=bool(plan.udp_ports),
-        udp_reason=_udp_reason(audit, privileged),
-    )
-    evidence = NetworkEvidence(
-        runs=tuple(facts),
-        coverage=coverage,
-        addresses={t.name: t.address for t in scope.targets if t.name},
-        discovery=bool(scope.discovery),
-        interrupted=interrupted,
-    )
-    reasons = [f"scan interrompu ({run.request.label})" for run in runs if run.interrupted]
-    if interrupted and not reasons:
-        reasons.append("scan interrompu")
-    return _conclude(
-        folder,
-        audit=audit,
-        audit_path=audit_path,
-        grilles=grilles,
-        evidence=evidence,
-        registry=catalog.registry,
-        today=today,
-        fail_at=fail_at,
-        reasons=reasons,
-    )
+        files = CredentialFiles(workdir / "identifiants.txt", workdir / "communautes.txt")
+        files.accounts.write_text(accounts, encoding="utf-8")
+        files.communities.write_text(communities, encoding="utf-8")
+        yield files
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _udp_reason(audit: Audit, privileged: bool) -> str:
@@ -168,21 +245,74 @@ def _plan_record(plan: ScanPlan) -> dict[str, object]:
         "scripts": list(plan.scripts),
         "scripts_ecartes": [{"script": s, "motif": why} for s, why in plan.skipped_scripts],
         "privilegie": plan.privileged,
+        "identifiants_usine": (
+            {
+                "scripts": list(plan.credential_scripts),
+                "comptes": len(plan.credentials.accounts),
+                "communautes_snmp": len(plan.credentials.snmp_communities),
+                "essais_par_seconde": plan.credentials.rate,
+                "liste": "evidence/identifiants-essayes.txt",
+            }
+            if plan.credentials is not None
+            else None
+        ),
         "arguments_nmap": nmap_arguments(plan),
     }
 
 
+def _by_family(items: Sequence[str]) -> dict[int, list[str]]:
+    """Targets or ranges by IP version: nmap scans IPv6 only with ``-6``, and never both at once."""
+    families: dict[int, list[str]] = {}
+    for item in dict.fromkeys(items):
+        families.setdefault(ipaddress.ip_network(item, strict=False).version, []).append(item)
+    return families
+
+
+def _requests(scope: AuthorisedScope, plan: ScanPlan) -> list[RunRequest]:
+    requests = []
+    for version, addresses in sorted(_by_family([target.address for target in scope.targets]).items()):
+        arguments = tuple(nmap_arguments(plan) + (["-6"] if version == 6 else []))
+        suffix = "-ipv6" if version == 6 else ""
+        requests += [
+            RunRequest(f"scan{suffix}-{index + 1}", tuple(addresses[start : start + BATCH_SIZE]), arguments)
+            for index, start in enumerate(range(0, len(addresses), BATCH_SIZE))
+        ]
+    for version, ranges in sorted(_by_family(list(scope.discovery)).items()):
+        arguments = tuple(discovery_arguments(plan) + (["-6"] if version == 6 else []))
+        requests.append(RunRequest("decouverte" + ("-ipv6" if version == 6 else ""), tuple(ranges), arguments))
+    return requests
+
+
+def _credential_requests(
+    scope: AuthorisedScope, plan: ScanPlan, files: CredentialFiles, facts: dict[str, ScanFacts]
+) -> list[RunRequest]:
+    """The second pass of each batch: its hosts that showed a password prompt, on those ports only."""
+    authorised = {target.address for target in scope.targets}
+    requests = []
+    for label, run in facts.items():
+        if label.startswith("decouverte"):
+            continue
+        prompts = {
+            host.address: {(port.port, port.protocol) for port in plan.prompt_ports(host)}
+            for host in run.hosts
+            if host.address in authorised
+        }
+        targets = tuple(address for address, ports in prompts.items() if ports)
+        if not targets:
+            continue
+        ports = set().union(*prompts.values())
+        arguments = credential_arguments(plan, files, sorted(ports))
+        if ipaddress.ip_address(targets[0]).version == 6:
+            arguments.append("-6")
+        requests.append(RunRequest(label + _SECOND_PASS, targets, tuple(arguments)))
+    return requests
+
+
 def _run(
-    scope: AuthorisedScope, plan: ScanPlan, folder: RunFolder, observer: ScanObserver, max_parallel: int
+    requests: Sequence[RunRequest], folder: RunFolder, observer: ScanObserver, max_parallel: int
 ) -> tuple[list[NmapRun], bool]:
-    addresses = [target.address for target in scope.targets]
-    arguments = tuple(nmap_arguments(plan))
-    requests = [
-        RunRequest(f"scan-{index + 1}", tuple(addresses[start : start + BATCH_SIZE]), arguments)
-        for index, start in enumerate(range(0, len(addresses), BATCH_SIZE))
-    ]
-    if scope.discovery:
-        requests.append(RunRequest("decouverte", scope.discovery, tuple(discovery_arguments(plan))))
+    if not requests:
+        return [], False
     started = datetime.now().astimezone()
     try:
         runs = run_requests(requests, folder.evidence_dir, observer.host_done, max_parallel=max_parallel)
@@ -196,34 +326,36 @@ def _run(
     return runs, interrupted
 
 
-def _keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> list[ScanFacts]:
+def _keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> dict[str, ScanFacts]:
     """Write every run's XML as evidence, then read it; unreadable output is kept too, and says so."""
-    facts = []
+    facts: dict[str, ScanFacts] = {}
     for run in runs:
         if not run.xml.strip():
             folder.record_step(_step(f"preuves {run.request.label}", StepStatus.FAILED, "nmap n'a rien écrit"))
             continue
-        path = folder.evidence_dir / f"nmap-{run.request.label}.xml"
+        name = f"nmap-{run.request.label}.xml"
         try:
             text, notes = prepare_evidence(run.xml, f"sortie de nmap ({run.request.label})")
-            parsed = parse_nmap_xml(text, path).facts
+            parsed = parse_nmap_xml(text, folder.evidence_dir / name).facts
         except InvalidInputError as unreadable:
             text = _without_captured_data(run.xml)
             notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
             parsed = None
-        path.write_text(text, encoding="utf-8")
-        folder.record_file(path)
+        folder.write_evidence(name, text)
         if notes:
             folder.record_step(_step(f"preuves {run.request.label}", StepStatus.DONE, " ; ".join(notes)))
         if parsed is not None:
-            facts.append(parsed)
+            facts[run.request.label] = parsed
     return facts
 
 
 def _without_captured_data(xml: str) -> str:
-    """An unreadable output, cut before the first script that may carry captured data."""
-    cut = min((xml.find(f'id="{script}"') for script in REDACTED_SCRIPTS if f'id="{script}"' in xml), default=-1)
-    return xml if cut < 0 else xml[:cut] + "\n<!-- audit-ti : fin masquée (données capturées possibles) -->\n"
+    """An unreadable output, cut before the first script that may carry captured data or a password."""
+    markers = [f'id="{script}"' for script in REDACTED_SCRIPTS] + ['key="password"', "Valid credentials"]
+    cut = min((xml.find(marker) for marker in markers if marker in xml), default=-1)
+    return (
+        xml if cut < 0 else xml[:cut] + "\n<!-- audit-ti : fin masquée (données capturées ou secrets possibles) -->\n"
+    )
 
 
 def import_scan(
@@ -232,48 +364,79 @@ def import_scan(
     *,
     reports_dir: Path,
     catalog: GrilleCatalog,
-    today: date,
+    evaluation_date: date | None = None,
     fail_at: Severity = Severity.HIGH,
 ) -> CyberOutcome:
     """Evaluate an existing nmap XML exactly as a live scan would (nothing is sent).
 
     Raises:
         InvalidInputError: invalid audit, unreadable or hostile XML.
+        OutputError: the run folder cannot be written.
     """
+    today = evaluation_date or date.today()
     audit, grilles = load_valid_audit(audit_path, catalog, today)
     raw = _read_import(xml_path)
     text, notes = prepare_evidence(raw, xml_path)
     parsed = parse_nmap_xml(text, xml_path)
-    folder = RunFolder.create(reports_dir, audit_path)
-    _record_grilles(folder, grilles)
-    path = folder.evidence_dir / f"import-{xml_path.stem}.xml"
-    path.write_text(text, encoding="utf-8")
-    folder.record_file(path)
-    folder.record_tool("nmap (scan importé)", parsed.facts.version or "inconnue")
-    started = datetime.now().astimezone()
-    message = f"{xml_path} ({len(parsed.facts.hosts)} hôte(s))" + (" ; " + " ; ".join(notes) if notes else "")
-    folder.record_step(_step("import", StepStatus.DONE, message, started))
-    coverage = Coverage(
-        profile=audit.scan.profile,
-        udp=bool(parsed.facts.scanned_udp),
-        udp_reason="le scan importé ne sonde pas l'UDP",
-        imported=True,
-    )
-    evidence = NetworkEvidence(
-        runs=(parsed.facts,), coverage=coverage, addresses={}, discovery=True, interrupted=parsed.recovered
-    )
-    reasons = ["scan importé interrompu : seuls les hôtes complets ont été lus"] if parsed.recovered else []
-    return _conclude(
-        folder,
-        audit=audit,
-        audit_path=audit_path,
-        grilles=grilles,
-        evidence=evidence,
-        registry=catalog.registry,
-        today=today,
-        fail_at=fail_at,
-        reasons=reasons,
-    )
+    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
+    with folder.guarded():
+        _record_grilles(folder, grilles, catalog)
+        folder.write_evidence(f"import-{xml_path.stem}.xml", text)
+        folder.record_tool("nmap (scan importé)", parsed.facts.version or "inconnue")
+        started = datetime.now().astimezone()
+        if parsed.facts.merged_addresses:
+            notes.append(
+                "adresse(s) présente(s) plusieurs fois, observations réunies : "
+                + ", ".join(parsed.facts.merged_addresses[:10])
+            )
+        message = f"{xml_path} ({len(parsed.facts.hosts)} hôte(s))" + (" ; " + " ; ".join(notes) if notes else "")
+        folder.record_step(_step("import", StepStatus.DONE, message, started))
+        tcp, udp = reference_ports(audit, grilles, catalog.registry)
+        coverage = Coverage(
+            profile=_imported_profile(parsed.facts),
+            udp=bool(parsed.facts.scanned_udp),
+            udp_reason="le scan importé ne sonde pas l'UDP",
+            imported=True,
+            reference_tcp=tcp,
+            reference_udp=udp,
+        )
+        evidence = NetworkEvidence(
+            runs=(parsed.facts,),
+            coverage=coverage,
+            addresses={},
+            discovery=_swept_a_range(parsed.facts),
+            interrupted=parsed.recovered,
+        )
+        reasons = ["scan importé interrompu : seuls les hôtes complets ont été lus"] if parsed.recovered else []
+        return _conclude(
+            folder,
+            audit=audit,
+            audit_path=audit_path,
+            grilles=grilles,
+            evidence=evidence,
+            registry=catalog.registry,
+            today=today,
+            fail_at=fail_at,
+            reasons=reasons,
+        )
+
+
+def _imported_profile(facts: ScanFacts) -> ScanProfile:
+    """What an imported scan did: intrusive when it ran an intrusive script, else safe."""
+    return ScanProfile.INTRUSIVE if "intrusive" in facts.requested_scripts else ScanProfile.SAFE
+
+
+def _swept_a_range(facts: ScanFacts) -> bool:
+    """True when the imported command line scanned a whole range (it could see undeclared hosts)."""
+    for word in facts.args.split():
+        if "/" in word and not word.startswith("-"):
+            try:
+                network = ipaddress.ip_network(word, strict=False)
+            except ValueError:
+                continue
+            if network.num_addresses > 1:
+                return True
+    return False
 
 
 def _read_import(path: Path) -> str:
@@ -310,10 +473,8 @@ def _conclude(
         today=today,
         incomplete_reasons=reasons,
     )
-    write_findings_json(folder.results_dir / "findings.json", findings)
-    write_findings_csv(folder.results_dir / "findings.csv", findings)
-    for name in ("findings.json", "findings.csv"):
-        folder.record_file(folder.results_dir / name)
+    folder.write_file("results/findings.json", findings_json(findings))
+    folder.write_file("results/findings.csv", findings_csv(findings))
     folder.write_json("results/cyber.json", evaluation)
     if reasons:
         code = ExitCode.INCOMPLETE_RUN

@@ -16,6 +16,7 @@ __all__ = [
     "ExitCode",
     "IncompleteRunError",
     "InvalidInputError",
+    "OutputError",
     "Problem",
     "ScopeError",
     "ToolMissingError",
@@ -90,3 +91,15 @@ class IncompleteRunError(AuditTiError):
     """A run stopped before its end; what was gathered is kept (exit code 3)."""
 
     exit_code = ExitCode.INCOMPLETE_RUN
+
+
+class OutputError(AuditTiError):
+    """The tool could not write where it must (disk full, read-only folder, no permission).
+
+    Exit code 2 when nothing could start, 3 when a run was cut short; the message names the path
+    and the cause.
+    """
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.INCOMPLETE_RUN) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -20,6 +20,7 @@ from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, ScanFacts, merge_hosts
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
+from audit_ti.text import neutralise
 
 __all__ = ["Evaluated", "NetworkEvidence", "evaluate_findings"]
 
@@ -73,7 +74,9 @@ def _evaluate(
     audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
 ) -> Evaluated:
     contexts, unobserved, undeclared = _observe(audit, evidence, today)
-    fleet = FleetContext(tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today)
+    fleet = FleetContext(
+        tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(unobserved)
+    )
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
     failures = {
         name: Observation(failure.status, confidence.NONE, failure.reason) for name, failure in unobserved.items()
@@ -106,7 +109,6 @@ def _observe(
     by_name = {name: address for address, (host, _) in hosts.items() for name in host.hostnames}
     skipped = {target for run in evidence.runs for target in run.skipped_targets}
     contexts: dict[str, GatewayContext] = {}
-    memo: dict[object, object] = {}
     unobserved: dict[str, _Unobserved] = {}
     declared: set[str] = set()
     for gateway in audit.gateways:
@@ -119,7 +121,7 @@ def _observe(
             continue
         host, run = found
         if host.state is HostState.UP:
-            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today, memo)
+            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today)
         elif host.state is HostState.TIMED_OUT:
             unobserved[gateway.name] = _Unobserved(Status.ERROR, f"{address} : délai dépassé, scan abandonné par nmap")
         else:
@@ -210,7 +212,7 @@ def _finding_maker(
             status=observation.status,
             severity=item.severity,
             confidence=observation.confidence,
-            evidence=shorten(observation.evidence),
+            evidence=shorten(neutralise(observation.evidence)),
             recommendation=item.recommendation,
             references=references,
             title=item.title,

@@ -13,6 +13,7 @@ from typing import TypeVar
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.loading import load_document
 from audit_ti.models.aipd_referential import AipdReferential
+from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import REFERENTIAL_KEY, ReferentialKind
 from audit_ti.validation_messages import did_you_mean
@@ -26,11 +27,12 @@ __all__ = [
     "load_referential",
 ]
 
-Referential = AipdReferential | InclusionReferential
+Referential = AipdReferential | InclusionReferential | FactoryCredentials
 
-_MODELS: dict[ReferentialKind, type[AipdReferential] | type[InclusionReferential]] = {
+_MODELS: dict[ReferentialKind, type[AipdReferential] | type[InclusionReferential] | type[FactoryCredentials]] = {
     ReferentialKind.AIPD: AipdReferential,
     ReferentialKind.INCLUSION: InclusionReferential,
+    ReferentialKind.FACTORY_CREDENTIALS: FactoryCredentials,
 }
 
 

@@ -1,17 +1,26 @@
 """The run folder: everything one run produced, and its manifest, kept even when the run fails.
 
-``rapports/<cas>/<AAAA-MM-JJTHHMMSS>/`` holds ``evidence/`` (raw outputs, hashed), ``results/``
-(typed JSON, the single source of truth of every view), the reports and ``manifest.json``. The
-manifest is rewritten after every step, so an interrupted run still says what it gathered.
+``rapports/<cas>/<AAAA-MM-JJTHHMMSS>/`` holds ``evidence/`` (raw outputs, hashed, readable by their
+owner only), ``results/`` (typed JSON, the single source of truth of every view), the reports and
+``manifest.json``. The manifest is rewritten after every step, so an interrupted run still says
+what it gathered. Every file is written to a temporary name and renamed, so a full disk never
+leaves a truncated file presented as complete; a small reserve, released when the run ends, leaves
+room to write the failed manifest when the disk fills up half-way.
 """
 
 from __future__ import annotations
 
+import errno
+import getpass
 import hashlib
 import json
 import os
 import platform
-from datetime import datetime
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,11 +28,25 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from audit_ti import __version__
+from audit_ti.errors import AuditTiError, ExitCode, OutputError
 from audit_ti.models.base import StrictModel
 
-__all__ = ["Manifest", "RunFolder", "RunStatus", "StepRecord", "StepStatus", "sha256_of"]
+__all__ = [
+    "AuthorisationRecord",
+    "Manifest",
+    "Operator",
+    "RunFolder",
+    "RunStatus",
+    "StepRecord",
+    "StepStatus",
+    "case_name",
+    "sha256_of",
+]
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%S"
+#: Room kept free in the run folder until it ends: enough for the last manifest, even with a full disk.
+RESERVE_BYTES = 256 * 1024
+_RESERVE = ".reserve"
 
 
 class RunStatus(StrEnum):
@@ -32,6 +55,7 @@ class RunStatus(StrEnum):
     RUNNING = "en_cours"
     COMPLETE = "complet"
     INCOMPLETE = "incomplet"
+    FAILED = "echec"
 
 
 class StepStatus(StrEnum):
@@ -52,6 +76,33 @@ class StepRecord(StrictModel):
     finished_at: datetime = Field(alias="fin")
 
 
+class Operator(StrictModel):
+    """Who ran the tool, and from where."""
+
+    user: str = Field(alias="utilisateur")
+    host: str = Field(alias="machine")
+
+
+class AuthorisationRecord(StrictModel):
+    """The authorisation a scan relied on, as it stood when the scan started."""
+
+    reference: str
+    signatory: str = Field(alias="signataire")
+    signed_on: date = Field(alias="date")
+    valid_from: date = Field(alias="valable_a_partir_du")
+    valid_until: date = Field(alias="valable_jusqu_au")
+    profile: str = Field(alias="profil_autorise")
+    checked_on: date = Field(alias="verifiee_le", description="Date réelle à laquelle elle a été vérifiée.")
+
+
+def _operator() -> Operator:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container without a password entry for the uid
+        user = f"uid {os.getuid()}"
+    return Operator(user=user, host=socket.gethostname())
+
+
 class Manifest(StrictModel):
     """What a run was, what it produced and how it ended."""
 
@@ -65,6 +116,13 @@ class Manifest(StrictModel):
     finished_at: datetime | None = Field(default=None, alias="fin")
     status: RunStatus = Field(default=RunStatus.RUNNING, alias="statut")
     exit_code: int | None = Field(default=None, alias="code_sortie")
+    operator: Operator = Field(default_factory=_operator, alias="operateur")
+    evaluation_date: date | None = Field(
+        default=None,
+        alias="date_evaluation",
+        description="Date de référence donnée par --date (évaluation hors ligne) ; absente : le jour même.",
+    )
+    authorisation: AuthorisationRecord | None = Field(default=None, alias="autorisation")
     tools: dict[str, str] = Field(default_factory=dict, alias="outils_externes")
     grilles: dict[str, dict[str, str]] = Field(default_factory=dict)
     steps: tuple[StepRecord, ...] = Field(default=(), alias="etapes")
@@ -80,52 +138,150 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def case_name(audit_file: Path) -> str:
+    """The folder name of a use case: the audit file's stem, reduced to a safe, non-hidden name."""
+    name = _UNSAFE.sub("-", audit_file.stem).strip(".-")
+    return name or "audit"
+
+
+def _why(error: OSError) -> str:
+    causes = {
+        errno.ENOSPC: "disque plein",
+        errno.EDQUOT: "quota disque dépassé",
+        errno.EROFS: "système de fichiers en lecture seule",
+        errno.EACCES: "droits insuffisants",
+        errno.EPERM: "droits insuffisants",
+        errno.ENOENT: "dossier introuvable",
+        errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    }
+    return causes.get(error.errno or 0, error.strerror or type(error).__name__)
+
+
+def write_error(path: Path, error: OSError, started: bool = True) -> OutputError:
+    """A French error naming the path and the cause (exit 3 once a run started, else 2)."""
+    code = ExitCode.INCOMPLETE_RUN if started else ExitCode.INVALID_INPUT
+    what = "écriture impossible" if started else "impossible de créer le dossier de l'exécution"
+    return OutputError(f"{what} : {path} ({_why(error)})", code)
+
+
+def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write to a temporary name beside ``path`` and rename: never a truncated ``path``, no leftover."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode or 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(descriptor, view)
+                view = view[written:]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        if mode is not None:
+            temporary.chmod(mode)  # the umask may have taken bits away
+        temporary.replace(path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 class RunFolder:
     """A new run folder and its manifest."""
 
     def __init__(self, root: Path, manifest: Manifest) -> None:
         self.root = root
         self.manifest = manifest
+        self._closed = False
 
     @classmethod
-    def create(cls, reports_dir: Path, audit_file: Path, now: datetime | None = None) -> RunFolder:
-        """Create ``<reports_dir>/<audit stem>/<stamp>/`` (never reusing an existing folder)."""
+    def create(
+        cls,
+        reports_dir: Path,
+        audit_file: Path,
+        now: datetime | None = None,
+        *,
+        evaluation_date: date | None = None,
+    ) -> RunFolder:
+        """Create ``<reports_dir>/<case>/<stamp>/`` (never reusing an existing folder, never outside).
+
+        Raises:
+            OutputError: the folder cannot be created (exit code 2: nothing has started).
+        """
         started = (now or datetime.now()).astimezone()
-        case_dir = reports_dir / audit_file.stem
-        case_dir.mkdir(parents=True, exist_ok=True)
-        stamp = started.strftime(STAMP_FORMAT)
+        case = case_name(audit_file)
+        case_dir = reports_dir / case
+        try:
+            case_dir.mkdir(parents=True, exist_ok=True)
+            if not case_dir.resolve().is_relative_to(reports_dir.resolve()):
+                raise OutputError(
+                    f"le dossier du cas d'usage sortirait de {reports_dir} ({case_dir.resolve()}) : refusé",
+                    ExitCode.INVALID_INPUT,
+                )
+            root = cls._new_stamped_folder(case_dir, started.strftime(STAMP_FORMAT))
+        except OSError as error:
+            raise write_error(case_dir, error, started=False) from None
+        manifest = Manifest(
+            case=case,
+            audit_file=str(audit_file),
+            audit_sha256=sha256_of(audit_file),
+            started_at=started,
+            evaluation_date=evaluation_date,
+        )
+        folder = cls(root, manifest)
+        try:
+            folder._reserve()
+            folder.save_manifest()
+        except OSError as error:
+            folder._release()
+            raise write_error(root, error, started=False) from None
+        return folder
+
+    @staticmethod
+    def _new_stamped_folder(case_dir: Path, stamp: str) -> Path:
         root = case_dir / stamp
         suffix = 1
         while True:
             try:
                 root.mkdir()
-                break
+                return root
             except FileExistsError:
                 suffix += 1
                 root = case_dir / f"{stamp}-{suffix}"
-        manifest = Manifest(
-            case=audit_file.stem,
-            audit_file=str(audit_file),
-            audit_sha256=sha256_of(audit_file),
-            started_at=started,
-        )
-        folder = cls(root, manifest)
-        folder.save_manifest()
-        return folder
+
+    def _reserve(self) -> None:
+        descriptor = os.open(self.root / _RESERVE, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                os.posix_fallocate(descriptor, 0, RESERVE_BYTES)
+            except OSError as error:
+                if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
+                os.write(descriptor, bytes(RESERVE_BYTES))  # a file system without fallocate
+        finally:
+            os.close(descriptor)
+
+    def _release(self) -> None:
+        (self.root / _RESERVE).unlink(missing_ok=True)
 
     @property
     def evidence_dir(self) -> Path:
-        """Raw evidence (nmap XML…), created on first use."""
-        return self._subdir("evidence")
+        """Raw evidence (nmap XML…): readable by the folder's owner only, created on first use."""
+        return self._subdir("evidence", 0o700)
 
     @property
     def results_dir(self) -> Path:
         """Typed JSON results, created on first use."""
         return self._subdir("results")
 
-    def _subdir(self, name: str) -> Path:
+    def _subdir(self, name: str, mode: int = 0o755) -> Path:
         path = self.root / name
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(mode=mode, exist_ok=True)
+        except OSError as error:
+            raise write_error(path, error) from None
         return path
 
     def _update(self, **changes: Any) -> None:
@@ -140,17 +296,34 @@ class RunFolder:
         self._update(files=files)
         return digest
 
+    def write_file(self, relative: str, data: str | bytes, *, private: bool = False) -> Path:
+        """Write one file of the run atomically and record its hash (``private``: owner only).
+
+        Raises:
+            OutputError: the disk is full or the folder not writable (exit code 3).
+        """
+        path = self.root / relative
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, raw, 0o600 if private else None)
+        except OSError as error:
+            raise write_error(path, error) from None
+        self.record_file(path)
+        return path
+
+    def write_evidence(self, name: str, data: str | bytes) -> Path:
+        """Keep raw evidence under ``evidence/``, readable by its owner only, hashed in the manifest."""
+        self.evidence_dir  # noqa: B018 - created with its restricted mode before the first file
+        return self.write_file(f"evidence/{name}", data, private=True)
+
     def write_json(self, relative: str, data: BaseModel | Any) -> Path:
         """Write JSON (a model with its French keys, or plain data) and record its hash."""
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, BaseModel):
             text = data.model_dump_json(indent=2, by_alias=True)
         else:
             text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        _atomic_write(path, text + "\n")
-        self.record_file(path)
-        return path
+        return self.write_file(relative, text + "\n")
 
     def record_tool(self, name: str, version: str) -> None:
         """Remember the version of an external tool (nmap…)."""
@@ -161,20 +334,64 @@ class RunFolder:
         entry = {"version": version, "fichier": str(path), "empreinte": sha256_of(path)}
         self._update(grilles={**self.manifest.grilles, grille_id: entry})
 
+    def record_authorisation(self, record: AuthorisationRecord) -> None:
+        """Remember the authorisation a scan relied on."""
+        self._update(authorisation=record)
+
     def record_step(self, step: StepRecord) -> None:
         """Append a step to the manifest (written at once)."""
         self._update(steps=(*self.manifest.steps, step))
 
     def finish(self, status: RunStatus, exit_code: int, now: datetime | None = None) -> None:
-        """Close the run: final status, exit code and end time."""
+        """Close the run: final status, exit code and end time (the reserve is given back first)."""
+        self._release()
         self._update(status=status, exit_code=exit_code, finished_at=(now or datetime.now()).astimezone())
+        self._closed = True
+
+    def fail(self, reason: str, exit_code: int) -> None:
+        """Close a run that stopped on an error, whatever the state of the disk: never left « en cours »."""
+        now = datetime.now().astimezone()
+        step = StepRecord(name="arrêt", status=StepStatus.FAILED, message=reason, started_at=now, finished_at=now)
+        self._release()
+        self.manifest = self.manifest.model_copy(
+            update={
+                "status": RunStatus.FAILED,
+                "exit_code": exit_code,
+                "finished_at": now,
+                "steps": (*self.manifest.steps, step),
+            }
+        )
+        self._closed = True
+        # If even the reserve's room is refused, the error that stopped the run already says why.
+        with suppress(OutputError):
+            self.save_manifest()
+
+    @contextmanager
+    def guarded(self) -> Iterator[RunFolder]:
+        """Run a block; if anything stops it, the manifest says so before the error goes on."""
+        try:
+            yield self
+        except AuditTiError as error:
+            if not self._closed:
+                self.fail(str(error), int(error.exit_code))
+            raise
+        except KeyboardInterrupt:
+            if not self._closed:
+                self.fail("interrompu par l'utilisateur", int(ExitCode.INCOMPLETE_RUN))
+            raise
+        except Exception as error:
+            if not self._closed:
+                self.fail(f"erreur interne : {type(error).__name__}", int(ExitCode.INCOMPLETE_RUN))
+            raise
 
     def save_manifest(self) -> None:
-        """Write ``manifest.json`` atomically."""
-        _atomic_write(self.root / "manifest.json", self.manifest.model_dump_json(indent=2, by_alias=True) + "\n")
+        """Write ``manifest.json`` atomically.
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+        Raises:
+            OutputError: it could not be written (exit code 3).
+        """
+        path = self.root / "manifest.json"
+        try:
+            _atomic_write(path, (self.manifest.model_dump_json(indent=2, by_alias=True) + "\n").encode("utf-8"))
+        except OSError as error:
+            raise write_error(path, error) from None

@@ -13,6 +13,7 @@ from pydantic_core import CoreSchema
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import StrictModel
+from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
 
@@ -24,6 +25,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "grilles/schema/grille.schema.json": Grille,
     "grilles/schema/aipd.schema.json": AipdReferential,
     "grilles/schema/inclusion.schema.json": InclusionReferential,
+    "grilles/schema/identifiants-usine.schema.json": FactoryCredentials,
 }
 
 

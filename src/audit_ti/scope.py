@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from audit_ti.errors import Problem, ScopeError
-from audit_ti.models.audit import Audit
+from audit_ti.models.audit import Audit, Authorisation
 from audit_ti.models.enums import ScanProfile
+from audit_ti.models.fields import is_placeholder
 
 __all__ = [
     "LOOPBACK_ENV",
     "AuthorisedScope",
     "Target",
+    "authorisation_problems",
     "authorise_scope",
     "check_loopback_only",
     "is_loopback_target",
@@ -109,6 +111,24 @@ def resolve_name(name: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+def authorisation_problems(authorisation: Authorisation, today: date) -> list[str]:
+    """Why an authorisation is not in force on ``today`` (the real date of a scan), in French."""
+    problems = []
+    if authorisation.signed_on > today:
+        problems.append(
+            f"autorisation signée dans le futur (le {authorisation.signed_on:%d/%m/%Y}) : date erronée ou autorisation "
+            "pas encore signée"
+        )
+    elif authorisation.starts_on > today:
+        problems.append(f"autorisation pas encore en vigueur (à partir du {authorisation.starts_on:%d/%m/%Y})")
+    if authorisation.valid_until < today:
+        problems.append(f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y}")
+    for what, value in (("référence", authorisation.reference), ("signataire", authorisation.signatory)):
+        if is_placeholder(value):
+            problems.append(f"{what} de l'autorisation encore à compléter (« {value[:60]} ») : rien n'est signé")
+    return problems
+
+
 def authorise_scope(
     audit: Audit,
     today: date,
@@ -116,6 +136,10 @@ def authorise_scope(
     resolver: Resolver = resolve_name,
 ) -> AuthorisedScope:
     """Check every target against the authorisation before anything is sent.
+
+    Args:
+        today: the real date of the scan, never an evaluation date given on the command line:
+            an authorisation is in force or not on the day packets are sent.
 
     Raises:
         ScopeError: every refusal, in French; nothing has been sent.
@@ -125,9 +149,7 @@ def authorise_scope(
         raise ScopeError(
             Problem("aucun bloc « autorisation » : sans autorisation écrite, aucun scan (article 323-1 du Code pénal)")
         )
-    problems: list[Problem] = []
-    if authorisation.valid_until < today:
-        problems.append(Problem(f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y}"))
+    problems = [Problem(text) for text in authorisation_problems(authorisation, today)]
     if profile is ScanProfile.INTRUSIVE and authorisation.allowed_profile is not ScanProfile.INTRUSIVE:
         problems.append(
             Problem(
@@ -228,7 +250,10 @@ def _check_target(
 
 
 def _check_range(entry: str, networks: list[_Network], large_ranges: bool) -> list[Problem]:
-    network = ipaddress.ip_network(entry, strict=False)
+    try:
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return [Problem(f"plage de découverte « {entry[:80]} » illisible : plage CIDR ou adresse IP attendue")]
     limit = MAX_PREFIX_WITHOUT_PERMISSION[network.version]
     if network.prefixlen < limit and not large_ranges:
         return [Problem(f"plage de découverte « {entry} » plus grande qu'un /{limit} : refusée")]

@@ -35,6 +35,8 @@ STATUS_VALUE = {
     Status.TO_VERIFY: 0.0,
     Status.ERROR: 0.0,
 }
+#: Statuses that establish nothing: an essential requirement left so keeps the verdict from « favorable ».
+_UNOBSERVED = frozenset({Status.NOT_TESTED, Status.TO_VERIFY})
 ESSENTIAL_WEIGHT = 0.6
 RECOMMENDED_WEIGHT = 0.4
 #: MonServiceSécurisé bands: below 2 the homologation is advised against; from 4, granted for 3 years.
@@ -46,7 +48,7 @@ PRIORITY_COUNT = 6
 class _Tally:
     """One pass over the findings of a target: values per requirement, counts, blocking requirements."""
 
-    __slots__ = ("counts", "critical", "errors", "high", "meta", "sizes", "sums")
+    __slots__ = ("counts", "critical", "errors", "high", "meta", "sizes", "sums", "unobserved")
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self.sums: dict[str, float] = {}
@@ -56,6 +58,7 @@ class _Tally:
         self.critical: set[str] = set()
         self.high: set[str] = set()
         self.errors: set[str] = set()
+        self.unobserved: set[str] = set()
         for finding in findings:
             status = finding.status
             self.counts[status] = self.counts.get(status, 0) + 1
@@ -76,6 +79,8 @@ class _Tally:
                     self.high.add(requirement)
             elif status is Status.ERROR:
                 self.errors.add(requirement)
+            elif status in _UNOBSERVED and finding.importance is Importance.ESSENTIAL and not finding.accepted:
+                self.unobserved.add(requirement)
 
     def absorb(self, other: _Tally) -> None:
         """Add another target's tally (the use case is the sum of its gateways and its own findings)."""
@@ -92,6 +97,7 @@ class _Tally:
         self.critical |= other.critical
         self.high |= other.high
         self.errors |= other.errors
+        self.unobserved |= other.unobserved
 
 
 def _themes(tally: _Tally, titles: dict[str, str]) -> tuple[list[ThemeIndex], float | None]:
@@ -159,6 +165,13 @@ def _decide(index: float | None, tally: _Tally) -> tuple[Verdict, list[str]]:
         if verdict is Verdict.FAVOURABLE:
             verdict = Verdict.CONDITIONAL
         reasons.append(f"évaluation incomplète (erreur) : {', '.join(sorted(tally.errors))}")
+    if tally.unobserved:
+        # A green light needs every essential requirement observed or answered, not merely unrefuted.
+        if verdict is Verdict.FAVOURABLE:
+            verdict = Verdict.CONDITIONAL
+        reasons.append(
+            f"exigences essentielles non établies (non testées ou à vérifier) : {', '.join(sorted(tally.unobserved))}"
+        )
     return verdict, reasons
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -23,23 +23,27 @@ from audit_ti.assessment_checks import (
     check_inclusion_referential,
     has_answers,
 )
-from audit_ti.checks.registry import CheckRegistry
+from audit_ti.checks.registry import CheckParams, CheckRegistry
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.loading import load_audit, load_grille, problem_at, problems_from
+from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceMap
+from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.enums import Nature
-from audit_ti.models.fields import parse_perimeter_entry
-from audit_ti.models.grille import Grille
+from audit_ti.models.fields import is_placeholder, parse_perimeter_entry
+from audit_ti.models.grille import CheckRef, Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import ReferentialKind
 from audit_ti.referentials import Referential, declared_referential, load_referential
+from audit_ti.scope import authorisation_problems
 from audit_ti.validation_messages import did_you_mean
 
 __all__ = [
     "FileKind",
     "FileReport",
     "GrilleCatalog",
+    "audit_warnings",
     "check_audit",
     "check_grille",
     "check_referential",
@@ -75,7 +79,34 @@ def check_referential(referential: Referential) -> list[Problem]:
     """Consistency of an assessment referential (and, for inclusion, of its national figures)."""
     if isinstance(referential, InclusionReferential):
         return check_inclusion_referential(referential)
+    if isinstance(referential, FactoryCredentials):
+        return _check_credentials(referential)
     return check_aipd_referential(referential)
+
+
+def _check_credentials(credentials: FactoryCredentials) -> list[Problem]:
+    cited = set(credentials.source_ids())
+    problems = []
+    pairs = [(account.username, account.password) for account in credentials.accounts]
+    for index, account in enumerate(credentials.accounts):
+        if pairs.index((account.username, account.password)) != index:
+            problems.append(_problem(credentials, ("comptes", index), f"compte « {account.username} » en double"))
+        problems += [
+            _problem(credentials, ("comptes", index, "sources"), f"source « {source} » non déclarée dans « sources »")
+            for source in account.sources
+            if source not in cited
+        ]
+    for index, community in enumerate(credentials.snmp_communities):
+        problems += [
+            _problem(
+                credentials,
+                ("communautes_snmp", index, "sources"),
+                f"source « {source} » non déclarée dans « sources »",
+            )
+            for source in community.sources
+            if source not in cited
+        ]
+    return problems
 
 
 _problem = problem_at
@@ -210,16 +241,73 @@ class GrilleCatalog:
             try:
                 grille = load_grille(path)
                 problems = check_grille(grille, self.registry)
+                if not problems:
+                    problems = self._check_credential_lists(grille)
                 self._cache[grille_id] = InvalidInputError(problems) if problems else grille
             except InvalidInputError as error:
                 self._cache[grille_id] = error
         return self._cache[grille_id]
 
+    def _check_credential_lists(self, grille: Grille) -> list[Problem]:
+        """Every factory-credential list a check of the grille names exists and is valid."""
+        problems = []
+        for item_index, item in enumerate(grille.items):
+            for check_index, ref in enumerate(item.checks):
+                for list_id in _params_of(ref, self.registry).credential_lists():
+                    found = self.referential(list_id)
+                    if isinstance(found, FactoryCredentials):
+                        continue
+                    loc: KeyPath = ("items", item_index, "checks", check_index, "params", "liste")
+                    why = (
+                        f"invalide : {found.problems[0]}"
+                        if isinstance(found, InvalidInputError)
+                        else f"introuvable dans {self.folder} (ou ce n'est pas une liste d'identifiants d'usine)"
+                    )
+                    problems.append(_problem(grille, loc, f"liste d'identifiants « {list_id} » {why}"))
+        return problems
+
+    def factory_credentials(self, grilles: Iterable[Grille]) -> FactoryCredentials | None:
+        """The factory credentials the grilles' checks try, one list (merged when several), or None.
+
+        Raises:
+            InvalidInputError: a list the grilles name is missing or invalid.
+        """
+        lists: list[FactoryCredentials] = []
+        for grille in grilles:
+            for item in grille.items:
+                for ref in item.checks:
+                    for list_id in sorted(_params_of(ref, self.registry).credential_lists()):
+                        found = self.referential(list_id)
+                        if isinstance(found, InvalidInputError):
+                            raise found
+                        if not isinstance(found, FactoryCredentials):
+                            raise InvalidInputError(Problem(f"liste d'identifiants « {list_id} » introuvable"))
+                        if found not in lists:
+                            lists.append(found)
+        if len(lists) <= 1:
+            return lists[0] if lists else None
+        accounts = list({(a.username, a.password): a for listed in lists for a in listed.accounts}.values())
+        communities = list({c.value: c for listed in lists for c in listed.snmp_communities}.values())
+        return lists[0].model_copy(
+            update={
+                "accounts": accounts,
+                "snmp_communities": communities,
+                "rate": min(listed.rate for listed in lists),
+            }
+        )
+
+
+def _params_of(ref: CheckRef, registry: CheckRegistry) -> CheckParams:
+    spec = registry.get(ref.check)
+    if spec is None:
+        return CheckParams()
+    return spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
+
 
 def check_audit(audit: Audit, catalog: GrilleCatalog, today: date) -> list[Problem]:
     """Consistency of an audit file with itself, its grilles and today's date."""
     problems = _check_gateways(audit)
-    problems += _check_authorisation(audit, today)
+    problems += _check_authorisation(audit)
     grilles, grille_problems = _resolve_grilles(audit, catalog)
     problems += grille_problems
     if not grille_problems:
@@ -279,7 +367,7 @@ def _check_assessments(audit: Audit, catalog: GrilleCatalog) -> list[Problem]:
             )
         elif isinstance(found, InclusionReferential):
             problems += check_inclusion_answers(audit, found)
-        else:
+        elif isinstance(found, AipdReferential):
             problems += check_aipd_answers(audit, found)
     return problems
 
@@ -311,26 +399,26 @@ def _check_gateways(audit: Audit) -> list[Problem]:
     return problems
 
 
-def _check_authorisation(audit: Audit, today: date) -> list[Problem]:
+def _check_authorisation(audit: Audit) -> list[Problem]:
+    """What makes the authorisation block wrong whatever the date (its being in force is checked at scan time)."""
     authorisation = audit.authorisation
     if authorisation is None:
         return []
     problems = []
-    if authorisation.valid_until < today:
-        problems.append(
-            _problem(
-                audit,
-                ("autorisation", "valable_jusqu_au"),
-                f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y} : "
-                "faites signer une autorisation à jour avant tout scan",
-            )
-        )
     if authorisation.signed_on > authorisation.valid_until:
         problems.append(
             _problem(
                 audit,
                 ("autorisation", "date"),
                 "la date de signature est postérieure à la fin de validité de l'autorisation",
+            )
+        )
+    if authorisation.valid_from is not None and authorisation.valid_from > authorisation.valid_until:
+        problems.append(
+            _problem(
+                audit,
+                ("autorisation", "valable_a_partir_du"),
+                "l'autorisation commencerait après la fin de sa validité : dates inversées ?",
             )
         )
     entries = [parse_perimeter_entry(entry) for entry in authorisation.perimeter]
@@ -345,6 +433,37 @@ def _check_authorisation(audit: Audit, today: date) -> list[Problem]:
                 )
             )
     return problems
+
+
+def audit_warnings(audit: Audit, today: date) -> list[Problem]:
+    """What does not make the file invalid but must be dealt with before a scan or a report.
+
+    Every value still holding the template's « À compléter », and an authorisation that is not in
+    force today (``scanner`` refuses it; ``evaluer`` and ``importer`` need none).
+    """
+    warnings = [
+        _problem(audit, loc, f"valeur à compléter : « {value[:80]} »")
+        for loc, value in _text_leaves(audit.model_dump(by_alias=True, mode="json", exclude_defaults=True))
+        if is_placeholder(value)
+    ]
+    if audit.authorisation is not None:
+        warnings += [
+            _problem(audit, ("autorisation",), f"{text} : « audit-ti scanner » la refusera")
+            for text in authorisation_problems(audit.authorisation, today)
+            if "à compléter" not in text
+        ]
+    return warnings
+
+
+def _text_leaves(node: object, loc: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            yield from _text_leaves(child, (*loc, str(key)))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _text_leaves(child, (*loc, index))
 
 
 def _in_perimeter(address: str, entries: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]) -> bool:
@@ -421,6 +540,7 @@ class FileReport:
     kind: FileKind
     problems: tuple[Problem, ...]
     summary: str = ""
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -442,6 +562,11 @@ def _summarise_grille(grille: Grille) -> str:
 
 def summarise_referential(referential: Referential) -> str:
     """French one-liner describing a referential's content."""
+    if isinstance(referential, FactoryCredentials):
+        return (
+            f"identifiants d'usine : {len(referential.accounts)} comptes, "
+            f"{len(referential.snmp_communities)} communautés SNMP, version {referential.version}"
+        )
     if isinstance(referential, InclusionReferential):
         return (
             f"référentiel d'inclusion : {len(referential.criteria)} critères, "
@@ -458,6 +583,7 @@ def summarise_referential(referential: Referential) -> str:
 def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKind | None = None) -> FileReport:
     """Validate one file completely; never raises for bad input."""
     kind = kind or file_kind(path)
+    warnings: list[Problem] = []
     try:
         if kind is FileKind.REFERENTIAL:
             referential = load_referential(path)
@@ -471,9 +597,10 @@ def validate_file(path: Path, catalog: GrilleCatalog, today: date, kind: FileKin
             audit = load_audit(path)
             problems = check_audit(audit, catalog, today)
             summary = _summarise_audit(audit)
+            warnings = audit_warnings(audit, today)
     except InvalidInputError as error:
         return FileReport(path, kind, error.problems)
-    return FileReport(path, kind, tuple(problems), "" if problems else summary)
+    return FileReport(path, kind, tuple(problems), "" if problems else summary, tuple(warnings))
 
 
 def validate_files(

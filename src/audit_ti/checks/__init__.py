@@ -1,12 +1,12 @@
 """Automated checks and their registry."""
 
+from audit_ti.checks import credentials, exposure, fleet, scripts, tls
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation
-from audit_ti.checks.fleet import register_fleet_checks
-from audit_ti.checks.network import register_network_checks
-from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope, CheckSpec, NoParams
+from audit_ti.checks.registry import CheckCatalog, CheckParams, CheckRegistry, CheckScope, CheckSpec, NoParams
 
 __all__ = [
     "REGISTRY",
+    "CheckCatalog",
     "CheckParams",
     "CheckRegistry",
     "CheckScope",
@@ -21,8 +21,8 @@ __all__ = [
 
 #: The registry of the built-in checks, filled explicitly (no import-time discovery).
 REGISTRY = CheckRegistry()
-register_network_checks(REGISTRY)
-register_fleet_checks(REGISTRY)
+for _module in (exposure, scripts, tls, credentials, fleet):
+    REGISTRY.include(_module.CHECKS)
 
 
 def default_registry() -> CheckRegistry:

@@ -4,6 +4,8 @@
 CONFIRMED = 99
 #: nmap talked to the service and recognised it.
 PROBED = 95
+#: A short list of factory credentials was tried on the service and every one was refused.
+TRIED = 85
 #: The port was scanned and is not open.
 ABSENT = 90
 #: Read from a banner or a version string.

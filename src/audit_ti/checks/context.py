@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from audit_ti.models.audit import Gateway
@@ -21,22 +21,22 @@ class Coverage:
         udp: True when UDP services were probed.
         udp_reason: French reason why they were not, shown in ``non_teste`` findings.
         imported: True when the facts come from an existing nmap XML, not from a scan of ours.
+        reference_tcp / reference_udp: the ports the audit's default plan covers (usual ports,
+            every port the grilles name, every declared port): what a scan must have covered before
+            "only the declared services answer" can be said. Empty: not known (no comparison).
     """
 
     profile: ScanProfile
     udp: bool
     udp_reason: str = ""
     imported: bool = False
+    reference_tcp: tuple[tuple[int, int], ...] = ()
+    reference_udp: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class GatewayContext:
-    """One declared gateway that answered the scan, with the run that observed it.
-
-    Attributes:
-        memo: shared by every gateway of one evaluation, for what depends on the run and the
-            parameters only (worked out once for a fleet of thousands).
-    """
+    """One declared gateway that answered the scan, with the run that observed it."""
 
     name: str
     gateway: Gateway
@@ -44,7 +44,6 @@ class GatewayContext:
     run: ScanFacts
     coverage: Coverage
     today: date
-    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +53,7 @@ class FleetContext:
     Attributes:
         undeclared: hosts the runs saw but the audit does not declare.
         discovery: True when a discovery sweep looked for undeclared hosts (or an import brought them).
+        unobserved: declared gateways the scan could not observe (their keys could not be compared).
     """
 
     gateways: tuple[GatewayContext, ...]
@@ -61,6 +61,7 @@ class FleetContext:
     discovery: bool
     coverage: Coverage
     today: date
+    unobserved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,14 @@ from pydantic import Field
 
 from audit_ti.checks import confidence
 from audit_ti.checks.context import FleetContext, Observation, TargetedObservation
-from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
+from audit_ti.checks.registry import CheckCatalog, CheckParams, CheckScope
+from audit_ti.checks.selection import not_run_reason, script_ran
 from audit_ti.models.enums import Status
 from audit_ti.models.facts import HostFacts
 
-__all__ = ["register_fleet_checks"]
+__all__ = ["CHECKS", "InventoryParams", "SharedKeysParams"]
+
+CHECKS = CheckCatalog()
 
 #: nmap's reason for a loopback address: every 127.x answers, so it says nothing about a device.
 _LOCAL_REASONS = frozenset({"localhost-response", "user-set"})
@@ -28,6 +31,12 @@ def _present(host: HostFacts) -> bool:
     return host.answered and (host.reason not in _LOCAL_REASONS or any(True for _ in host.open_ports()))
 
 
+@CHECKS.check(
+    "inventaire",
+    params=InventoryParams,
+    description="Équipements qui répondent sans être déclarés.",
+    scope=CheckScope.FLEET,
+)
 def inventory(context: FleetContext, params: InventoryParams) -> list[TargetedObservation]:
     """One non-compliant finding per host that answered but is not declared."""
     rogue = [host for host in context.undeclared if _present(host)]
@@ -45,17 +54,13 @@ def inventory(context: FleetContext, params: InventoryParams) -> list[TargetedOb
             for host in rogue
         ]
     if not context.discovery:
-        return [
-            TargetedObservation(
-                None,
-                Observation(
-                    Status.NOT_TESTED,
-                    confidence.NONE,
-                    "aucune plage de découverte demandée (« scan.decouverte ») : "
-                    "seuls les équipements déclarés ont été scannés",
-                ),
-            )
-        ]
+        why = (
+            "le scan importé ne balaie aucune plage d'adresses : seuls les équipements qu'il nomme ont été vus"
+            if context.coverage.imported
+            else "aucune plage de découverte demandée (« scan.decouverte ») : "
+            "seuls les équipements déclarés ont été scannés"
+        )
+        return [TargetedObservation(None, Observation(Status.NOT_TESTED, confidence.NONE, why))]
     return [
         TargetedObservation(
             None, Observation(Status.COMPLIANT, confidence.ABSENT, "aucun équipement non déclaré n'a répondu")
@@ -98,9 +103,28 @@ def _shared_with(value: str, owners: list[str], name: str) -> str:
     return f"{kind} {fingerprint[:16]}… aussi sur {', '.join(owner for owner in owners if owner != name)}"
 
 
+@CHECKS.check(
+    "cles_partagees",
+    params=SharedKeysParams,
+    description="Clés SSH ou certificats communs à plusieurs passerelles.",
+    scope=CheckScope.FLEET,
+)
 def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[TargetedObservation]:
-    """Non-compliant for every gateway whose key or certificate another gateway also presents."""
-    if len(context.gateways) < 2:
+    """Non-compliant for every gateway whose key or certificate another gateway also presents.
+
+    « Own keys » is said only when the fingerprint scripts ran and every declared gateway was
+    observed: a gateway the scan missed may share the key.
+    """
+    not_run = [
+        script for script in params.scripts if not context.gateways or not script_ran(context.gateways[0], script)
+    ]
+    if context.gateways and len(not_run) == len(params.scripts):
+        reason = "; ".join(not_run_reason(context.gateways[0], script) for script in not_run)
+        return [
+            TargetedObservation(gateway.name, Observation(Status.NOT_TESTED, confidence.NONE, reason))
+            for gateway in context.gateways
+        ]
+    if len(context.gateways) + len(context.unobserved) < 2:
         return [
             TargetedObservation(
                 gateway.name, Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "une seule passerelle observée")
@@ -125,10 +149,25 @@ def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[Targete
                     gateway.name, Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "; ".join(shared))
                 )
             )
-        elif prints_of[gateway.name]:
+        elif prints_of[gateway.name] and context.unobserved:
             observations.append(
                 TargetedObservation(
-                    gateway.name, Observation(Status.COMPLIANT, confidence.BANNER, "clés propres à la passerelle")
+                    gateway.name,
+                    Observation(
+                        Status.TO_VERIFY,
+                        confidence.NONE,
+                        "clés propres parmi les passerelles observées ; non comparées à "
+                        + ", ".join(context.unobserved)
+                        + " (non observées)",
+                    ),
+                )
+            )
+        elif prints_of[gateway.name]:
+            read = " et ".join(script for script in params.scripts if script not in not_run)
+            observations.append(
+                TargetedObservation(
+                    gateway.name,
+                    Observation(Status.COMPLIANT, confidence.BANNER, f"clés propres à la passerelle ({read})"),
                 )
             )
         else:
@@ -139,19 +178,3 @@ def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[Targete
                 )
             )
     return observations
-
-
-def register_fleet_checks(registry: CheckRegistry) -> None:
-    """Register the checks that look at the whole fleet."""
-    registry.register(
-        "inventaire",
-        params=InventoryParams,
-        description="Équipements qui répondent sans être déclarés.",
-        scope=CheckScope.FLEET,
-    )(inventory)
-    registry.register(
-        "cles_partagees",
-        params=SharedKeysParams,
-        description="Clés SSH ou certificats communs à plusieurs passerelles.",
-        scope=CheckScope.FLEET,
-    )(shared_keys)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from audit_ti.models.base import StrictModel
 from audit_ti.models.fields import ExpectedPort
 
-__all__ = ["CheckParams", "CheckRegistry", "CheckScope", "CheckSpec", "NoParams"]
+__all__ = ["CheckCatalog", "CheckParams", "CheckRegistry", "CheckScope", "CheckSpec", "NoParams"]
 
 
 class CheckParams(StrictModel):
@@ -27,6 +27,10 @@ class CheckParams(StrictModel):
     def required_ports(self) -> tuple[ExpectedPort, ...]:
         """Ports the scan must cover for the check to conclude."""
         return ()
+
+    def credential_lists(self) -> frozenset[str]:
+        """Ids of the factory-credential lists (``grilles/<id>.yaml``) the check's scripts try."""
+        return frozenset()
 
 
 class CheckScope(StrEnum):
@@ -62,11 +66,45 @@ class CheckSpec:
     scope: CheckScope = CheckScope.GATEWAY
 
 
+class CheckCatalog:
+    """The checks one module defines, declared on the function itself; a registry includes them."""
+
+    def __init__(self) -> None:
+        self.specs: list[CheckSpec] = []
+
+    def check(
+        self,
+        check_id: str,
+        *,
+        params: type[CheckParams] = NoParams,
+        description: str,
+        scope: CheckScope = CheckScope.GATEWAY,
+    ) -> Callable[[FunctionT], FunctionT]:
+        """Decorator declaring ``function`` as the check ``check_id`` (the id grilles cite)."""
+
+        def decorator(function: FunctionT) -> FunctionT:
+            self.specs.append(CheckSpec(check_id, params, function, description, scope))
+            return function
+
+        return decorator
+
+
 class CheckRegistry:
     """Checks by id; registering the same id twice is a programming error."""
 
     def __init__(self) -> None:
         self._specs: dict[str, CheckSpec] = {}
+
+    def add(self, spec: CheckSpec) -> None:
+        """Register one check."""
+        if spec.id in self._specs:
+            raise ValueError(f"check {spec.id!r} registered twice")
+        self._specs[spec.id] = spec
+
+    def include(self, catalog: CheckCatalog) -> None:
+        """Register every check a module declared."""
+        for spec in catalog.specs:
+            self.add(spec)
 
     def register(
         self,
@@ -76,12 +114,10 @@ class CheckRegistry:
         description: str,
         scope: CheckScope = CheckScope.GATEWAY,
     ) -> Callable[[FunctionT], FunctionT]:
-        """Decorator registering ``function`` under ``check_id``."""
+        """Decorator registering ``function`` under ``check_id`` directly (tests, extensions)."""
 
         def decorator(function: FunctionT) -> FunctionT:
-            if check_id in self._specs:
-                raise ValueError(f"check {check_id!r} registered twice")
-            self._specs[check_id] = CheckSpec(check_id, params, function, description, scope)
+            self.add(CheckSpec(check_id, params, function, description, scope))
             return function
 
         return decorator

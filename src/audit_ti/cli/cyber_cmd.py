@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.options import evaluation_date_option, grilles_option, reports_option
 from audit_ti.cli.output import err_console, out_console
 from audit_ti.cli.paths import grilles_dir_for
 from audit_ti.models.enums import ScanProfile, Severity, Status
@@ -38,14 +38,6 @@ _fail_option = click.option(
     default=Severity.HIGH.value,
     show_default=True,
     help="Code de sortie 1 si une non-conformité de cette sévérité ou plus n'est pas acceptée.",
-)
-_reports_option = click.option(
-    "--rapports",
-    "reports_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("rapports"),
-    show_default=True,
-    help="Dossier des rapports ; chaque exécution crée rapports/<cas>/<horodatage>/.",
 )
 
 
@@ -146,9 +138,9 @@ def _print_summary(outcome: CyberOutcome) -> None:
     help="Profil du scan (par défaut : celui du fichier d'audit). « intrusif » exige une autorisation qui le permet.",
 )
 @_fail_option
-@_reports_option
+@reports_option
 @grilles_option
-@date_option
+@evaluation_date_option
 @click.option(
     "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
 )
@@ -159,7 +151,7 @@ def scan_command(
     fail_at: str,
     reports_dir: Path,
     grilles_dir: Path | None,
-    today: date,
+    evaluation_date: date | None,
     parallele: int,
 ) -> int:
     """Scanner avec nmap les passerelles déclarées dans AUDIT, dans le périmètre autorisé, puis les évaluer.
@@ -178,7 +170,7 @@ def scan_command(
             audit,
             reports_dir=reports_dir,
             catalog=catalog,
-            today=today,
+            evaluation_date=evaluation_date,
             profile=ScanProfile(profil) if profil else None,
             fail_at=Severity(fail_at),
             observer=progress,
@@ -198,11 +190,17 @@ def scan_command(
     help="Fichier d'audit qui déclare les passerelles du scan.",
 )
 @_fail_option
-@_reports_option
+@reports_option
 @grilles_option
-@date_option
+@evaluation_date_option
 def import_command(
-    *, scan: Path, audit: Path, fail_at: str, reports_dir: Path, grilles_dir: Path | None, today: date
+    *,
+    scan: Path,
+    audit: Path,
+    fail_at: str,
+    reports_dir: Path,
+    grilles_dir: Path | None,
+    evaluation_date: date | None,
 ) -> int:
     """Évaluer SCAN, une sortie XML de nmap (intégrateur, prestataire), comme un scan d'audit-ti.
 
@@ -214,6 +212,13 @@ def import_command(
     from audit_ti.validation import GrilleCatalog
 
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
-    outcome = import_scan(scan, audit, reports_dir=reports_dir, catalog=catalog, today=today, fail_at=Severity(fail_at))
+    outcome = import_scan(
+        scan,
+        audit,
+        reports_dir=reports_dir,
+        catalog=catalog,
+        evaluation_date=evaluation_date,
+        fail_at=Severity(fail_at),
+    )
     _print_summary(outcome)
     return int(outcome.exit_code)

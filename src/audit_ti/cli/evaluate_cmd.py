@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.options import evaluation_date_option, grilles_option, reports_option
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import grilles_dir_for
 
@@ -22,17 +22,10 @@ __all__ = ["evaluate"]
 
 @click.command("evaluer", short_help="Évaluer l'AIPD et l'inclusion numérique d'un cas d'usage.")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--rapports",
-    "reports_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("rapports"),
-    show_default=True,
-    help="Dossier des rapports : les résultats vont dans <rapports>/<cas>/<horodatage>/.",
-)
+@reports_option
 @grilles_option
-@date_option
-def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: date) -> int:
+@evaluation_date_option
+def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, evaluation_date: date | None) -> int:
     """Évaluer l'AIPD et l'impact sur l'inclusion numérique d'un cas d'usage, sans aucun accès réseau.
 
     Écrit results/aipd.json, results/inclusion.json et results/information-public.json (et .md)
@@ -45,8 +38,8 @@ def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, today: da
     from audit_ti.validation import GrilleCatalog
 
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
-    outcome = assess_audit(audit, catalog, today)
-    folder = write_outcome(outcome, reports_dir)
+    outcome = assess_audit(audit, catalog, evaluation_date or date.today())
+    folder = write_outcome(outcome, reports_dir, evaluation_date=evaluation_date)
     _print_aipd(outcome)
     _print_inclusion(outcome)
     if outcome.blocking:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-__all__ = ["date_option", "grilles_option"]
+__all__ = ["date_option", "evaluation_date_option", "grilles_option", "reports_option"]
 
 grilles_option = click.option(
     "--grilles",
@@ -17,22 +17,45 @@ grilles_option = click.option(
     help="Dossier des grilles (par défaut : ./grilles).",
 )
 
+reports_option = click.option(
+    "--rapports",
+    "reports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("rapports"),
+    show_default=True,
+    help="Dossier des rapports ; chaque exécution crée rapports/<cas>/<horodatage>/.",
+)
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"« {value} » : date attendue au format AAAA-MM-JJ") from None
 
 
+def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    return _parse_date(ctx, param, value) or date.today()
+
+
 date_option = click.option(
     "--date",
     "today",
     default=None,
-    callback=_parse_date,
+    callback=_today,
     metavar="AAAA-MM-JJ",
     help="Date de référence (expiration des autorisations, des certificats, des risques acceptés) ; "
     "par défaut : aujourd'hui.",
+)
+
+evaluation_date_option = click.option(
+    "--date",
+    "evaluation_date",
+    default=None,
+    callback=_parse_date,
+    metavar="AAAA-MM-JJ",
+    help="Juger certificats et risques acceptés à cette date (notée dans le manifeste) ; par défaut : "
+    "aujourd'hui. L'autorisation de scanner est toujours vérifiée à la date réelle.",
 )

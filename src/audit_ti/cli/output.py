@@ -25,9 +25,10 @@ out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def print_problems(problems: Iterable[Problem], *, title: str | None = None) -> None:
-    """Print located problems on stderr, one per line, file and line first."""
+def print_problems(problems: Iterable[Problem], *, title: str | None = None, warning: bool = False) -> None:
+    """Print located problems on stderr, one per line, file and line first (``warning``: in yellow, « ! »)."""
+    colour, mark = ("yellow", "!") if warning else ("red", "✗")
     if title:
-        err_console.print(f"[bold red]{escape(title)}[/]")
+        err_console.print(f"[bold {colour}]{escape(title)}[/]", soft_wrap=True)
     for problem in problems:
-        err_console.print(f"  [red]✗[/] {escape(str(problem))}", soft_wrap=True)
+        err_console.print(f"  [{colour}]{mark}[/] {escape(str(problem))}", soft_wrap=True)

@@ -50,9 +50,16 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
     table.add_column("Contenu", overflow="fold")
     for report in reports:
         verdict = "[green]valide[/]" if report.ok else f"[red]invalide ({len(report.problems)})[/]"
+        if report.warnings:
+            verdict += f" [yellow]({len(report.warnings)} avertissement{'s' if len(report.warnings) > 1 else ''})[/]"
         table.add_row(escape(str(report.path)), report.kind.value, verdict, escape(report.summary))
     out_console.print(table)
 
+    for report in reports:
+        if report.warnings:
+            print_problems(
+                report.warnings, title=f"{report.path} — à traiter avant un scan ou un rapport :", warning=True
+            )
     invalid = [report for report in reports if not report.ok]
     for report in invalid:
         print_problems(report.problems, title=f"{report.path} :")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Literal
@@ -11,7 +12,7 @@ from pydantic import Field
 from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.base import SourceDocument, StrictModel
 from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, Status
-from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, PerimeterEntry
+from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, NetworkRange, PerimeterEntry, PortSpec
 from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, RequirementId, Slug, Text
 
@@ -66,6 +67,11 @@ class Authorisation(StrictModel):
     reference: Text = Field(alias="reference", description="Référence du mandat ou de la lettre de mission.")
     signatory: Text = Field(alias="signataire", description="Nom et qualité du signataire.")
     signed_on: IsoDate = Field(alias="date", description="Date de signature.")
+    valid_from: IsoDate | None = Field(
+        default=None,
+        alias="valable_a_partir_du",
+        description="Premier jour où l'autorisation s'applique ; par défaut, sa date de signature.",
+    )
     valid_until: IsoDate = Field(alias="valable_jusqu_au", description="Dernier jour de validité.")
     perimeter: list[PerimeterEntry] = Field(
         alias="perimetre",
@@ -82,6 +88,11 @@ class Authorisation(StrictModel):
         alias="grandes_plages_autorisees",
         description="Autorise des plages plus grandes qu'un /22 (1 024 adresses) dans le périmètre.",
     )
+
+    @property
+    def starts_on(self) -> date:
+        """First day the authorisation applies."""
+        return self.valid_from or self.signed_on
 
 
 class Gateway(StrictModel):
@@ -134,17 +145,18 @@ class ScanOptions(StrictModel):
         "services courants des passerelles ; 7, le réglage de nmap, envoie bien plus de sondes et peut prendre "
         "plusieurs minutes sur un automate qui les ignore (Modbus).",
     )
-    ports: str | None = Field(
+    ports: PortSpec | None = Field(
         default=None,
-        pattern=r"^[0-9TU:,\-]{1,400}$",
-        description="Ports à scanner (syntaxe nmap, par exemple « 1-1024,1883,8883 ») ; "
-        "par défaut les 1000 ports usuels et les ports déclarés.",
+        description="Ports TCP à scanner (syntaxe nmap, par exemple « 1-1024,1883,8883 », « U:161 » pour "
+        "remplacer aussi les ports UDP) ; par défaut les 1024 premiers ports, les ports usuels des passerelles, "
+        "ceux que nomment les grilles et les ports déclarés. Un port que le scan ne couvre pas laisse « non "
+        "testées » les exigences qui le nomment.",
     )
     udp: bool | None = Field(
         default=None,
         description="Sondes UDP (SNMP, CoAP…) : par défaut, seulement si l'outil tourne en root.",
     )
-    discovery: list[PerimeterEntry] = Field(
+    discovery: list[NetworkRange] = Field(
         default_factory=list,
         alias="decouverte",
         description="Plages à balayer pour trouver les équipements non déclarés (dans le périmètre autorisé).",

@@ -26,6 +26,7 @@ __all__ = [
     "ServiceFacts",
     "merge_duplicates",
     "merge_hosts",
+    "merge_runs",
 ]
 
 
@@ -345,6 +346,27 @@ class ScanFacts:
         index = bisect_right(lows, port) - 1
         return index >= 0 and port <= highs[index]
 
+    def uncovered(self, ranges: Iterable[tuple[int, int]], protocol: str) -> list[tuple[int, int]]:
+        """The parts of ``ranges`` this run did not scan, as inclusive ranges (interval arithmetic)."""
+        lows, highs = self._starts.get(protocol, ([], []))
+        missing: list[tuple[int, int]] = []
+        for low, high in sorted(ranges):
+            current = low
+            index = max(bisect_right(lows, current) - 1, 0)
+            while current <= high:
+                if index < len(lows) and lows[index] <= high:
+                    if highs[index] < current:
+                        index += 1
+                        continue
+                    if lows[index] > current:
+                        missing.append((current, lows[index] - 1))
+                    current = highs[index] + 1
+                    index += 1
+                else:
+                    missing.append((current, high))
+                    break
+        return missing
+
     def seen(self, host: HostFacts, port: int, protocol: str = "tcp") -> PortSeen:
         """What this run observed on one port of one of its hosts."""
         listed = host.port(port, protocol)
@@ -425,6 +447,31 @@ def merge_duplicates(entries: Iterable[HostFacts]) -> HostFacts:
         ports=tuple(ports.values()),
         scripts=_merged_scripts(entry.scripts for entry in entries),
         extraports=tuple(group for entry in entries for group in entry.extraports),
+    )
+
+
+def merge_runs(first: ScanFacts, second: ScanFacts) -> ScanFacts:
+    """A run completed by a second pass over some of its hosts (the factory-credential attempts).
+
+    The second pass adds script outputs on ports the first one found; what the first run scanned
+    stays the coverage, and the run is finished only if both were.
+    """
+    by_address: dict[str, list[HostFacts]] = {}
+    for host in (*first.hosts, *second.hosts):
+        by_address.setdefault(host.address, []).append(host)
+    return ScanFacts(
+        args=first.args,
+        version=first.version,
+        started_at=first.started_at,
+        finished=first.finished and second.finished,
+        exit_status=first.exit_status if first.exit_status != "success" else second.exit_status,
+        error_message=" ; ".join(message for message in (first.error_message, second.error_message) if message),
+        scanned_tcp=first.scanned_tcp,
+        scanned_udp=first.scanned_udp,
+        requested_scripts=first.requested_scripts | second.requested_scripts,
+        hosts=tuple(hosts[0] if len(hosts) == 1 else merge_duplicates(hosts) for hosts in by_address.values()),
+        skipped_targets=first.skipped_targets,
+        merged_addresses=first.merged_addresses,
     )
 
 

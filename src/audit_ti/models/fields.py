@@ -16,15 +16,27 @@ __all__ = [
     "ExpectedPort",
     "ExpectedPortField",
     "IsoDate",
+    "NetworkRange",
     "PerimeterEntry",
+    "PortRanges",
+    "PortSpec",
     "is_hostname",
+    "is_placeholder",
     "parse_perimeter_entry",
+    "parse_port_ranges",
+    "parse_port_spec",
+    "port_number",
 ]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PortRanges = tuple[tuple[int, int], ...]
+_MAX_PORT = 65_535
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
-_EXPECTED_PORT = re.compile(r"^(?P<port>\d{1,5})/(?P<protocol>tcp|udp)(?:\s+(?P<service>[a-z0-9][a-z0-9_.+-]{0,40}))?$")
+_EXPECTED_PORT = re.compile(
+    r"^(?P<port>[0-9]{1,5})/(?P<protocol>tcp|udp)(?:\s+(?P<service>[a-z0-9][a-z0-9_.+-]{0,40}))?$"
+)
 EXPECTED_PORT_PATTERN = _EXPECTED_PORT.pattern
 
 
@@ -41,6 +53,15 @@ IsoDate = Annotated[
     BeforeValidator(_iso_date),
     WithJsonSchema({"type": "string", "format": "date", "description": "Date AAAA-MM-JJ"}),
 ]
+
+
+#: What ``audit-ti init`` writes where the user must answer (« À compléter : … »).
+_PLACEHOLDER = re.compile(r"(?i)(?:^|\W)[àa]\s+compl[ée]ter\b")
+
+
+def is_placeholder(value: str) -> bool:
+    """True for a value still holding the template's « À compléter » (or « a completer »)."""
+    return bool(_PLACEHOLDER.search(value))
 
 
 def is_hostname(value: str) -> bool:
@@ -138,4 +159,96 @@ ExpectedPortField = Annotated[
             "description": "Service déclaré : « port/protocole service », par exemple « 8883/tcp mqtts »",
         }
     ),
+]
+
+
+def port_number(text: str, minimum: int = 0) -> int | None:
+    """A port number written in ASCII digits, or None (Unicode digits, signs, out of range)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 5:
+        return None
+    number = int(text)
+    return number if minimum <= number <= _MAX_PORT else None
+
+
+def parse_port_ranges(text: str, minimum: int = 0) -> PortRanges:
+    """``22,80-90`` as inclusive ranges.
+
+    Raises:
+        ValueError: the first part that is not a port or a range of ports (``minimum``–65535, low ≤ high).
+    """
+    ranges = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        first = port_number(low, minimum)
+        last = port_number(high, minimum) if dash else first
+        if first is None or last is None or first > last:
+            raise ValueError(part.strip())
+        ranges.append((first, last))
+    return tuple(ranges)
+
+
+def parse_port_spec(text: str) -> tuple[PortRanges, PortRanges]:
+    """An nmap port specification (``22,80``, ``T:22,U:161``) as TCP and UDP ranges.
+
+    Ports before any ``T:`` or ``U:`` are TCP.
+
+    Raises:
+        ValueError: with a French message naming the faulty part.
+    """
+    tcp: list[tuple[int, int]] = []
+    udp: list[tuple[int, int]] = []
+    target = tcp
+    for raw in text.split(","):
+        part = raw.strip()
+        if part[:2] in ("T:", "U:"):
+            target = tcp if part[0] == "T" else udp
+            part = part[2:]
+        try:
+            target.extend(parse_port_ranges(part, minimum=1))
+        except ValueError:
+            raise ValueError(
+                f"« {part[:30]} » n'est ni un port ni une plage de ports (de 1 à 65535, « 8000-8100 »)"
+            ) from None
+    return tuple(tcp), tuple(udp)
+
+
+def _port_spec(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("ports attendus sous la forme « 1-1024,1883,8883 » ou « T:22,U:161 »")
+    text = value.strip()
+    if not text or len(text) > 400:
+        raise ValueError("liste de ports vide ou trop longue (400 caractères au plus)")
+    parse_port_spec(text)
+    return text
+
+
+PortSpec = Annotated[
+    str,
+    BeforeValidator(_port_spec),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9TU:,\\- ]{1,400}$",
+            "description": "Ports (syntaxe de nmap) : « 1-1024,1883 », ou « T:22,443,U:161 » pour l'UDP",
+        }
+    ),
+]
+
+
+def _network_range(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("plage CIDR ou adresse IP attendue (texte)")
+    text = value.strip()
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise ValueError(
+            f"« {text[:80]} » n'est pas une plage CIDR ni une adresse IP (un nom d'hôte ne désigne pas une plage)"
+        ) from None
+
+
+NetworkRange = Annotated[
+    str,
+    BeforeValidator(_network_range),
+    WithJsonSchema({"type": "string", "description": "Plage CIDR (192.0.2.0/28) ou adresse IP"}),
 ]

@@ -1,16 +1,21 @@
 """The NSE scripts audit-ti relies on: nmap's categories and the lowest profile that may run them.
 
 nmap files some harmless scripts as "intrusive" (``ssl-enum-ciphers`` opens many TLS handshakes);
-the profile here is audit-ti's own decision, written next to its reason.
+the profile here is audit-ti's own decision, written next to its reason. A few scripts ship with
+audit-ti itself (``bundled``): nmap runs them from the package's ``nse/`` folder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from audit_ti.models.enums import ScanProfile
 
-__all__ = ["NSE_SCRIPTS", "NseScript", "script_categories"]
+__all__ = ["BUNDLED_NSE_DIR", "NSE_SCRIPTS", "NseScript", "script_categories"]
+
+#: Where the scripts audit-ti ships live (package data).
+BUNDLED_NSE_DIR = Path(__file__).resolve().parent.parent / "nse"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +28,9 @@ class NseScript:
         profile: the lowest audit-ti profile allowed to run it.
         udp: True when it probes a UDP service (needs root).
         why: French reason for the profile, shown in the documentation.
+        silence: what it means, in French, when the script ran on a port and printed nothing;
+            empty when silence proves nothing (a grille may then never read it as « conforme »).
+        bundled: True for a script audit-ti ships (``nse/<id>.nse``), not one of nmap's.
     """
 
     id: str
@@ -30,6 +38,13 @@ class NseScript:
     profile: ScanProfile
     udp: bool = False
     why: str = ""
+    silence: str = ""
+    bundled: bool = False
+
+    @property
+    def argument(self) -> str:
+        """How ``--script`` names it: nmap's id, or the path of audit-ti's own file."""
+        return str(BUNDLED_NSE_DIR / f"{self.id}.nse") if self.bundled else self.id
 
 
 def _script(
@@ -39,8 +54,10 @@ def _script(
     *,
     udp: bool = False,
     why: str = "",
+    silence: str = "",
+    bundled: bool = False,
 ) -> NseScript:
-    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why)
+    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why, silence, bundled)
 
 
 _SAFE_THOUGH_INTRUSIVE = (
@@ -48,10 +65,15 @@ _SAFE_THOUGH_INTRUSIVE = (
     "poignées de main TLS, sans authentification : admis dans le profil sûr"
 )
 
+_FACTORY_CREDENTIALS = (
+    "essaie une courte liste d'identifiants d'usine (grilles/identifiants-usine.yaml), un essai à la fois, "
+    "au plus deux par seconde, en s'arrêtant au premier accepté"
+)
+
 NSE_SCRIPTS: dict[str, NseScript] = {
     script.id: script
     for script in (
-        _script("ftp-anon", "default,auth,safe"),
+        _script("ftp-anon", "default,auth,safe", silence="le serveur a refusé la connexion anonyme"),
         _script("http-title", "default,discovery,safe"),
         _script("http-auth", "default,auth,safe"),
         _script("http-security-headers", "discovery,safe"),
@@ -63,10 +85,10 @@ NSE_SCRIPTS: dict[str, NseScript] = {
         ),
         _script("ssl-cert", "default,safe,discovery"),
         _script("ssl-enum-ciphers", "discovery,intrusive", why=_SAFE_THOUGH_INTRUSIVE),
-        _script("sslv2", "default,safe"),
+        _script("sslv2", "default,safe", silence="SSLv2 refusé"),
         _script("ssh2-enum-algos", "safe,discovery"),
         _script("ssh-hostkey", "safe,default,discovery"),
-        _script("sshv1", "default,safe"),
+        _script("sshv1", "default,safe", silence="le serveur ne parle pas SSHv1"),
         _script(
             "ssh-auth-methods",
             "auth,intrusive",
@@ -88,6 +110,26 @@ NSE_SCRIPTS: dict[str, NseScript] = {
         ),
         _script("vnc-info", "default,discovery,safe"),
         _script("rdp-enum-encryption", "safe,discovery"),
+        _script("ftp-brute", "intrusive,brute", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),
+        _script("telnet-brute", "brute,intrusive", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),
+        _script("ssh-brute", "brute,intrusive", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),
+        _script("http-brute", "intrusive,brute", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),
+        _script("http-form-brute", "intrusive,brute", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),
+        _script(
+            "snmp-brute",
+            "intrusive,brute",
+            ScanProfile.INTRUSIVE,
+            udp=True,
+            why="essaie une courte liste de communautés SNMP d'usine (grilles/identifiants-usine.yaml)",
+            silence="aucune communauté de la liste n'a été acceptée",
+        ),
+        _script(
+            "audit-ti-mqtt-brute",
+            "brute,intrusive",
+            ScanProfile.INTRUSIVE,
+            why=_FACTORY_CREDENTIALS + " ; dit d'abord si le courtier accepte les clients anonymes",
+            bundled=True,
+        ),
     )
 }
 

@@ -20,6 +20,7 @@ class ReferentialKind(StrEnum):
 
     AIPD = "aipd"
     INCLUSION = "inclusion"
+    FACTORY_CREDENTIALS = "identifiants_usine"
 
 
 class CitedSource(StrictModel):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from audit_ti.models.finding import FINDINGS, Finding
+from audit_ti.text import neutralise
 
-__all__ = ["CSV_COLUMNS", "read_findings", "write_findings_csv", "write_findings_json"]
+__all__ = ["CSV_COLUMNS", "findings_csv", "findings_json", "read_findings"]
 
 #: Column order of findings.csv (French keys, as in the JSON).
 CSV_COLUMNS = (
@@ -33,14 +35,14 @@ CSV_COLUMNS = (
 )
 
 
-def write_findings_json(path: Path, findings: Sequence[Finding]) -> None:
+def findings_json(findings: Sequence[Finding]) -> str:
     """Every finding, with its French keys, as a JSON list."""
     data = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def read_findings(path: Path) -> list[Finding]:
-    """Findings written by ``write_findings_json``."""
+    """Findings written by ``findings_json``."""
     return FINDINGS.validate_json(path.read_bytes(), by_alias=True, by_name=False)
 
 
@@ -56,18 +58,23 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
-    """A spreadsheet cell that a banner from a device cannot turn into a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A spreadsheet cell that a banner from a device cannot turn into a formula or a hidden text."""
+    text = neutralise("" if value is None else str(value))
+    # Spreadsheets skip leading blanks before reading a formula: « \n=cmd|… » is still one.
+    if text.lstrip(" \t\r\n").startswith(_FORMULA_STARTS) or text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
-def write_findings_csv(path: Path, findings: Sequence[Finding]) -> None:
+def findings_csv(findings: Sequence[Finding]) -> str:
     """The findings as a spreadsheet: « ; » separators and a BOM, so that a French Excel opens it as is."""
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(CSV_COLUMNS)
-        rows = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
-        for finding, row in zip(findings, rows, strict=True):
-            row["references"] = " ".join(finding.references)
-            row["risque_accepte"] = _accepted(finding)
-            writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    rows = FINDINGS.dump_python(list(findings), mode="json", by_alias=True)
+    for finding, row in zip(findings, rows, strict=True):
+        row["references"] = " ".join(finding.references)
+        row["risque_accepte"] = _accepted(finding)
+        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    return buffer.getvalue()

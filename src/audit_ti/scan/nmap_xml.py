@@ -37,13 +37,13 @@ from audit_ti.models.facts import (
     ServiceFacts,
     merge_duplicates,
 )
+from audit_ti.models.fields import parse_port_ranges, port_number
 
 __all__ = [
     "MAX_DEPTH",
     "REDACTED_SCRIPTS",
     "ParsedXml",
     "parse_nmap_xml",
-    "parse_port_ranges",
     "prepare_evidence",
     "requested_scripts",
 ]
@@ -57,7 +57,6 @@ MASK = "[masqué]"
 #: Line boundaries tried, from the end, to read a document cut in the middle of an element.
 _RECOVERY_LINES = 50
 _XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'
-_MAX_PORT = 65_535
 _MAX_TIMESTAMP = 10**11  # year 5138: an nmap start time beyond is junk, not a date
 
 
@@ -361,30 +360,6 @@ def _script_name(part: str) -> str:
     return name
 
 
-def parse_port_ranges(text: str) -> tuple[tuple[int, int], ...]:
-    """``22,80-90`` as inclusive ranges.
-
-    Raises:
-        ValueError: a part is not a port or a range of ports (0–65535, low ≤ high).
-    """
-    ranges = []
-    for part in text.split(","):
-        low, dash, high = part.strip().partition("-")
-        first = _port_number(low)
-        last = _port_number(high) if dash else first
-        if first is None or last is None or first > last:
-            raise ValueError(part.strip())
-        ranges.append((first, last))
-    return tuple(ranges)
-
-
-def _port_number(text: str) -> int | None:
-    if not (text.isascii() and text.isdigit()) or len(text) > 5:
-        return None
-    number = int(text)
-    return number if number <= _MAX_PORT else None
-
-
 def _lenient_int(text: str | None) -> int | None:
     """A number nmap wrote, or None for anything else (Unicode digits, signs, absurd lengths)."""
     if text is None or not (text.isascii() and text.isdigit()) or len(text) > 12:
@@ -482,7 +457,7 @@ def _extraports(extra: Element) -> list[ExtraPorts]:
 
 
 def _port(port: Element) -> PortFacts:
-    number = _port_number(port.get("portid", ""))
+    number = port_number(port.get("portid", ""))
     if number is None:
         raise _BadValue(port, "portid", f"numéro de port « {port.get('portid', '')[:30]} » impossible (0 à 65535)")
     state = port.find("state")

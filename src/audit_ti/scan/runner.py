@@ -21,6 +21,7 @@ from pathlib import Path
 import nmap
 
 from audit_ti.errors import ToolMissingError
+from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scope import check_loopback_only
 
 __all__ = ["InterruptedScan", "NmapRun", "RunRequest", "nmap_version", "run_nmap", "run_requests"]
@@ -154,11 +155,11 @@ def _run_one(request: RunRequest, progress_file: Path) -> NmapRun:
     interrupted = False
     try:
         result = scanner.scan(hosts=" ".join(request.targets), arguments=shlex.join(arguments))
-        error = str(result.get("nmap", {}).get("scaninfo", {}).get("error", "") or "")
+        error = french_nmap_messages(result.get("nmap", {}).get("scaninfo", {}).get("error"))
     except nmap.PortScannerError as failure:
         # The XML could not be parsed: nmap stopped before writing its end.
         interrupted = True
-        error = " ".join(str(failure).split())[:500]
+        error = french_nmap_messages(str(failure))[:500] or "nmap s'est arrêté sans finir sa sortie XML"
     xml = _text(scanner.get_nmap_last_output())
     if xml and "</nmaprun>" not in xml:
         interrupted = True
