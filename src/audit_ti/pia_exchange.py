@@ -19,8 +19,9 @@ from audit_ti.assess.cnil_pia import export_pia, import_pia
 from audit_ti.assessments import resolve_referentials
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.inputs.files import read_capped
-from audit_ti.loading import load_audit
+from audit_ti.loading import load_audit, problems_from
 from audit_ti.models.aipd_referential import AipdReferential
+from audit_ti.models.base import SourceMap
 from audit_ti.models.cnil_pia import PiaExport
 from audit_ti.validation import GrilleCatalog, check_audit
 
@@ -47,10 +48,18 @@ def read_pia_export(path: Path) -> PiaExport:
     raw = read_capped(path, MAX_PIA_BYTES, "export du logiciel PIA")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidInputError(Problem("le fichier n'est pas encodé en UTF-8", path)) from None
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InvalidInputError(Problem("le fichier n'est pas encodé en UTF-8", path, line)) from None
     except json.JSONDecodeError as error:
-        raise InvalidInputError(Problem(f"JSON invalide ({error.msg})", path, error.lineno)) from None
+        raise InvalidInputError(
+            Problem(f"JSON invalide ({_french_json_error(error.msg)})", path, error.lineno)
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(Problem("JSON imbriqué trop profondément : ce n'est pas un export PIA", path)) from None
+    except ValueError:
+        # Python refuses to convert integers of thousands of digits (a decompression-bomb guard).
+        raise InvalidInputError(Problem("nombre démesuré (des milliers de chiffres) : refusé", path)) from None
     if not isinstance(data, dict) or "pia" not in data:
         raise InvalidInputError(
             Problem("ce n'est pas un export du logiciel PIA de la CNIL (objet « pia » absent)", path, 1)
@@ -58,9 +67,28 @@ def read_pia_export(path: Path) -> PiaExport:
     try:
         return PiaExport.model_validate(data)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise InvalidInputError(Problem(f"export PIA non conforme : {first['msg']}", path, None, key)) from None
+        problems = problems_from(error, PiaExport, SourceMap(path))
+        raise InvalidInputError(
+            [Problem(f"export PIA non conforme : {problem.message}", path, None, problem.key) for problem in problems]
+        ) from None
+    except RecursionError:
+        raise InvalidInputError(Problem("JSON imbriqué trop profondément : ce n'est pas un export PIA", path)) from None
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets attendu",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendu",
+    "Unterminated string starting at": "chaîne de caractères jamais fermée",
+    "Extra data": "données en trop après la fin du document",
+    "Invalid control character at": "caractère de contrôle interdit",
+    "Invalid \\escape": "séquence d'échappement invalide",
+}
+
+
+def _french_json_error(message: str) -> str:
+    return next((french for english, french in _JSON_MESSAGES.items() if message.startswith(english)), message)
 
 
 def _merge(existing: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:

@@ -215,6 +215,8 @@ def _figure(
 
 def _number(text: str) -> float | None:
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    if not cleaned.isascii() or len(cleaned) > 40:
+        return None  # Python would read « ٣ » as 3: a statistics file writes ASCII digits
     try:
         value = float(cleaned)
     except ValueError:
@@ -246,7 +248,7 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
 
 
 def _year_ok(text: str) -> bool:
-    return len(text) == 4 and text.isdigit() and 1950 <= int(text) <= 2100
+    return len(text) == 4 and text.isascii() and text.isdigit() and 1950 <= int(text) <= 2100
 
 
 def _fr(value: float) -> str:

@@ -49,7 +49,7 @@ class CnilLevel(IntEnum):
             return cls(value)
         if isinstance(value, str):
             text = value.strip().lower()
-            if text.isdigit() and 1 <= int(text) <= 4:
+            if text.isascii() and text.isdigit() and len(text) == 1 and 1 <= int(text) <= 4:
                 return cls(int(text))
             for level, label in _CNIL_LABELS.items():
                 if _fold(label) == _fold(text):
