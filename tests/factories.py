@@ -93,8 +93,9 @@ def context(
     profile: ScanProfile = ScanProfile.INTRUSIVE,
     udp: bool = True,
     imported: bool = False,
+    facts: HostFacts | None = None,
 ) -> GatewayContext:
-    facts = host(*ports)
+    facts = facts or host(*ports)
     return GatewayContext(
         name=(gw or gateway()).name,
         gateway=gw or gateway(),

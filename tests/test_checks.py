@@ -268,3 +268,89 @@ def test_shared_keys() -> None:
     c = context(port(22, "ssh", scripts=(other,)), gw=gateway("c"))
     statuses = {o.target: o.observation.status for o in shared_keys(_fleet(a, b, c), params(SharedKeysParams))}
     assert statuses == {"a": Status.NON_COMPLIANT, "b": Status.NON_COMPLIANT, "c": Status.COMPLIANT}
+
+
+# --- never « conforme » on what was not observed -----------------------------------------------
+
+
+def test_narrowed_scan_leaves_the_requirement_untested() -> None:
+    only_443 = context(port(443, "https", tunnel="ssl"), scan=run(host(port(443, "https")), tcp=((443, 443),)))
+    obs = exposed_service(only_443, TELNET)
+    assert obs.status is Status.NOT_TESTED
+    assert "ports non scannés : 23/tcp, 2323/tcp" in obs.evidence
+    half = context(port(22, "ssh"), scan=run(host(port(22, "ssh")), tcp=((1, 1024),)))
+    obs = exposed_service(half, TELNET)
+    assert obs.status is Status.NOT_TESTED
+    assert "ports vérifiés : 23/tcp" in obs.evidence and "non scannés : 2323/tcp" in obs.evidence
+
+
+def test_udp_port_without_a_clear_answer_is_to_verify() -> None:
+    upnp = params(ExposedServiceParams, ports=["1900/udp"], services=["upnp"])
+    silent = port(1900, "upnp", protocol="udp", state="open|filtered", method="table", conf=3)
+    obs = exposed_service(context(silent), upnp)
+    assert obs.status is Status.TO_VERIFY
+    assert "sans réponse concluante" in obs.evidence
+
+
+def test_unlisted_port_that_nmap_accounted_for_nowhere_proves_nothing() -> None:
+    from audit_ti.models.facts import ExtraPorts
+
+    unaccounted = host(port(22, "ssh"), extraports=(ExtraPorts("closed", "tcp", ((1, 21),)),))
+    obs = exposed_service(context(scan=run(unaccounted), facts=unaccounted), TELNET)
+    assert obs.status is Status.TO_VERIFY
+
+
+def test_headers_of_a_page_that_never_answered_are_to_verify() -> None:
+    headers = params(HeadersParams, requis=["Strict-Transport-Security"])
+    silent = port(443, "http", tunnel="ssl")
+    scan = run(host(silent), scripts=frozenset({"http-security-headers"}))
+    obs = security_headers(context(silent, scan=scan), headers)
+    assert obs.status is Status.TO_VERIFY
+    assert "en-têtes non lus" in obs.evidence
+    assert security_headers(context(silent), headers).status is Status.NOT_TESTED
+
+
+def test_unreadable_or_absurd_certificate_dates_are_not_valid() -> None:
+    for not_after in ("99999-12-31T00:00:00", "", "demain", "2027-02-30T00:00:00"):
+        obs = certificate(context(_cert("2026-01-01T00:00:00", not_after, self_signed=False)), CERT)
+        assert obs.status is Status.TO_VERIFY, not_after
+        assert "dates de validité illisibles" in obs.evidence
+    inverted = certificate(context(_cert("2027-01-01T00:00:00", "2026-01-01T00:00:00", self_signed=False)), CERT)
+    assert inverted.status is Status.TO_VERIFY and "incohérentes" in inverted.evidence
+
+
+def test_script_output_without_the_expected_list_is_not_read_as_clean() -> None:
+    algos = params(ForbiddenValuesParams, script="ssh2-enum-algos", services=["ssh"], interdits=["3des-cbc"])
+    broken = port(22, "ssh", scripts=(script("ssh2-enum-algos", "ERROR: Script execution failed"),))
+    assert forbidden_values(context(broken), algos).status is Status.TO_VERIFY
+
+
+def test_tls_output_without_protocols_or_grade_is_to_verify() -> None:
+    weak = params(TlsParams, note_minimale="B")
+    https = port(443, "http", tunnel="ssl", scripts=(script("ssl-enum-ciphers", "ERROR", table()),))
+    assert tls_configuration(context(https), weak).status is Status.TO_VERIFY
+    no_grade = port(
+        443, "http", tunnel="ssl", scripts=(script("ssl-enum-ciphers", "", table(tables=(table("TLSv1.2"),))),)
+    )
+    assert tls_configuration(context(no_grade), weak).status is Status.TO_VERIFY
+
+
+def test_grille_may_not_read_a_silent_signature_script_as_compliant() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="ne prouve rien"):
+        params(
+            ScriptResultParams,
+            script="http-default-accounts",
+            services=["http"],
+            regles=[{"motif": "\\] at /", "statut": "non_conforme"}],
+            sans_sortie="conforme",
+        )
+
+
+def test_title_based_consoles_need_their_titles() -> None:
+    debug = params(ExposedServiceParams, ports=["1880/tcp"], titres_http=["Node-RED"])
+    web = port(8000, "http")
+    obs = exposed_service(context(web, scan=run(host(web), scripts=frozenset())), debug)
+    assert obs.status is Status.NOT_TESTED and "http-title" in obs.evidence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -181,3 +182,34 @@ def test_accepted_risk_must_name_a_requirement_and_a_gateway(tmp_path: Path, run
     assert expected in flat
     assert "« passerelle-dionea » n'est pas une passerelle déclarée, vouliez-vous dire « passerelle-dionaea » ?" in flat
     assert "l'acceptation expire avant d'avoir été décidée" in flat
+
+
+def test_address_reported_twice_is_merged_and_its_telnet_found(tmp_path: Path) -> None:
+    """Today's XML with the honeypot twice: the second entry, with telnet open, is not ignored."""
+    text = DIONAEA.read_text(encoding="utf-8")
+    start, end = text.index("<host "), text.index("</host>") + len("</host>")
+    only_web = re.sub(r'<port protocol="tcp" portid="23">.*?</port>', "", text[start:end], flags=re.DOTALL)
+    telnet = re.search(r'<port protocol="tcp" portid="23">.*?</port>', text, flags=re.DOTALL)
+    assert telnet is not None and 'portid="23"' not in only_web
+    second = re.sub(r"<ports>.*</ports>", f"<ports>{telnet[0]}</ports>", text[start:end], flags=re.DOTALL)
+    doubled = tmp_path / "double.xml"
+    doubled.write_text(text[:start] + only_web + "\n" + second + text[end:], encoding="utf-8")
+    outcome = _import(doubled, tmp_path / "rapports")
+    status = {f.requirement: f.status for f in outcome.findings if f.target == "passerelle-dionaea"}
+    assert status["telnet_expose"] is Status.NON_COMPLIANT
+    assert status["ftp_anonyme"] is Status.NON_COMPLIANT
+    manifest = json.loads((outcome.folder / "manifest.json").read_text())
+    assert "observations réunies : 172.28.1.3" in manifest["etapes"][0]["message"]
+    assert outcome.exit_code is ExitCode.BLOCKING_FINDINGS
+
+
+def test_import_covering_other_ports_is_never_compliant_on_them(tmp_path: Path) -> None:
+    text = DIONAEA.read_text(encoding="utf-8")
+    narrowed = re.sub(r'(<scaninfo [^>]*services=")[^"]*"', r'\g<1>1-1000"', text, count=1)
+    path = tmp_path / "etroit.xml"
+    path.write_text(narrowed, encoding="utf-8")
+    outcome = _import(path, tmp_path / "rapports")
+    status = {f.requirement: f for f in outcome.findings if f.target == "passerelle-dionaea"}
+    assert status["service_debug_expose"].status is Status.NOT_TESTED
+    assert "1880/tcp" in status["service_debug_expose"].evidence
+    assert status["service_non_declare"].status is Status.NON_COMPLIANT

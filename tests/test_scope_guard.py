@@ -124,3 +124,31 @@ def test_discovery_range_outside_the_perimeter(tmp_path: Path) -> None:
 def test_no_gateway_at_all_needs_no_scope(tmp_path: Path) -> None:
     audit = audit_with(tmp_path, passerelles=[])
     assert authorise_scope(audit, TODAY, ScanProfile.SAFE).targets == ()
+
+
+def test_authorisation_signed_in_the_future_or_not_yet_in_force(tmp_path: Path) -> None:
+    future = audit_with(tmp_path, autorisation__date="2026-12-01")
+    assert "autorisation signée dans le futur (le 01/12/2026)" in refusal(future)
+    pending = audit_with(tmp_path, autorisation__valable_a_partir_du="2026-12-01")
+    assert "autorisation pas encore en vigueur (à partir du 01/12/2026)" in refusal(pending)
+
+
+def test_placeholder_authorisation_sends_nothing(tmp_path: Path) -> None:
+    audit = audit_with(
+        tmp_path,
+        autorisation__reference="À compléter : référence du mandat",
+        autorisation__signataire="À compléter : nom et qualité du signataire",
+    )
+    text = refusal(audit)
+    assert "référence de l'autorisation encore à compléter" in text
+    assert "signataire de l'autorisation encore à compléter" in text
+
+
+def test_evaluation_date_never_moves_the_authorisation(tmp_path: Path, run_cli) -> None:
+    """--date in the past with an expired authorisation: refused, against today's real date."""
+    audit = tmp_path / "expiree.yaml"
+    audit.write_text((FIXTURES / "audit-autorisation-expiree.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli("scanner", str(audit), "--date", "2025-03-01", "--rapports", str(tmp_path / "rapports"))
+    assert result.code == 2
+    assert "autorisation expirée depuis le 30/06/2025" in result.err
+    assert not (tmp_path / "rapports").exists()

@@ -139,3 +139,13 @@ def test_priorities_most_serious_then_essential_then_widest() -> None:
     ]
     assert measures[3].targets == ("a", "b")
     assert [m.rank for m in measures] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_essential_requirement_not_established_keeps_the_verdict_from_favourable() -> None:
+    good = [finding(f"r{i}", Status.COMPLIANT) for i in range(20)]
+    for status in (Status.NOT_TESTED, Status.TO_VERIFY):
+        assessed = assess_target("a", [*good, finding("identifiants_par_defaut", status)], TITLES)
+        assert assessed.verdict is Verdict.CONDITIONAL, status
+        assert any("non établies" in reason and "identifiants_par_defaut" in reason for reason in assessed.reasons)
+    recommended = finding("entetes", Status.NOT_TESTED, importance="recommandee")
+    assert assess_target("a", [*good, recommended], TITLES).verdict is Verdict.FAVOURABLE

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from audit_ti.assess.inclusion import NOT_APPLICABLE
 from audit_ti.assess.territory import read_statistics
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.files import inside
 from audit_ti.loading import problem_at
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
@@ -30,6 +31,7 @@ __all__ = [
     "check_inclusion_answers",
     "check_inclusion_referential",
     "has_answers",
+    "national_statistics_path",
     "statistics_path",
 ]
 
@@ -211,11 +213,22 @@ def check_inclusion_referential(ref: InclusionReferential) -> list[Problem]:
     cited = [*_citations(("publics",), ref.publics), *_citations(("criteres",), ref.criteria)]
     problems += _cited_sources(ref, ref.source_ids(), cited)
     if ref.source is not None and not problems:
+        national = national_statistics_path(ref)
+        if not inside(national, [ref.source.path.parent]):
+            message = f"le fichier des chiffres nationaux doit être dans le dossier du référentiel (ici : {national})"
+            problems.append(_problem(ref, ("statistiques_nationales",), message))
+            return problems
         try:
-            read_statistics(ref.source.path.parent / ref.national_statistics, ref)
+            read_statistics(national, ref)
         except InvalidInputError as error:
             problems += error.problems
     return problems
+
+
+def national_statistics_path(ref: InclusionReferential) -> Path:
+    """The national figures of an inclusion referential, resolved beside it."""
+    folder = ref.source.path.parent if ref.source is not None else Path()
+    return folder / ref.national_statistics
 
 
 def _indicator_problems(ref: InclusionReferential, indicator_ids: list[str]) -> list[Problem]:
@@ -364,7 +377,14 @@ def check_inclusion_answers(audit: Audit, ref: InclusionReferential) -> list[Pro
     for criterion_id in answers.criteria:
         problems += _criterion_answer_problems(audit, ref, criterion_id)
     path = statistics_path(audit)
-    if path is not None and not path.is_file():
+    roots = [audit.source.path.parent, Path.cwd()] if audit.source is not None else [Path.cwd()]
+    if path is not None and not inside(path, roots):
+        message = (
+            "le fichier de statistiques doit être dans le dossier du fichier d'audit ou dans le projet "
+            f"(chemin résolu : {path.resolve()})"
+        )
+        problems.append(_problem(audit, ("inclusion", "territoire", "statistiques"), message))
+    elif path is not None and not path.exists():
         message = f"fichier de statistiques introuvable : {path}"
         problems.append(_problem(audit, ("inclusion", "territoire", "statistiques"), message))
     elif path is not None:

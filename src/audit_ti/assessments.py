@@ -14,7 +14,7 @@ from audit_ti.assess.aipd import assess_aipd
 from audit_ti.assess.inclusion import assess_inclusion
 from audit_ti.assess.public_notice import build_public_notice, render_markdown
 from audit_ti.assess.territory import read_statistics
-from audit_ti.assessment_checks import statistics_path
+from audit_ti.assessment_checks import national_statistics_path, statistics_path
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.loading import load_audit
 from audit_ti.models.aipd_referential import AipdReferential
@@ -111,8 +111,7 @@ def assess_audit(path: Path, catalog: GrilleCatalog, today: date) -> AssessmentO
     if problems:
         raise InvalidInputError(problems)
     aipd_ref, inclusion_ref = resolve_referentials(audit, catalog)
-    assert inclusion_ref.source is not None  # loaded from a file by the catalog
-    national = read_statistics(inclusion_ref.source.path.parent / inclusion_ref.national_statistics, inclusion_ref)
+    national = read_statistics(national_statistics_path(inclusion_ref), inclusion_ref)
     stats_path = statistics_path(audit)
     territory = read_statistics(stats_path, inclusion_ref) if stats_path is not None else None
     case = path.stem

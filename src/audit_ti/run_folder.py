@@ -138,7 +138,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def case_name(audit_file: Path) -> str:

@@ -17,6 +17,8 @@ from audit_ti.checks.selection import (
     checked_ports,
     identified,
     needs_named_ports,
+    script_not_run,
+    script_ran,
 )
 from audit_ti.models.enums import NetworkZone, Status
 from audit_ti.models.facts import PortSeen
@@ -74,6 +76,9 @@ def exposed_service(context: GatewayContext, params: ExposedServiceParams) -> Ob
             confidence.PROBED if certain else confidence.PORT_ONLY,
             "; ".join(port.description for port in found),
         )
+    if params.http_titles and not script_ran(context, "http-title", context.host.open_ports()):
+        # A console known by its page title may answer on any port: without titles, nothing is proven.
+        return script_not_run(context, "http-title")
     if not params.ports:
         # Found by name, product or page title only: absent from what the run scanned, nothing more.
         return Observation(Status.COMPLIANT, confidence.ABSENT, "aucun service correspondant parmi les ports scannés")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from audit_ti.errors import InvalidInputError, Problem
@@ -105,3 +106,9 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "une socket"
     return "type inconnu"
+
+
+def inside(path: Path, roots: Iterable[Path]) -> bool:
+    """True when ``path``, links followed and ``..`` resolved, lies inside one of ``roots``."""
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in roots)

@@ -8,12 +8,12 @@ from pydantic import Field, StringConstraints, model_validator
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
-from audit_ti.models.types import RequirementId, Slug, Text
+from audit_ti.models.types import CSV_PATH_PATTERN, RequirementId, Slug, Text
 
 __all__ = ["CriterionResponse", "InclusionAnswers", "PublicAnswer", "Territory"]
 
 #: A path relative to the audit file, without going through the root of the file system.
-RelativePath = Annotated[str, StringConstraints(pattern=r"^[^/\\][^\\]{0,300}\.csv$")]
+RelativePath = Annotated[str, StringConstraints(pattern=CSV_PATH_PATTERN)]
 
 
 class Territory(StrictModel):

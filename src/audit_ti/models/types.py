@@ -21,6 +21,7 @@ REQUIREMENT_ID_PATTERN = r"^[a-z][a-z0-9_]{1,62}$"
 REFERENCE_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]*:\S+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
+CSV_PATH_PATTERN = r"^[^/\\][^\\]{0,300}\.csv$"
 
 #: French description of each pattern, used in error messages instead of the regex itself.
 PATTERN_HINTS: dict[str, str] = {
@@ -29,6 +30,7 @@ PATTERN_HINTS: dict[str, str] = {
     REFERENCE_PATTERN: "une référence de la forme « SOURCE:numéro », par exemple « ANSSI-hygiene:12 »",
     EMAIL_PATTERN: "une adresse électronique (nom@domaine.fr)",
     URL_PATTERN: "une adresse web commençant par http:// ou https://",
+    CSV_PATH_PATTERN: "un chemin relatif vers un fichier .csv (par exemple territoires/ma-commune.csv)",
 }
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]

@@ -10,7 +10,7 @@ __all__ = ["french_nmap_messages"]
 _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), french)
     for pattern, french in (
-        (r'Failed to resolve "?([^".]+)"?', "nom « {0} » introuvable par le résolveur"),
+        (r'Failed to resolve "?([^"]+?)"?\.?$', "nom « {0} » introuvable par le résolveur"),
         (r"failed to determine route to (\S+)", "aucune route vers {0} : la cible est injoignable"),
         (r"looks like an IPv6 target specification", "adresse IPv6 donnée sans l'option -6"),
         (r"requires root privileges", "ce type de scan exige les droits root"),
