@@ -105,7 +105,9 @@ def synthetic_xml(count: int) -> str:
         )
         hosts.append(
             f'<host><status state="up" reason="syn-ack"/><address addr="{_address(index)}" addrtype="ipv4"/>'
-            f"<ports>{ports}</ports></host>"
+            # nmap summarises the ports it found closed: without this, no absence would be proven.
+            f'<ports><extraports state="closed" count="65530"><extrareasons reason="reset" count="65530" '
+            f'proto="tcp"/></extraports>{ports}</ports></host>'
         )
     scripts = ",".join(
         [
