@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from audit_ti.checks import default_registry
-from audit_ti.checks.registry import CheckParams, CheckRegistry
+from audit_ti.checks.registry import CheckCatalog, CheckParams, CheckRegistry
 from audit_ti.validation import FileKind, GrilleCatalog, file_kind, validate_file
 from tests.conftest import FIXTURES, ROOT
 
@@ -21,8 +21,10 @@ class PortParams(CheckParams):
 
 
 def registry_with_port_check() -> CheckRegistry:
+    catalog = CheckCatalog()
+    catalog.check("port_interdit", params=PortParams, description="essai")(lambda facts, params: [])
     registry = CheckRegistry()
-    registry.register("port_interdit", params=PortParams, description="essai")(lambda facts, params: [])
+    registry.include(catalog)
     return registry
 
 

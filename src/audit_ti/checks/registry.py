@@ -106,22 +106,6 @@ class CheckRegistry:
         for spec in catalog.specs:
             self.add(spec)
 
-    def register(
-        self,
-        check_id: str,
-        *,
-        params: type[CheckParams] = NoParams,
-        description: str,
-        scope: CheckScope = CheckScope.GATEWAY,
-    ) -> Callable[[FunctionT], FunctionT]:
-        """Decorator registering ``function`` under ``check_id`` directly (tests, extensions)."""
-
-        def decorator(function: FunctionT) -> FunctionT:
-            self.add(CheckSpec(check_id, params, function, description, scope))
-            return function
-
-        return decorator
-
     def get(self, check_id: str) -> CheckSpec | None:
         """The check registered under this id, if any."""
         return self._specs.get(check_id)
