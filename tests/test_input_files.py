@@ -29,8 +29,10 @@ def test_file_exactly_at_the_limit_is_read(tmp_path: Path) -> None:
 def test_larger_file_is_refused_with_its_size(tmp_path: Path) -> None:
     path = tmp_path / "gros.txt"
     path.write_bytes(b"x" * (3 * 1_048_576 // 2))
-    with pytest.raises(InvalidInputError, match=r"sortie XML de nmap trop volumineux \(1,5 Mo ; au plus 1 Mo\)"):
-        read_capped(path, 1_048_576, "sortie XML de nmap")
+    with pytest.raises(
+        InvalidInputError, match=r"fichier trop volumineux \(1,5 Mo ; au plus 1 Mo pour une sortie XML de nmap\)"
+    ):
+        read_capped(path, 1_048_576, " pour une sortie XML de nmap")
 
 
 def test_fifo_is_refused_without_hanging(tmp_path: Path) -> None:

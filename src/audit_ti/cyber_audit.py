@@ -440,7 +440,7 @@ def _swept_a_range(facts: ScanFacts) -> bool:
 
 
 def _read_import(path: Path) -> str:
-    raw = read_capped(path, MAX_IMPORT_BYTES, "sortie XML de nmap")
+    raw = read_capped(path, MAX_IMPORT_BYTES, " pour une sortie XML de nmap")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

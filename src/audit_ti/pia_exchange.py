@@ -45,7 +45,7 @@ def read_pia_export(path: Path) -> PiaExport:
     Raises:
         InvalidInputError: unreadable file, invalid JSON (with its line), or not a PIA export.
     """
-    raw = read_capped(path, MAX_PIA_BYTES, "export du logiciel PIA")
+    raw = read_capped(path, MAX_PIA_BYTES, " pour un export du logiciel PIA")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:

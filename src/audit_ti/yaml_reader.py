@@ -86,7 +86,7 @@ def _parse(path: Path, text: str) -> YamlDocument:
 
 
 def _read_text(path: Path) -> str:
-    raw = read_capped(path, MAX_FILE_BYTES, "fichier", " pour un fichier d'audit ou une grille")
+    raw = read_capped(path, MAX_FILE_BYTES, " pour un fichier d'audit ou une grille")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InvalidInputError(Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line))

@@ -122,7 +122,7 @@ def read_statistics(path: Path, referential: InclusionReferential) -> TerritoryS
 def _read_frame(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    raw = read_capped(path, MAX_CSV_BYTES, "fichier de statistiques")
+    raw = read_capped(path, MAX_CSV_BYTES, " pour un fichier de statistiques")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

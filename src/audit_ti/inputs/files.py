@@ -37,16 +37,14 @@ def _why(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def read_capped(path: Path, limit: int, what: str = "fichier", limit_note: str = "") -> bytes:
+def read_capped(path: Path, limit: int, purpose: str = "") -> bytes:
     """The bytes of a regular file, refusing anything else and anything larger than ``limit``.
 
     Args:
         path: the file to read.
         limit: the largest size accepted, in bytes.
-        what: French name of the expected file (« fichier d'audit », « sortie XML de nmap »…),
-            used in the messages.
-        limit_note: French words after the limit in the "too large" message (« pour un fichier
-            d'audit »).
+        purpose: French words after the limit in the "too large" message (« pour une sortie XML
+            de nmap »).
 
     Raises:
         InvalidInputError: missing, unreadable, not a regular file, or too large.
@@ -54,21 +52,17 @@ def read_capped(path: Path, limit: int, what: str = "fichier", limit_note: str =
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise InvalidInputError(Problem(f"{what} introuvable", path)) from None
+        raise InvalidInputError(Problem("fichier introuvable", path)) from None
     except OSError as error:
-        raise InvalidInputError(Problem(f"{what} illisible ({_why(error)})", path)) from None
+        raise InvalidInputError(Problem(f"fichier illisible ({_why(error)})", path)) from None
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise InvalidInputError(
-                Problem(
-                    f"{what} attendu, mais ce n'est pas un fichier ordinaire ({_kind(status.st_mode)}) : "
-                    "refusé sans être lu",
-                    path,
-                )
+                Problem(f"ce n'est pas un fichier ordinaire ({_kind(status.st_mode)}) : refusé sans être lu", path)
             )
         if status.st_size > limit:
-            raise _too_large(path, what, f"{format_megabytes(status.st_size)} Mo", limit, limit_note)
+            raise _too_large(path, f"{format_megabytes(status.st_size)} Mo", limit, purpose)
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -79,9 +73,9 @@ def read_capped(path: Path, limit: int, what: str = "fichier", limit_note: str =
             total += len(chunk)
             if total > limit:
                 # The size the file system reported was wrong (a file that grows, a /proc file).
-                raise _too_large(path, what, f"plus de {_limit_text(limit)} Mo", limit, limit_note)
+                raise _too_large(path, f"plus de {_limit_text(limit)} Mo", limit, purpose)
     except OSError as error:
-        raise InvalidInputError(Problem(f"{what} illisible ({_why(error)})", path)) from None
+        raise InvalidInputError(Problem(f"fichier illisible ({_why(error)})", path)) from None
     finally:
         os.close(descriptor)
     return b"".join(chunks)
@@ -92,8 +86,10 @@ def _limit_text(limit: int) -> str:
     return str(int(megabytes)) if megabytes == int(megabytes) else format_megabytes(limit)
 
 
-def _too_large(path: Path, what: str, size: str, limit: int, note: str) -> InvalidInputError:
-    return InvalidInputError(Problem(f"{what} trop volumineux ({size} ; au plus {_limit_text(limit)} Mo{note})", path))
+def _too_large(path: Path, size: str, limit: int, purpose: str) -> InvalidInputError:
+    return InvalidInputError(
+        Problem(f"fichier trop volumineux ({size} ; au plus {_limit_text(limit)} Mo{purpose})", path)
+    )
 
 
 def _kind(mode: int) -> str:
