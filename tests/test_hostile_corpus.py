@@ -155,6 +155,8 @@ def test_hostile_case(case: dict[str, Any], tmp_path: Path, namespace: str | Non
         pytest.skip("espaces de noms réseau et de montage : l'épreuve doit tourner en root")
     if scanner and namespace is None:
         pytest.skip("la commande « ip » (iproute2) manque pour créer l'espace de noms réseau")
+    if "disque" in case and shutil.which("unshare") is None:
+        pytest.skip("la commande « unshare » (util-linux) manque pour créer l'espace de montage")
     space = Workspace(tmp_path, reseau=lab_block(2).rsplit(".", 2)[0])
     inputs = build_inputs(space, case.get("fichiers", {}))
     fake = install_fake_nmap(space)
@@ -189,7 +191,7 @@ def _problems(case: dict[str, Any], space: Workspace, inputs: list[Path], outcom
             problems.append(f"fragment attendu absent : « {expected} »")
     for fragment in case.get("absents", []):
         if flat(_expand(fragment, space)) in text:
-            problems.append(f"fragment affiché à tort : « {fragment} »")
+            problems.append(f"fragment affiché à tort : {fragment!r}")
     command = case["commande"][0]
     folders = [space.rapports, space.rapports_copy]
     problems += check_manifests(folders, outcome.code, case["code"], command, case.get("dossier_execution", ""))
