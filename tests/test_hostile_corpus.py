@@ -118,7 +118,7 @@ def _environment(case: dict[str, Any], space: Workspace, fake: Path) -> dict[str
     if "sortie" in nmap:
         env["FAUX_NMAP_XML"] = space.values[nmap["sortie"]]
     if "erreur" in nmap:
-        env["FAUX_NMAP_ERREUR"] = nmap["erreur"]
+        env["FAUX_NMAP_ERREUR"] = expand(nmap["erreur"], space.values)
     env.update({key: str(value) for key, value in case.get("environnement", {}).items()})
     return env
 

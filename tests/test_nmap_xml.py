@@ -154,12 +154,26 @@ def test_unreadable_scanned_ports_are_refused(services: str) -> None:
     assert caught.value.problems[0].line is not None
 
 
-@pytest.mark.parametrize("value", ["²", "-3", "99999999999999999999999", "dix"])
-def test_junk_in_informative_numbers_is_ignored(value: str) -> None:
-    text = DIONAEA.replace('conf="10"', f'conf="{value}"').replace('start="', f'start="{value}" x="', 1)
-    facts = parse_nmap_xml(text).facts
-    assert facts.started_at is None
-    assert all(p.service is None or p.service.confidence <= 10 for p in facts.hosts[0].ports)
+@pytest.mark.parametrize("value", ["²", "-3", "99999999999999999999999", "dix", "11"])
+def test_junk_in_the_detection_confidence_is_refused(value: str) -> None:
+    text = DIONAEA.replace('conf="10"', f'conf="{value}"', 1)
+    with pytest.raises(InvalidInputError, match="confiance de la détection") as caught:
+        parse_nmap_xml(text, Path("scan.xml"))
+    assert caught.value.problems[0].key == "service.conf" and caught.value.problems[0].line is not None
+
+
+@pytest.mark.parametrize("value", ["²", "-3", "9" * 30])
+def test_junk_start_time_is_refused(value: str) -> None:
+    text = DIONAEA.replace('start="', f'start="{value}" x="', 1)
+    with pytest.raises(InvalidInputError, match="heure de début"):
+        parse_nmap_xml(text, Path("scan.xml"))
+
+
+def test_addresses_are_compared_in_one_spelling() -> None:
+    text = _document(
+        _host_xml("127.0.20.1").replace('addr="127.0.20.1" addrtype="ipv4"', 'addr="0:0:0:0:0:0:0:1" addrtype="ipv6"')
+    )
+    assert parse_nmap_xml(text).facts.hosts[0].address == "::1"
 
 
 @pytest.mark.parametrize(
@@ -179,11 +193,12 @@ def test_dtd_other_than_nmaps_own_is_refused(doctype: str, reason: str) -> None:
         prepare_evidence(text.replace("<elem", '<elem key="password">x</elem><elem', 1), "scan-piege.xml")
 
 
-def test_deep_nesting_is_refused_without_recursion_error() -> None:
+def test_deep_nesting_is_refused_with_its_line_without_recursion_error() -> None:
     nested = "<table>" * 5000 + "</table>" * 5000
     text = DIONAEA.replace("</script>", nested + "</script>", 1)
-    with pytest.raises(InvalidInputError, match="imbriqué"):
-        parse_nmap_xml(text)
+    with pytest.raises(InvalidInputError, match="imbriqué") as caught:
+        parse_nmap_xml(text, Path("scan.xml"))
+    assert caught.value.problems[0].line == _line_of(text, "<table><table>")
 
 
 def _port_xml(number: int, state: str, service: str = "telnet") -> str:

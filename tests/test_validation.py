@@ -92,13 +92,15 @@ def test_authorisation_in_force_on_its_last_day_and_a_warning_the_day_after(tmp_
     [warning] = expired.warnings
     assert warning.message.startswith("autorisation expirée depuis le 01/11/2027")
     assert "« audit-ti scanner » la refusera" in warning.message
-    assert warning.key == "autorisation" and warning.line is not None
+    assert warning.key == "autorisation.valable_jusqu_au" and warning.line is not None
 
 
 def test_expired_authorisation_fixture_is_a_warning(run_cli) -> None:
     result = run_cli("valider", "--date", "2026-11-22", "--grilles", str(ROOT / "grilles"), str(EXPIRED))
     assert result.code == 0
-    assert "ligne 8, clé « autorisation » : autorisation expirée depuis le 30/06/2025" in " ".join(result.err.split())
+    assert "ligne 12, clé « autorisation.valable_jusqu_au » : autorisation expirée depuis le 30/06/2025" in " ".join(
+        result.err.split()
+    )
 
 
 def test_authorisation_signed_in_the_future_or_not_yet_in_force(tmp_path: Path) -> None:

@@ -356,6 +356,12 @@ def _risk_answer_problems(audit: Audit, ref: AipdReferential) -> list[Problem]:
     return problems
 
 
+def _audit_roots(audit: Audit) -> list[Path]:
+    """Where an audit may point: its own folder, and the project when it sits in the project's audits/."""
+    folder = audit.source.path.parent if audit.source is not None else Path()
+    return [folder, folder.parent] if folder.resolve().name == "audits" else [folder]
+
+
 def statistics_path(audit: Audit) -> Path | None:
     """The territory statistics file of the audit, resolved beside the audit file."""
     relative = audit.inclusion.territory.statistics
@@ -377,15 +383,17 @@ def check_inclusion_answers(audit: Audit, ref: InclusionReferential) -> list[Pro
     for criterion_id in answers.criteria:
         problems += _criterion_answer_problems(audit, ref, criterion_id)
     path = statistics_path(audit)
-    roots = [audit.source.path.parent, Path.cwd()] if audit.source is not None else [Path.cwd()]
-    if path is not None and not inside(path, roots):
+    if path is not None and not inside(path, _audit_roots(audit)):
         message = (
-            "le fichier de statistiques doit être dans le dossier du fichier d'audit ou dans le projet "
-            f"(chemin résolu : {path.resolve()})"
+            "le fichier de statistiques doit être dans le dossier du fichier d'audit (ou dans le projet, pour un "
+            f"audit rangé dans audits/) : chemin résolu {path.resolve()}"
         )
         problems.append(_problem(audit, ("inclusion", "territoire", "statistiques"), message))
     elif path is not None and not path.exists():
         message = f"fichier de statistiques introuvable : {path}"
+        problems.append(_problem(audit, ("inclusion", "territoire", "statistiques"), message))
+    elif path is not None and not path.is_file():
+        message = f"{path} n'est pas un fichier ordinaire (tube nommé, périphérique ou dossier) : refusé sans être lu"
         problems.append(_problem(audit, ("inclusion", "territoire", "statistiques"), message))
     elif path is not None:
         try:

@@ -32,6 +32,7 @@ from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
 from audit_ti.report.findings_io import findings_csv, findings_json
 from audit_ti.run_folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
+from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, parse_nmap_xml, prepare_evidence
 from audit_ti.scan.plan import (
     CredentialFiles,
@@ -192,6 +193,7 @@ def scan_audit(
         reasons = [f"scan interrompu ({run.request.label})" for run in runs if run.interrupted]
         if interrupted and not reasons:
             reasons.append("scan interrompu")
+        said = [f"nmap ({run.request.label}) : {run.error}" for run in runs if run.error]
         return _conclude(
             folder,
             audit=audit,
@@ -202,6 +204,7 @@ def scan_audit(
             today=today,
             fail_at=fail_at,
             reasons=reasons,
+            nmap_messages=said,
         )
 
 
@@ -459,12 +462,20 @@ def _conclude(
     today: date,
     fail_at: Severity,
     reasons: list[str],
+    nmap_messages: Sequence[str] = (),
 ) -> CyberOutcome:
     started = datetime.now().astimezone()
     evaluated = evaluate_findings(audit, grilles, evidence, registry, today)
     findings = evaluated.findings
     names = [gateway.name for gateway in audit.gateways]
-    reasons = [*reasons, *(f"{name} non observée : {why}" for name, why in evaluated.unobserved.items())]
+    reasons = [
+        *reasons,
+        *_run_failures(evidence.runs),
+        *(f"{name} non observée : {why}" for name, why in evaluated.unobserved.items()),
+    ]
+    if reasons:
+        # What nmap said may explain what is missing: it is shown with the reasons, in French.
+        reasons += [message for message in nmap_messages if message not in reasons]
     evaluation = build_evaluation(
         audit_path.stem,
         grilles=grilles,
@@ -485,6 +496,18 @@ def _conclude(
     folder.record_step(_step("évaluation", StepStatus.DONE, f"{len(findings)} résultat(s)", started))
     folder.finish(RunStatus.INCOMPLETE if reasons else RunStatus.COMPLETE, int(code))
     return CyberOutcome(folder.root, evaluation, tuple(findings), code)
+
+
+def _run_failures(runs: Sequence[ScanFacts]) -> list[str]:
+    """Runs that did not end well by nmap's own account (its exit status, its final statistics)."""
+    failures = []
+    for run in runs:
+        if run.exit_status == "error":
+            said = french_nmap_messages(run.error_message) or "sans message"
+            failures.append(f"nmap s'est arrêté en erreur ({said})")
+        elif not run.finished:
+            failures.append("sortie de nmap sans sa fin (statistiques finales absentes) : scan peut-être incomplet")
+    return failures
 
 
 def _step(

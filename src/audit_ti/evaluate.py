@@ -18,6 +18,7 @@ from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, ScanFacts, merge_hosts
+from audit_ti.models.fields import is_hostname
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
 from audit_ti.text import neutralise
@@ -113,7 +114,10 @@ def _observe(
     declared: set[str] = set()
     for gateway in audit.gateways:
         address = _address_of(gateway, evidence)
-        address = address if address in hosts else by_name.get(address, address)
+        if address not in hosts and is_hostname(address):
+            # A gateway declared by name meets its host by name; an address never does (a PTR record
+            # claiming « 127.0.10.3 » must not stand in for 127.0.10.3).
+            address = by_name.get(address, address)
         declared.add(address)
         found = hosts.get(address)
         if found is None:

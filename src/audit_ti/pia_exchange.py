@@ -19,6 +19,7 @@ from audit_ti.assess.cnil_pia import export_pia, import_pia
 from audit_ti.assessments import resolve_referentials
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.json_lines import index_json
 from audit_ti.loading import load_audit, problems_from
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.base import SourceMap
@@ -47,19 +48,19 @@ def read_pia_export(path: Path) -> PiaExport:
     """
     raw = read_capped(path, MAX_PIA_BYTES, " pour un export du logiciel PIA")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise InvalidInputError(Problem("le fichier n'est pas encodé en UTF-8", path, line)) from None
+    lines = index_json(text, path)  # refuses, with their line, what json.loads would choke on
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidInputError(
-            Problem(f"JSON invalide ({_french_json_error(error.msg)})", path, error.lineno)
-        ) from None
-    except RecursionError:
-        raise InvalidInputError(Problem("JSON imbriqué trop profondément : ce n'est pas un export PIA", path)) from None
-    except ValueError:
-        # Python refuses to convert integers of thousands of digits (a decompression-bomb guard).
-        raise InvalidInputError(Problem("nombre démesuré (des milliers de chiffres) : refusé", path)) from None
+        message = f"JSON invalide ({_french_json_error(error.msg)})"
+        raise InvalidInputError(Problem(message, path, error.lineno)) from None
+    except (RecursionError, ValueError):
+        # The index refuses deep nesting and huge integers first; what json still refuses says little more.
+        raise InvalidInputError(Problem("JSON illisible : ce n'est pas un export PIA", path)) from None
     if not isinstance(data, dict) or "pia" not in data:
         raise InvalidInputError(
             Problem("ce n'est pas un export du logiciel PIA de la CNIL (objet « pia » absent)", path, 1)
@@ -67,12 +68,13 @@ def read_pia_export(path: Path) -> PiaExport:
     try:
         return PiaExport.model_validate(data)
     except ValidationError as error:
-        problems = problems_from(error, PiaExport, SourceMap(path))
+        problems = problems_from(error, PiaExport, SourceMap(path, lines))
         raise InvalidInputError(
-            [Problem(f"export PIA non conforme : {problem.message}", path, None, problem.key) for problem in problems]
+            [
+                Problem(f"export PIA non conforme : {problem.message}", path, problem.line, problem.key)
+                for problem in problems
+            ]
         ) from None
-    except RecursionError:
-        raise InvalidInputError(Problem("JSON imbriqué trop profondément : ce n'est pas un export PIA", path)) from None
 
 
 _JSON_MESSAGES = {

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -40,6 +41,7 @@ __all__ = [
     "StepRecord",
     "StepStatus",
     "case_name",
+    "save_file",
     "sha256_of",
 ]
 
@@ -163,8 +165,25 @@ def _why(error: OSError) -> str:
 def write_error(path: Path, error: OSError, started: bool = True) -> OutputError:
     """A French error naming the path and the cause (exit 3 once a run started, else 2)."""
     code = ExitCode.INCOMPLETE_RUN if started else ExitCode.INVALID_INPUT
-    what = "écriture impossible" if started else "impossible de créer le dossier de l'exécution"
-    return OutputError(f"{what} : {path} ({_why(error)})", code)
+    then = "l'exécution est incomplète" if started else "rien n'a été fait"
+    return OutputError(f"écriture impossible : {path} ({_why(error)}) ; {then}", code)
+
+
+def save_file(path: Path, text: str) -> None:
+    """Write a file the user asked for (an export, an updated audit) whole, or not at all.
+
+    Raises:
+        OutputError: the path names something that is not a regular file (a device such as
+            ``/dev/full`` is never replaced), or cannot be written; exit code 2, nothing written.
+    """
+    if path.exists() and not path.is_file():
+        raise OutputError(
+            f"écriture refusée : {path} n'est pas un fichier ordinaire ; rien n'a été écrit", ExitCode.INVALID_INPUT
+        )
+    try:
+        _atomic_write(path, text.encode("utf-8"))
+    except OSError as error:
+        raise write_error(path, error, started=False) from None
 
 
 def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -234,8 +253,14 @@ class RunFolder:
         try:
             folder._reserve()
             folder.save_manifest()
-        except OSError as error:
+        except (OSError, OutputError) as error:
+            # Not even room for the reserve and a first manifest: nothing started, nothing is left.
             folder._release()
+            shutil.rmtree(root, ignore_errors=True)
+            if isinstance(error, OutputError):
+                raise OutputError(
+                    str(error).replace("l'exécution est incomplète", "rien n'a été fait"), ExitCode.INVALID_INPUT
+                ) from None
             raise write_error(root, error, started=False) from None
         return folder
 

@@ -111,22 +111,45 @@ def resolve_name(name: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def authorisation_problems(authorisation: Authorisation, today: date) -> list[str]:
-    """Why an authorisation is not in force on ``today`` (the real date of a scan), in French."""
+def authorisation_problems(authorisation: Authorisation, today: date) -> list[tuple[str, str]]:
+    """Why an authorisation is not in force on ``today`` (the real date of a scan): (key, French text)."""
     problems = []
     if authorisation.signed_on > today:
         problems.append(
-            f"autorisation signée dans le futur (le {authorisation.signed_on:%d/%m/%Y}) : date erronée ou autorisation "
-            "pas encore signée"
+            (
+                "date",
+                f"autorisation signée dans le futur (le {authorisation.signed_on:%d/%m/%Y}) : date erronée ou "
+                "autorisation pas encore signée",
+            )
         )
     elif authorisation.starts_on > today:
-        problems.append(f"autorisation pas encore en vigueur (à partir du {authorisation.starts_on:%d/%m/%Y})")
+        problems.append(
+            (
+                "valable_a_partir_du",
+                f"autorisation pas encore en vigueur (à partir du {authorisation.starts_on:%d/%m/%Y})",
+            )
+        )
     if authorisation.valid_until < today:
-        problems.append(f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y}")
-    for what, value in (("référence", authorisation.reference), ("signataire", authorisation.signatory)):
+        problems.append(("valable_jusqu_au", f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y}"))
+    for key, what, value in (
+        ("reference", "référence", authorisation.reference),
+        ("signataire", "signataire", authorisation.signatory),
+    ):
         if is_placeholder(value):
-            problems.append(f"{what} de l'autorisation encore à compléter (« {value[:60]} ») : rien n'est signé")
+            problems.append((key, f"{what} de l'autorisation encore à compléter (« {value[:60]} ») : rien n'est signé"))
     return problems
+
+
+def _located(audit: Audit, key: str, message: str) -> Problem:
+    """A refusal that names the audit file, the line and the key of the authorisation at fault."""
+    source = audit.source
+    loc = ("autorisation", key)
+    return Problem(
+        message,
+        source.path if source else None,
+        source.line_of(loc) if source else None,
+        f"autorisation.{key}",
+    )
 
 
 def authorise_scope(
@@ -149,7 +172,7 @@ def authorise_scope(
         raise ScopeError(
             Problem("aucun bloc « autorisation » : sans autorisation écrite, aucun scan (article 323-1 du Code pénal)")
         )
-    problems = [Problem(text) for text in authorisation_problems(authorisation, today)]
+    problems = [_located(audit, key, text) for key, text in authorisation_problems(authorisation, today)]
     if profile is ScanProfile.INTRUSIVE and authorisation.allowed_profile is not ScanProfile.INTRUSIVE:
         problems.append(
             Problem(

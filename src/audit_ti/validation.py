@@ -448,9 +448,9 @@ def audit_warnings(audit: Audit, today: date) -> list[Problem]:
     ]
     if audit.authorisation is not None:
         warnings += [
-            _problem(audit, ("autorisation",), f"{text} : « audit-ti scanner » la refusera")
-            for text in authorisation_problems(audit.authorisation, today)
-            if "à compléter" not in text
+            _problem(audit, ("autorisation", key), f"{text} : « audit-ti scanner » la refusera")
+            for key, text in authorisation_problems(audit.authorisation, today)
+            if key not in ("reference", "signataire")  # already listed as values to complete
         ]
     return warnings
 

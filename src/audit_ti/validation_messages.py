@@ -119,10 +119,10 @@ def _extra_key_message(model: type[BaseModel], loc: KeyPath) -> str:
     return "clé inconnue"
 
 
-def _bounds_message(kind: str, ctx: dict[str, Any]) -> str:
+def _bounds_message(kind: str, ctx: dict[str, Any], value: Any) -> str:
     symbols = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}
     bound = next(iter(ctx.values()), "?")
-    return f"la valeur doit être {symbols[kind]} {bound}"
+    return f"la valeur doit être {symbols[kind]} {bound} (reçu {_shown(value)})"
 
 
 _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
@@ -177,7 +177,7 @@ def describe_error(error: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         return _extra_key_message(model, tuple(error["loc"]))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return _bounds_message(kind, ctx)
+        return _bounds_message(kind, ctx, value)
     simple = _SIMPLE.get(kind)
     if simple is not None:
         return simple(value, ctx)

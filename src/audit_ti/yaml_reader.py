@@ -72,7 +72,37 @@ def read_yaml(path: Path) -> YamlDocument:
         raise InvalidInputError(Problem("structure YAML trop profondément imbriquée", path)) from None
 
 
+def _flow_too_deep(path: Path, text: str) -> None:
+    """Refuse, with its line, flow nesting (« [[[[… ») deep enough to exhaust PyYAML's recursion.
+
+    The indexer bounds the depth of what PyYAML builds; this pass catches, before PyYAML, the
+    nesting PyYAML itself would die on, and says where it starts.
+    """
+    depth, line, quote = 0, 1, ""
+    previous = "\n"
+    for character in text:
+        if character == "\n":
+            line += 1
+            if quote == "#":
+                quote = ""
+        elif quote:
+            if character == quote and quote != "#":
+                quote = ""
+        elif character in "'\"" and previous in " \t\n[{,:":
+            quote = character  # a quote opens a scalar only where one starts (not in « l'audit »)
+        elif character == "#" and previous in " \t\n":
+            quote = "#"
+        elif character in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidInputError(Problem("structure YAML trop profondément imbriquée", path, line))
+        elif character in "]}":
+            depth = max(depth - 1, 0)
+        previous = character
+
+
 def _parse(path: Path, text: str) -> YamlDocument:
+    _flow_too_deep(path, text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 COLUMNS = ("zone", "indicateur", "valeur", "unite", "source", "annee")
+#: More than France's population is a typing error, not a territory.
+MAX_POPULATION = 100_000_000
 #: A territory file has a few hundred rows at most (communes or IRIS of an intercommunality).
 MAX_CSV_BYTES = 2 * 1024 * 1024
 _MAX_PROBLEMS = 20
@@ -144,16 +146,23 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 1,
             )
         )
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=separator), start=1):
-        if cells and any(cell.strip() for cell in cells) and len(cells) != len(columns):
-            raise InvalidInputError(
-                Problem(
-                    f"{len(cells)} colonnes sur cette ligne, {len(columns)} dans l'en-tête "
-                    f"(séparateur « {separator} » ; une valeur qui le contient doit être entre guillemets)",
-                    path,
-                    number,
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    start = 1  # where the row being read starts: a quote left open makes a row span lines
+    try:
+        for cells in reader:
+            if cells and any(cell.strip() for cell in cells) and len(cells) != len(columns):
+                raise InvalidInputError(
+                    Problem(
+                        f"{len(cells)} colonnes sur cette ligne, {len(columns)} dans l'en-tête "
+                        f"(séparateur « {separator} » ; une valeur qui le contient doit être entre guillemets)",
+                        path,
+                        start,
+                    )
                 )
-            )
+            start = reader.line_num + 1
+    except csv.Error as error:
+        why = "cellule démesurée" if "field larger" in str(error) else "guillemets mal placés"
+        raise InvalidInputError(Problem(f"CSV illisible ({why})", path, start)) from None
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -230,6 +239,15 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
             Problem(
                 f"colonne « valeur » : part de {_fr(value)} % pour « {indicator} », hors de 0 à 100 "
                 "(les parts s'écrivent en pourcentage : 12,5 pour 12,5 %)",
+                path,
+                line,
+            )
+        ]
+    if unit is StatUnit.INHABITANTS and value > MAX_POPULATION:
+        return [
+            Problem(
+                f"colonne « valeur » : population de {_fr(value)} habitants, plus que la France entière : "
+                "faute de frappe ?",
                 path,
                 line,
             )

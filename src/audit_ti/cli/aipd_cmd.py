@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +65,7 @@ def import_command(
     """
     from audit_ti.checks import default_registry
     from audit_ti.pia_exchange import aipd_fragment, import_into_audit
+    from audit_ti.run_folder import save_file
     from audit_ti.validation import GrilleCatalog
 
     if (output is not None or remplacer) and audit_path is None:
@@ -86,9 +86,9 @@ def import_command(
         raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
     if remplacer:
         backup = audit_path.with_name(audit_path.name + ".bak")
-        shutil.copyfile(audit_path, backup)
+        save_file(backup, audit_path.read_text(encoding="utf-8"))
         out_console.print(f"Copie de l'ancien fichier : [bold]{escape(str(backup))}[/]")
-    target.write_text(text, encoding="utf-8")
+    save_file(target, text)
     out_console.print(f"Fichier d'audit écrit : [bold]{escape(str(target))}[/]")
     return int(ExitCode.OK)
 
@@ -110,13 +110,14 @@ def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path
     """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
     from audit_ti.checks import default_registry
     from audit_ti.pia_exchange import export_audit
+    from audit_ti.run_folder import save_file
     from audit_ti.validation import GrilleCatalog
 
     if output.exists() and not forcer:
         raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     data = export_audit(audit, catalog, today)
-    output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    save_file(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     out_console.print(
         f"Export PIA écrit : [bold]{escape(str(output))}[/] ({len(data['answers'])} réponses, "
         f"{len(data['measures'])} mesures, {len(data['evaluations'])} évaluations)"

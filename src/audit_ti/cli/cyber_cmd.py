@@ -18,6 +18,7 @@ from audit_ti.cli.output import err_console, out_console
 from audit_ti.cli.paths import grilles_dir_for
 from audit_ti.models.enums import ScanProfile, Severity, Status
 from audit_ti.models.evaluation import TargetAssessment, Verdict
+from audit_ti.text import neutralise
 
 if TYPE_CHECKING:
     from audit_ti.cyber_audit import CyberOutcome
@@ -105,7 +106,7 @@ def _print_summary(outcome: CyberOutcome) -> None:
     verdict = evaluation.use_case.verdict
     out_console.print(f"Verdict pour le cas d'usage : [{_VERDICT_STYLE[verdict]}]{verdict.label}[/]", soft_wrap=True)
     for reason in evaluation.use_case.reasons:
-        out_console.print(f"  • {escape(reason)}", soft_wrap=True)
+        out_console.print(f"  • {escape(neutralise(reason))}", soft_wrap=True)
     if evaluation.priorities:
         out_console.print("\n[bold]Mesures prioritaires pour les six prochains mois[/]")
         for measure in evaluation.priorities:
@@ -118,7 +119,7 @@ def _print_summary(outcome: CyberOutcome) -> None:
     if not evaluation.complete:
         err_console.print("[bold red]Évaluation incomplète :[/]")
         for reason in evaluation.incomplete_reasons:
-            err_console.print(f"  • {escape(reason)}")
+            err_console.print(f"  • {escape(neutralise(reason))}", soft_wrap=True)
     if evaluation.accepted_risks:
         out_console.print(
             f"\n{evaluation.accepted_risks} résultat(s) couvert(s) par un risque accepté (voir findings.csv)."

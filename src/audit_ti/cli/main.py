@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import click
+from rich.markup import escape
 
 from audit_ti import __version__
 from audit_ti.cli import french
 from audit_ti.cli.output import STATE, err_console, print_problems
 from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError
+from audit_ti.text import neutralise
 
 french.install()
 
@@ -83,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, InvalidInputError):
             print_problems(error.problems, title="Entrée invalide :" if len(error.problems) > 1 else None)
         else:
-            err_console.print(f"[red]✗[/] {error}", soft_wrap=True)
+            err_console.print(f"[red]✗[/] {escape(neutralise(str(error)))}", soft_wrap=True)
         return int(error.exit_code)
     except Exception:
         if STATE.debug:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from audit_ti.errors import Problem
+from audit_ti.text import neutralise
 
 __all__ = ["STATE", "err_console", "out_console", "print_problems"]
 
@@ -31,4 +32,4 @@ def print_problems(problems: Iterable[Problem], *, title: str | None = None, war
     if title:
         err_console.print(f"[bold {colour}]{escape(title)}[/]", soft_wrap=True)
     for problem in problems:
-        err_console.print(f"  [{colour}]{mark}[/] {escape(str(problem))}", soft_wrap=True)
+        err_console.print(f"  [{colour}]{mark}[/] {escape(neutralise(str(problem)))}", soft_wrap=True)

@@ -46,7 +46,7 @@ class PiaAnswerData(_External):
     """The content of an answer: text, gauge (1–4, 0 when unset) or list of tags."""
 
     text: str | None = None
-    gauge: int | None = None
+    gauge: int | None = Field(default=None, ge=0, le=4)
     list: tuple[str, ...] = ()
 
 
@@ -69,8 +69,8 @@ class PiaMeasure(_External):
 class PiaGauges(_External):
     """The evaluator's re-assessment of a risk: x = severity, y = likelihood (0 when unset)."""
 
-    x: int = 0
-    y: int = 0
+    x: int = Field(default=0, ge=0, le=4)
+    y: int = Field(default=0, ge=0, le=4)
 
 
 class PiaEvaluation(_External):

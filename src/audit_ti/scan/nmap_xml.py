@@ -11,6 +11,7 @@ as evidence (they may be personal data or live secrets).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 from collections import defaultdict
@@ -149,15 +150,19 @@ def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
     try:
         return ParsedXml(_facts(root), recovered)
     except _BadValue:
-        builder = _LineBuilder()
-        located, _ = _parse_root(text, source, lambda: builder)
-        try:
-            _facts(located)
-        except _BadValue as bad:
-            raise InvalidInputError(
-                _problem(source, bad.message, builder.lines.get(bad.element), f"{bad.element.tag}.{bad.key}")
-            ) from None
-        raise AssertionError("the same document parsed twice gave two answers") from None
+        return _located_failure(text, source)
+
+
+def _located_failure(text: str, source: Source) -> ParsedXml:
+    """Parse again, remembering lines, to say where the value nmap never writes is."""
+    builder = _LineBuilder()
+    located, _ = _parse_root(text, source, lambda: builder)
+    try:
+        _facts(located)
+    except _BadValue as bad:
+        key = f"{bad.element.tag}.{bad.key}" if bad.key else bad.element.tag
+        raise InvalidInputError(_problem(source, bad.message, builder.lines.get(bad.element), key)) from None
+    raise AssertionError("the same document parsed twice gave two answers")
 
 
 def prepare_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[str]]:
@@ -165,9 +170,10 @@ def prepare_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[
 
     Untouched byte for byte when there is nothing to mask.
     """
-    if not any(f'id="{script}"' in text for script in REDACTED_SCRIPTS) and 'key="password"' not in text:
-        return text, []
+    # Always parsed: a textual search for id="mqtt-subscribe" misses « mqtt&#45;subscribe ».
     root, recovered = _parse_root(text, source)
+    if _too_deep(root) is not None:
+        _located_failure(text, source)  # serialising it again would exhaust the stack: refused, with its line
     payloads = _redact_payloads(root)
     secrets = _redact_passwords(root)
     if payloads == 0 and secrets == 0 and not recovered:
@@ -213,27 +219,19 @@ def _defused_reason(error: DefusedXmlException) -> str:
 def _checked_root(root: Element, source: Source) -> Element:
     if root.tag != "nmaprun":
         raise InvalidInputError(_problem(source, f"élément racine « {root.tag} » inattendu (« nmaprun » attendu)"))
-    depth = _depth(root)
-    if depth > MAX_DEPTH:
-        raise InvalidInputError(
-            _problem(
-                source, f"document imbriqué sur {depth} niveaux (au plus {MAX_DEPTH}) : ce n'est pas une sortie nmap"
-            )
-        )
     return root
 
 
-def _depth(root: Element) -> int:
-    """Depth of the tree, measured without recursion (a hostile document may nest thousands of levels)."""
-    deepest = 0
+def _too_deep(root: Element) -> Element | None:
+    """The first element deeper than MAX_DEPTH, found without recursion (a hostile document may nest
+    thousands of levels), or None."""
     stack = [(root, 1)]
     while stack:
         element, level = stack.pop()
-        deepest = max(deepest, level)
         if level > MAX_DEPTH:
-            break
+            return element
         stack.extend((child, level + 1) for child in element)
-    return deepest
+    return None
 
 
 def _recover(text: str, builder: Builder) -> Element | None:
@@ -286,12 +284,29 @@ def _redact_payloads(root: Element) -> int:
     return count
 
 
+_PAYLOADS_HEADER = "Topics and their most recent payloads"
+
+
 def _redact_lines(output: str) -> str:
+    """mqtt-subscribe's text output with every payload masked, whatever its layout.
+
+    Any line « topic: payload » keeps its topic, header or not (a document may drop the header);
+    after the header, any other non-empty line (the rest of a payload that spans lines) is masked
+    whole. The script's errors stay readable in the structure (``ERROR``), which is not masked.
+    """
     masked = []
+    after_header = False
     for line in output.split("\n"):
-        topic, separator, payload = line.rpartition(": ")
-        if separator and payload.strip() and topic.startswith("    "):
+        if _PAYLOADS_HEADER in line:
+            after_header = True
+            masked.append(line)
+        elif not line.strip() or line.strip().startswith("ERROR"):
+            masked.append(line)
+        elif ": " in line:
+            topic, _, _ = line.partition(": ")
             masked.append(f"{topic}: [masqué]")
+        elif after_header:
+            masked.append(line[: len(line) - len(line.lstrip())] + "[masqué]")
         else:
             masked.append(line)
     return "\n".join(masked)
@@ -360,10 +375,17 @@ def _script_name(part: str) -> str:
     return name
 
 
-def _lenient_int(text: str | None) -> int | None:
-    """A number nmap wrote, or None for anything else (Unicode digits, signs, absurd lengths)."""
-    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 12:
+def _number(element: Element, key: str, maximum: int, what: str) -> int | None:
+    """An optional number nmap wrote (ASCII digits, at most ``maximum``), None when absent.
+
+    Raises:
+        _BadValue: anything else (Unicode digits, signs, absurd values).
+    """
+    text = element.get(key)
+    if text is None or text == "":
         return None
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)) or int(text) > maximum:
+        raise _BadValue(element, key, f"{what} « {text[:30]} » impossible : ce n'est pas une sortie de nmap")
     return int(text)
 
 
@@ -380,14 +402,21 @@ def _ranges_of(element: Element, key: str) -> tuple[tuple[int, int], ...]:
 
 
 def _facts(root: Element) -> ScanFacts:
+    deep = _too_deep(root)
+    if deep is not None:
+        raise _BadValue(
+            deep, "", f"document imbriqué sur plus de {MAX_DEPTH} niveaux : ce n'est pas une sortie de nmap"
+        )
     tcp: list[tuple[int, int]] = []
     udp: list[tuple[int, int]] = []
     for info in root.findall("scaninfo"):
-        target = udp if info.get("protocol") == "udp" else tcp
-        target.extend(_ranges_of(info, "services"))
+        # Only what nmap says it scanned in TCP or UDP counts as coverage (SCTP, IP protocols, blanks do not).
+        target = {"tcp": tcp, "udp": udp}.get(info.get("protocol", ""))
+        if target is not None:
+            target.extend(_ranges_of(info, "services"))
     finished = root.find("runstats/finished")
     args = root.get("args", "")
-    start = _lenient_int(root.get("start"))
+    start = _number(root, "start", _MAX_TIMESTAMP, "heure de début")
     skipped = tuple(
         target.get("specification", "") for target in root.findall("target") if target.get("status") == "skipped"
     )
@@ -395,7 +424,7 @@ def _facts(root: Element) -> ScanFacts:
     return ScanFacts(
         args=args,
         version=root.get("version", ""),
-        started_at=datetime.fromtimestamp(start, UTC) if start is not None and start < _MAX_TIMESTAMP else None,
+        started_at=datetime.fromtimestamp(start, UTC) if start is not None else None,
         finished=finished is not None,
         exit_status=finished.get("exit", "success") if finished is not None else "interrompu",
         error_message=finished.get("errormsg", "") if finished is not None else "",
@@ -420,9 +449,8 @@ def _hosts(elements: Iterable[Element]) -> tuple[tuple[HostFacts, ...], tuple[st
 
 
 def _host(host: Element) -> HostFacts:
-    address = next(
-        (a.get("addr", "") for a in host.findall("address") if a.get("addrtype") in {"ipv4", "ipv6"}),
-        "",
+    address = _canonical(
+        next((a.get("addr", "") for a in host.findall("address") if a.get("addrtype") in {"ipv4", "ipv6"}), "")
     )
     status = host.find("status")
     state = status.get("state", "unknown") if status is not None else "unknown"
@@ -442,6 +470,14 @@ def _host(host: Element) -> HostFacts:
         scripts=tuple(_script(script) for script in host.findall("hostscript/script")),
         extraports=tuple(group for extra in host.findall("ports/extraports") for group in _extraports(extra)),
     )
+
+
+def _canonical(address: str) -> str:
+    """One spelling per address (« 0:0:0:0:0:0:0:1 » is « ::1 »), so that it meets its declaration."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
 
 
 def _extraports(extra: Element) -> list[ExtraPorts]:
@@ -473,7 +509,7 @@ def _port(port: Element) -> PortFacts:
 
 
 def _service(service: Element) -> ServiceFacts:
-    confidence = _lenient_int(service.get("conf"))
+    confidence = _number(service, "conf", 10, "confiance de la détection")
     return ServiceFacts(
         name=service.get("name", ""),
         product=service.get("product", ""),
@@ -481,7 +517,7 @@ def _service(service: Element) -> ServiceFacts:
         extrainfo=service.get("extrainfo", ""),
         tunnel=service.get("tunnel"),
         method=service.get("method", "table"),
-        confidence=confidence if confidence is not None and confidence <= 10 else 0,
+        confidence=confidence or 0,
         cpes=tuple(cpe.text or "" for cpe in service.findall("cpe")),
     )
 

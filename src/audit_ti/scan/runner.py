@@ -160,6 +160,9 @@ def _run_one(request: RunRequest, progress_file: Path) -> NmapRun:
         # The XML could not be parsed: nmap stopped before writing its end.
         interrupted = True
         error = french_nmap_messages(str(failure))[:500] or "nmap s'est arrêté sans finir sa sortie XML"
+    except (AttributeError, KeyError, TypeError, ValueError) as failure:
+        # python-nmap trips on XML it does not expect; audit-ti reads the XML itself, which is kept.
+        error = f"python-nmap n'a pas su lire la sortie de nmap ({type(failure).__name__}) : elle est lue par audit-ti"
     xml = _text(scanner.get_nmap_last_output())
     if xml and "</nmaprun>" not in xml:
         interrupted = True
