@@ -98,7 +98,21 @@ class Scanners:
     def start(
         self, audit: Path, reports: Path, *extra: str, env: dict[str, str] | None = None
     ) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
+        # A shell without job control starts background commands (`make test &` in a script) with
+        # SIGINT ignored, which exec passes on and Python keeps: the scanner would never see the
+        # user's Ctrl-C. A Python handler here becomes the default disposition in the child.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            process = self._spawn(audit, reports, *extra, env=env)
+        finally:
+            if previous is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signal.SIGINT, previous)
+        self.started.append(process)
+        return process
+
+    @staticmethod
+    def _spawn(audit: Path, reports: Path, *extra: str, env: dict[str, str] | None) -> subprocess.Popen[str]:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -116,8 +130,6 @@ class Scanners:
             text=True,
             env={**os.environ, **(env or {})},
         )
-        self.started.append(process)
-        return process
 
     def stop_all(self) -> None:
         for process in self.started:
