@@ -48,12 +48,9 @@ done
 pids=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 demonte() {
-    local point
-    for point in run dev/pts dev sys proc; do
-        if mountpoint -q "$racine/$point" 2>/dev/null; then
-            umount -R "$racine/$point" 2>/dev/null || umount -R -l "$racine/$point"
-        fi
-    done
+    if mountpoint -q "$racine"; then
+        umount -R "$racine" 2>/dev/null || umount -R -l "$racine"
+    fi
 }
 # shellcheck disable=SC2317
 nettoie() {
@@ -64,12 +61,13 @@ nettoie() {
     fi
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     demonte
+    rm -f "$dossier/relais.sock"
     if [ "${ESSAI_GARDER:-0}" = 1 ]; then
         echo "Chroot conservé : $racine (journaux : $journaux)."
-    elif grep -q " $racine/" /proc/mounts; then
+    elif grep -q -e " $racine " -e " $racine/" /proc/mounts; then
         echo "Des montages restent sous $racine : rien n'est supprimé." >&2
     else
-        rm -rf --one-file-system "$racine" "$dossier/relais.sock"
+        rm -rf --one-file-system "$racine"
         echo "Chroot supprimé ; journaux conservés dans $journaux."
     fi
 }
@@ -83,6 +81,9 @@ debootstrap --variant=minbase bookworm "$racine" "$miroir" >"$journaux/debootstr
 taille_minbase="$(du -sh --one-file-system "$racine" | cut -f1)"
 echo "  $taille_minbase en $((SECONDS - debut)) s."
 
+# The root a mount point of its own, as on a machine: `ip netns exec` (tests) makes / a slave mount.
+mount --bind "$racine" "$racine"
+mount --make-private "$racine"
 mount -t proc proc "$racine/proc"
 mount --rbind /dev "$racine/dev"
 mount --make-rslave "$racine/dev"
