@@ -7,8 +7,8 @@
 #   ESSAI_CA       a CA certificate the chroot must trust (proxy that intercepts TLS), optional
 #   ESSAI_GARDER=1 keep the chroot afterwards (the namespace is always removed)
 #
-# The root is built by debootstrap (minbase) plus make, git, python3 and ca-certificates, as on a
-# machine just installed. The two commands run in a chroot inside a network namespace of its own
+# The root is built by debootstrap (minbase) plus make, git, python3 and ca-certificates (without
+# their recommended packages, such as the ssh client git brings), as on a machine just installed. The two commands run in a chroot inside a network namespace of its own
 # (only its loopback: its lab cannot collide with another one on this machine); apt and pip reach
 # their registries, and nothing else, through scripts/relais-registres.py.
 set -euo pipefail
@@ -55,11 +55,12 @@ demonte() {
 # shellcheck disable=SC2317
 nettoie() {
     set +e
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     if ip netns list | grep -qw "$espace"; then
+        # What the chroot left running (a lab after a crash): started here, ended here.
         for pid in $(ip netns pids "$espace"); do kill -KILL "$pid" 2>/dev/null; done
         ip netns del "$espace"
     fi
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     demonte
     rm -f "$dossier/relais.sock"
     if [ "${ESSAI_GARDER:-0}" = 1 ]; then
@@ -93,7 +94,7 @@ mount -t sysfs sysfs "$racine/sys"
 debut=$SECONDS
 echo "Ajout de make, git, python3 et ca-certificates (ce qu'a une machine qui vient d'être installée)…"
 chroot "$racine" /usr/bin/env -i PATH="$chemin" DEBIAN_FRONTEND=noninteractive /bin/sh -c \
-    'apt-get update -qq && apt-get install -y -qq make git python3 ca-certificates' \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends make git python3 ca-certificates' \
     >"$journaux/paquets-de-base.log" 2>&1 ||
     { echo "Installation des paquets de base impossible : voir $journaux/paquets-de-base.log" >&2; exit 1; }
 if [ -n "${ESSAI_CA:-}" ]; then

@@ -15,6 +15,7 @@ which is what apt and pip send when http_proxy and https_proxy are set. Any othe
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from urllib.parse import urlsplit
 
@@ -110,8 +111,10 @@ async def _main(arguments: list[str]) -> int:
     else:
         print(__doc__, file=sys.stderr)
         return 2
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with server:
-        await server.serve_forever()
+        await stop.wait()  # SIGTERM: the end of the check, a normal exit
     return 0
 
 
