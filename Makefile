@@ -20,18 +20,25 @@ aide:
 systeme:
 	@scripts/installer-paquets-systeme.sh scripts/paquets-debian.txt
 
-$(BIN)/python:
+# python3-venv (ensurepip) is in scripts/paquets-debian.txt: the system packages come first, even
+# under make -j. A venv that fails is removed, so the next run tries again.
+$(BIN)/python: | systeme
+	@command -v $(PYTHON) >/dev/null || \
+		{ echo "$(PYTHON) est introuvable : installez Python 3.11 ou plus récent (paquet Debian python3)." >&2; exit 2; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "Python 3.11 ou plus récent est nécessaire ($(PYTHON) est trop ancien)." >&2; exit 2; }
-	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-		echo "Module venv absent : installation de python3-venv."; \
-		scripts/installer-paquets-systeme.sh <(echo python3-venv) && $(PYTHON) -m venv $(VENV); }
+	@echo "Création de l'environnement virtuel $(VENV)…"
+	@$(PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { rm -rf $(VENV); \
+		echo "Impossible de créer l'environnement virtuel $(VENV) avec $(PYTHON) : il manque son module venv" \
+			"(paquet Debian python3-venv, ou pythonX.Y-venv pour une autre version de Python)." >&2; exit 2; }
 
 # Some machines list missing local package indexes in their pip configuration: pip then warns
 # once per package, which hides the messages that matter.
 PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { echo "L'environnement virtuel $(VENV) est incomplet" \
+		"(pip absent, création interrompue ?) : lancez « make nettoyer », puis relancez la commande." >&2; exit 2; }
 	@echo "Installation d'audit-ti et de ses dépendances dans $(VENV)…"
 	@set -o pipefail; $(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
 	@set -o pipefail; $(BIN)/python -m pip install --quiet -e '.[dev]' $(PIP_QUIET)

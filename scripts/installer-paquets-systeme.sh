@@ -33,7 +33,7 @@ else
     exit 2
 fi
 
-echo "Installation des paquets système manquants : ${manquants[*]}"
+echo "Installation des paquets système manquants : ${manquants[*]}…"
 export DEBIAN_FRONTEND=noninteractive
 # Daemons installed for the lab must not start system-wide: the lab starts its own instances.
 policy_created=0
@@ -42,11 +42,27 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
     policy_created=1
 fi
-cleanup() { if [ "$policy_created" -eq 1 ]; then "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
+# apt and dpkg speak English and at length (debconf notes, triggers, daemons not started): their
+# output goes to a log, shown only if something fails.
+journal="$(mktemp "${TMPDIR:-/tmp}/audit-ti-apt.XXXXXX.log")"
+cleanup() {
+    if [ "$policy_created" -eq 1 ]; then "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d; fi
+}
 trap cleanup EXIT
+echec() {
+    echo "$1 (détail d'apt ci-dessous, conservé dans $journal) :" >&2
+    tail -n 15 "$journal" | sed 's/^/    /' >&2
+    exit 1
+}
 
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${manquants[@]}" >/dev/null
+debut=$SECONDS
+# A machine just installed may still be running its first automatic update: wait for the lock.
+attente=(-o DPkg::Lock::Timeout=300)
+"${sudo_cmd[@]}" apt-get "${attente[@]}" update -q >"$journal" 2>&1 ||
+    echec "La mise à jour de la liste des paquets (apt-get update) a échoué"
+"${sudo_cmd[@]}" apt-get "${attente[@]}" install -y -q --no-install-recommends "${manquants[@]}" >>"$journal" 2>&1 ||
+    echec "L'installation des paquets a échoué"
+rm -f "$journal"
 # Nor at the next boot: systemd would start the units these packages enabled (sshd, lighttpd and
 # vsftpd on every interface). Only the packages installed here are touched.
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -59,4 +75,4 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
         fi
     done
 fi
-echo "Paquets système installés."
+echo "Paquets système installés en $((SECONDS - debut)) s."

@@ -6,14 +6,14 @@ import json
 import os
 import signal
 import socket
-import time
 from pathlib import Path
 
 import pytest
 
 from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, parse_network
-from audit_ti.lab.processes import LabSignature, lab_pids, read_records, start_ticks
+from audit_ti.lab.processes import LabSignature, ProcessRecord, is_running, lab_pids, read_records, start_ticks
 from audit_ti.lab.sockets import bound_sockets
+from tests.process_helpers import open_record
 
 pytestmark = pytest.mark.lent
 
@@ -35,11 +35,16 @@ def _signature(folder: Path) -> LabSignature:
     return LabSignature(state["identifiant"], folder, frozenset(state["programmes"]))
 
 
-def _wait_dead(pid: int) -> None:
-    deadline = time.monotonic() + 5
-    while start_ticks(pid) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert start_ticks(pid) is None
+def _kill(record: ProcessRecord) -> None:
+    """Kill the daemon a pid file names and wait for its end; one already ended is just as dead."""
+    daemon = open_record(record)
+    if daemon is None:  # ended first, or its pid reused: never signal another process
+        assert not is_running(record)
+        return
+    with daemon:
+        daemon.send(signal.SIGKILL)
+        assert daemon.ended(seconds=5), f"{record.name} (pid {record.pid}) survit à SIGKILL"
+    assert not is_running(record)  # reaps it too, when this process started it
 
 
 def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
@@ -85,8 +90,7 @@ def test_a_dead_daemon_shows_and_lost_pid_files_do_not_hide_the_others(
     try:
         signature = _signature(folder)
         (broker,) = [record for record in read_records(folder / "pids") if record.name == "mosquitto"]
-        os.kill(broker.pid, signal.SIGKILL)
-        _wait_dead(broker.pid)
+        _kill(broker)
 
         state = run_cli("lab", "etat", "--dossier", str(folder))
         assert state.code == 3
@@ -114,9 +118,7 @@ def test_stale_pid_files_after_every_daemon_died_do_not_block_a_new_start(spare_
     try:
         records = read_records(folder / "pids")
         for record in records:  # as after a reboot or an OOM kill
-            os.kill(record.pid, signal.SIGKILL)
-        for record in records:
-            _wait_dead(record.pid)
+            _kill(record)
         assert (folder / "etat.json").exists() and read_records(folder / "pids")
 
         assert Lab(folder, layout).start().all_up

@@ -10,14 +10,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.process_helpers import Process, find_child, hold_children
 
 pytestmark = pytest.mark.nmap
+
+#: The silent gateway; every nmap the tests look for has it on its command line.
+ADDRESS = "127.0.40.1"
 
 AUDIT = """
 cas_usage:
@@ -74,7 +78,7 @@ class SilentServer:
 
 @pytest.fixture
 def silent() -> Iterator[SilentServer]:
-    server = SilentServer("127.0.40.1")
+    server = SilentServer(ADDRESS)
     yield server
     server.close()
 
@@ -85,50 +89,78 @@ def write_audit(tmp_path: Path, address: str, port: int, host_timeout: int = 600
     return path
 
 
-def scanner(audit: Path, reports: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "audit_ti",
-            "scanner",
-            str(audit),
-            "--rapports",
-            str(reports),
-            "--grilles",
-            str(ROOT / "grilles"),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
+class Scanners:
+    """The ``audit-ti scanner`` processes a test starts; any still running at the end is killed."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[str]] = []
+
+    def start(
+        self, audit: Path, reports: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        # A shell without job control starts background commands (`make test &` in a script) with
+        # SIGINT ignored, which exec passes on and Python keeps: the scanner would never see the
+        # user's Ctrl-C. A Python handler here becomes the default disposition in the child.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            process = self._spawn(audit, reports, *extra, env=env)
+        finally:
+            if previous is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signal.SIGINT, previous)
+        self.started.append(process)
+        return process
+
+    @staticmethod
+    def _spawn(audit: Path, reports: Path, *extra: str, env: dict[str, str] | None) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "audit_ti",
+                "scanner",
+                str(audit),
+                "--rapports",
+                str(reports),
+                "--grilles",
+                str(ROOT / "grilles"),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                # Its nmap first: the scanner killed alone would leave it running until its host timeout.
+                for nmap in hold_children(process.pid, "nmap"):
+                    with nmap:
+                        nmap.send(signal.SIGKILL)
+                process.kill()
+            process.communicate()
 
 
-def children_named(pid: int, name: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                comm = (entry / "comm").read_text().strip()
-            except OSError:
-                continue
-            if int(stat[1]) == pid and comm == name:
-                found.append(int(entry.name))
-    return found
+StartScanner = Callable[..., subprocess.Popen[str]]
 
 
-def wait_for_nmap(process: subprocess.Popen[str], seconds: float = 30) -> int:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        pids = children_named(process.pid, "nmap")
-        if pids:
-            time.sleep(1.0)  # let nmap write the start of its XML
-            return pids[0]
-        time.sleep(0.05)
-    raise AssertionError("nmap n'a pas démarré")
+@pytest.fixture
+def scanner() -> Iterator[StartScanner]:
+    scanners = Scanners()
+    yield scanners.start
+    scanners.stop_all()
+
+
+def scan_nmap(process: subprocess.Popen[str]) -> Process:
+    """The nmap that scans the test's gateway, held once it has had time to start its XML.
+
+    python-nmap also runs ``nmap -V`` (twice) as a child of the scanner, which ends at once: only
+    the nmap with the gateway's address on its command line is the scan.
+    """
+    nmap = find_child(process.pid, "nmap", "-oX", ADDRESS)
+    time.sleep(1.0)  # let nmap write the start of its XML
+    return nmap
 
 
 def run_folder(reports: Path) -> Path:
@@ -144,13 +176,18 @@ def assert_never_compliant(folder: Path) -> list[dict[str, object]]:
     return network
 
 
-def test_nmap_killed_half_way(tmp_path: Path, silent: SilentServer) -> None:
-    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port), tmp_path / "rapports")
-    os.kill(wait_for_nmap(process), signal.SIGKILL)
+def test_nmap_killed_half_way(tmp_path: Path, silent: SilentServer, scanner: StartScanner) -> None:
+    process = scanner(write_audit(tmp_path, ADDRESS, silent.port), tmp_path / "rapports")
+    with scan_nmap(process) as nmap:
+        # Not delivered means nmap had ended first: -sV waits on a silent server far longer than
+        # scan_nmap's second, so it died of something else, which must be reported as this kill.
+        delivered = nmap.send(signal.SIGKILL)
+        assert nmap.ended(seconds=10)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 3, err
+    context = f"signal {'remis' if delivered else 'non remis, nmap était déjà fini'} :\n{err}"
+    assert process.returncode == 3, context
     assert "Traceback" not in err
-    assert "incomplète" in err
+    assert "incomplète" in err, context
     folder = run_folder(tmp_path / "rapports")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["statut"] == "incomplet" and manifest["code_sortie"] == 3
@@ -158,33 +195,36 @@ def test_nmap_killed_half_way(tmp_path: Path, silent: SilentServer) -> None:
     assert evidence.exists() and "<nmaprun" in evidence.read_text()
     assert manifest["fichiers"]["evidence/nmap-scan-1.xml"]
     network = assert_never_compliant(folder)
-    assert "scan interrompu" in str(network[0]["preuve"])
+    assert "scan interrompu" in str(network[0]["preuve"]), context
 
 
-def test_interrupted_by_the_user(tmp_path: Path, silent: SilentServer) -> None:
-    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port), tmp_path / "rapports")
-    wait_for_nmap(process)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
+def test_interrupted_by_the_user(tmp_path: Path, silent: SilentServer, scanner: StartScanner) -> None:
+    process = scanner(write_audit(tmp_path, ADDRESS, silent.port), tmp_path / "rapports")
+    with scan_nmap(process) as nmap:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+        survived = not nmap.ended(seconds=10)
+        if survived:
+            nmap.send(signal.SIGKILL)
+    assert not survived, "nmap tourne encore après l'interruption du scan"
     assert process.returncode == 3, err
     assert "Traceback" not in err
     folder = run_folder(tmp_path / "rapports")
     assert (folder / "evidence" / "nmap-scan-1.xml").exists()
     assert_never_compliant(folder)
-    assert not children_named(process.pid, "nmap")
 
 
-def test_host_timeout(tmp_path: Path, silent: SilentServer) -> None:
-    process = scanner(write_audit(tmp_path, "127.0.40.1", silent.port, host_timeout=10), tmp_path / "rapports")
+def test_host_timeout(tmp_path: Path, silent: SilentServer, scanner: StartScanner) -> None:
+    process = scanner(write_audit(tmp_path, ADDRESS, silent.port, host_timeout=10), tmp_path / "rapports")
     _, err = process.communicate(timeout=180)
     assert process.returncode == 3, err
     network = assert_never_compliant(run_folder(tmp_path / "rapports"))
     assert "délai dépassé" in str(network[0]["preuve"])
 
 
-def test_missing_nmap_binary(tmp_path: Path) -> None:
+def test_missing_nmap_binary(tmp_path: Path, scanner: StartScanner) -> None:
     process = scanner(
-        write_audit(tmp_path, "127.0.40.1", 9), tmp_path / "rapports", env={"AUDIT_TI_NMAP": str(tmp_path / "absent")}
+        write_audit(tmp_path, ADDRESS, 9), tmp_path / "rapports", env={"AUDIT_TI_NMAP": str(tmp_path / "absent")}
     )
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
