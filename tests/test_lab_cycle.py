@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, parse_network
+from audit_ti.lab.probes import smb_negotiate
 from audit_ti.lab.processes import LabSignature, lab_pids, read_records, start_ticks
 from audit_ti.lab.sockets import bound_sockets
 
@@ -45,13 +46,18 @@ def _wait_dead(pid: int) -> None:
 def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
     started = run_cli("lab", "demarrer", "--reseau", spare_block, "--passerelles", "5", "--dossier", str(folder))
     assert started.code == 0, started.err
-    assert "29/29 service(s) en ligne" in started.out
+    assert "30/30 service(s) en ligne" in started.out
     signature = _signature(folder)
     pids = Lab(folder).pids()
-    assert len(pids) >= 9 and lab_pids([], signature) == set(pids)
-    assert len(_sockets_in(spare_block)) == 29
-
-    stopped = run_cli("lab", "arreter", "--dossier", str(folder))
+    assert len(pids) >= 10 and lab_pids([], signature) == set(pids)
+    assert len(_sockets_in(spare_block)) == 30
+    # A client still connected to smbd when the lab stops: its per-connection smbd goes too.
+    smb = LabLayout.build(parse_network(spare_block)).reference(Profile.VULNERABLE)
+    with socket.create_connection((str(smb.address), 445), timeout=5) as client:
+        client.sendall(smb_negotiate("NT LM 0.12"))
+        assert client.recv(4)
+        assert len(Lab(folder).pids()) > len(pids)
+        stopped = run_cli("lab", "arreter", "--dossier", str(folder))
     assert stopped.code == 0, stopped.err
     assert "Laboratoire arrêté" in stopped.out
     assert lab_pids([], signature) == set()

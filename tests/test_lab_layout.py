@@ -40,6 +40,7 @@ def test_each_profile_exposes_what_the_issue_asks() -> None:
         "161/udp snmp",
         "502/tcp modbus",
         "1880/tcp http",
+        "445/tcp smb",
     }
     assert declarations[Profile.MEDIUM] == {"22/tcp ssh", "443/tcp https", "1883/tcp mqtt", "5683/udp coap"}
     assert declarations[Profile.HARDENED] == {"22/tcp ssh", "443/tcp https", "8883/tcp mqtts"}

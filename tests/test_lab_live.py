@@ -8,6 +8,7 @@ import ftplib
 import http.client
 import io
 import json
+import shutil
 import socket
 import ssl
 import subprocess
@@ -24,7 +25,7 @@ from audit_ti.lab import Gateway, Lab, LabLayout, Profile, ServiceKind
 from audit_ti.lab import mqtt as mqtt_packets
 from audit_ti.lab.content import ADMIN_PASSWORD, ADMIN_REALM, ADMIN_USER, MQTT_PASSWORD, MQTT_USER
 from audit_ti.lab.pki import Material
-from audit_ti.lab.probes import close_stream
+from audit_ti.lab.probes import close_stream, smb_negotiate
 
 pytestmark = pytest.mark.root
 
@@ -90,6 +91,57 @@ def test_ftp_is_anonymous_and_read_only(lab: Lab) -> None:
             ftp.storbinary("STOR depot.txt", io.BytesIO(b"x"))
         with pytest.raises(ftplib.error_perm, match="550"):
             ftp.mkd("nouveau")
+
+
+def _receive(connection: socket.socket, size: int) -> bytes:
+    received = b""
+    while len(received) < size:
+        chunk = connection.recv(size - len(received))
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def test_smb_still_accepts_smbv1_on_the_vulnerable_gateway_only(lab: Lab) -> None:
+    vulnerable = _gateway(lab, Profile.VULNERABLE)
+    with socket.create_connection((str(vulnerable.address), 445), timeout=5) as connection:
+        connection.sendall(smb_negotiate("NT LM 0.12"))  # an SMB1 client that knows nothing newer
+        frame = _receive(connection, 4)
+        answer = _receive(connection, int.from_bytes(frame[1:], "big"))
+    # SMB1 NEGOTIATE response, status 0, 17 parameter words (NT LM 0.12), first dialect chosen.
+    assert answer[:5] == b"\xffSMB\x72"
+    assert int.from_bytes(answer[5:9], "little") == 0
+    assert answer[32] == 17 and int.from_bytes(answer[33:35], "little") == 0
+    for profile in (Profile.MEDIUM, Profile.HARDENED):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((str(_gateway(lab, profile).address), 445), timeout=5).close()
+
+
+def _smbclient(address: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["smbclient", "--no-pass", f"//{address}/supervision", "--command", command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(shutil.which("smbclient") is None, reason="smbclient est introuvable (paquet smbclient)")
+def test_smb_share_is_open_to_guests_and_read_only(lab: Lab, tmp_path: Path) -> None:
+    address = str(_gateway(lab, Profile.VULNERABLE).address)
+    copy = tmp_path / "copie.ini"
+    fetched = _smbclient(address, f"get scada/connexion-superviseur.ini {copy}")
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert f"hote={address}" in copy.read_text(encoding="utf-8")
+    listed = _smbclient(address, "cd ../..; ls")
+    assert "LISEZMOI.txt" in listed.stdout and "exports" in listed.stdout  # still the share's root
+    deposit = tmp_path / "depot.txt"
+    deposit.write_text("x", encoding="utf-8")
+    for command in (f"put {deposit} depot.txt", "mkdir nouveau"):
+        refused = _smbclient(address, command)
+        assert "NT_STATUS_ACCESS_DENIED" in refused.stdout + refused.stderr, command
 
 
 @dataclass(frozen=True)

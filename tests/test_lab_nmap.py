@@ -1,9 +1,10 @@
 """The real nmap on the running lab: each profile shows what the cyber audit will look for.
 
-Four nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
-UDP services (-sU -sV), and Modbus. Modbus gets its own run with ``--version-intensity 0``:
-pymodbus, as the protocol requires, ignores the non-Modbus probes of -sV, so a full version scan
-of port 502 waits about 2 min 30 s for nothing; modbus-discover identifies the service instead.
+Five nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
+UDP services (-sU -sV), SMB with its host scripts, and Modbus. Modbus gets its own run with
+``--version-intensity 0``: pymodbus, as the protocol requires, ignores the non-Modbus probes of
+-sV, so a full version scan of port 502 waits about 2 min 30 s for nothing; modbus-discover
+identifies the service instead.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _TCP_SCRIPTS = (
     "ssh2-enum-algos,ssl-enum-ciphers,ssl-cert,mqtt-subscribe"
 )
 _UDP_SCRIPTS = "snmp-sysdescr,snmp-info,coap-resources"
+# Host scripts (nmap's hostrule): their output sits under <hostscript>, once per host.
+_SMB_SCRIPTS = "smb-protocols,smb-vuln-ms17-010"
 _TIMING = ["-n", "--max-retries", "1", "--host-timeout", "300s", "--script-timeout", "90s"]
 
 
@@ -44,6 +47,7 @@ class Port:
 
 
 Report = dict[str, dict[tuple[str, int], Port]]
+HostScripts = dict[str, dict[str, str]]
 
 
 def _attribute(element: Element | None, name: str) -> str:
@@ -67,6 +71,15 @@ def _parse(xml: str) -> Report:
     return report
 
 
+def _host_scripts(xml: str) -> HostScripts:
+    return {
+        _attribute(host.find("address"), "addr"): {
+            _attribute(script, "id"): _attribute(script, "output") for script in host.iterfind("hostscript/script")
+        }
+        for host in ElementTree.fromstring(xml).iter("host")
+    }
+
+
 @dataclass(frozen=True)
 class Scans:
     layout: LabLayout
@@ -74,10 +87,12 @@ class Scans:
     tcp: Report
     udp: Report
     modbus: Report
+    smb: Report
+    smb_host: HostScripts
 
     def port(self, profile: Profile, transport: str, number: int) -> Port:
         address = str(self.layout.reference(profile).address)
-        for report in (self.tcp, self.udp, self.modbus):
+        for report in (self.tcp, self.udp, self.modbus, self.smb):
             if (transport, number) in report.get(address, {}):
                 return report[address][(transport, number)]
         raise AssertionError(f"{address} {number}/{transport} absent des rapports nmap")
@@ -101,7 +116,11 @@ def scans(lab: Lab) -> Iterator[Scans]:
         str(layout.reference(profile).address) for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED)
     ]
     tcp_ports = sorted(
-        {s.port for g, s in layout.endpoints() if s.transport is Transport.TCP and s.kind is not ServiceKind.MODBUS}
+        {
+            s.port
+            for g, s in layout.endpoints()
+            if s.transport is Transport.TCP and s.kind not in {ServiceKind.MODBUS, ServiceKind.SMB}
+        }
     )
     udp_targets = [str(g.address) for g, s in layout.endpoints() if s.transport is Transport.UDP]
     udp_ports = {s.port for _, s in layout.endpoints() if s.transport is Transport.UDP}
@@ -114,13 +133,15 @@ def scans(lab: Lab) -> Iterator[Scans]:
             modbus_targets,
             ["-sV", "--version-intensity", "0", "-p", "502", "--script", "modbus-discover"],
         ),
+        # Every reference gateway: SMB must answer on the vulnerable one only.
+        "smb": (references, ["-sV", "-p", "445", "--script", _SMB_SCRIPTS, "--script-args", "vulns.showall"]),
     }
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {
             name: pool.submit(run_nmap, targets, [*arguments, *_TIMING]) for name, (targets, arguments) in jobs.items()
         }
-        reports = {name: _parse(future.result()) for name, future in futures.items()}
-    yield Scans(layout, **reports)
+        xml = {name: future.result() for name, future in futures.items()}
+    yield Scans(layout, **{name: _parse(text) for name, text in xml.items()}, smb_host=_host_scripts(xml["smb"]))
 
 
 def _foreign_wildcard_tcp_ports(lab: Lab) -> set[int]:
@@ -165,6 +186,19 @@ def test_vulnerable_gateway(scans: Scans) -> None:
     assert "Device identification: Laboratoire audit-ti EP-4000" in modbus.scripts["modbus-discover"]
     console = scans.port(vulnerable, "tcp", 1880)
     assert console.service == "http" and console.scripts["http-title"] == "Node-RED"
+
+
+def test_only_the_vulnerable_gateway_shares_files_and_it_still_speaks_smbv1(scans: Scans) -> None:
+    smb = scans.port(Profile.VULNERABLE, "tcp", 445)
+    assert (smb.state, smb.product) == ("open", "Samba smbd")
+    host_scripts = scans.smb_host[str(scans.layout.reference(Profile.VULNERABLE).address)]
+    assert "NT LM 0.12 (SMBv1) [dangerous, but default]" in host_scripts["smb-protocols"]
+    assert "311" in host_scripts["smb-protocols"]  # SMB 3.1.1 too
+    # Samba is not MS17-010: the script, told to show all, says so.
+    assert "State: NOT VULNERABLE" in host_scripts["smb-vuln-ms17-010"]
+    for profile in (Profile.MEDIUM, Profile.HARDENED):
+        assert scans.port(profile, "tcp", 445).state == "closed"
+        assert scans.smb_host[str(scans.layout.reference(profile).address)] == {}
 
 
 def test_medium_gateway(scans: Scans) -> None:

@@ -70,6 +70,7 @@ class ServiceKind(StrEnum):
     MODBUS = "modbus"
     SSH = "ssh"
     COAP = "coap"
+    SMB = "smb"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ _VULNERABLE_SERVICES = (
     _udp(ServiceKind.SNMP, 161, "SNMP v2c, communauté « public » (net-snmp)"),
     _tcp(ServiceKind.MODBUS, 502, "Modbus/TCP sans authentification (pymodbus)"),
     _tcp(ServiceKind.DEBUG_CONSOLE, 1880, "console de débogage façon Node-RED, non déclarée"),
+    _tcp(ServiceKind.SMB, 445, "partage SMB de supervision laissé par l'intégrateur, SMBv1 encore actif (Samba)"),
 )
 _MEDIUM_SERVICES = (
     _tcp(ServiceKind.SSH, 22, "SSH : mots de passe acceptés, algorithmes faibles proposés (OpenSSH)"),
