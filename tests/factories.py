@@ -47,9 +47,13 @@ def port(
 
 
 def host(
-    *ports: PortFacts, address: str = "127.0.20.1", state: HostState = HostState.UP, reason: str = "user-set"
+    *ports: PortFacts,
+    address: str = "127.0.20.1",
+    state: HostState = HostState.UP,
+    reason: str = "user-set",
+    scripts: tuple[ScriptOutput, ...] = (),
 ) -> HostFacts:
-    return HostFacts(address, state, reason, (), ports)
+    return HostFacts(address, state, reason, (), ports, scripts)
 
 
 def run(
@@ -84,8 +88,9 @@ def context(
     profile: ScanProfile = ScanProfile.INTRUSIVE,
     udp: bool = True,
     imported: bool = False,
+    host_scripts: tuple[ScriptOutput, ...] = (),
 ) -> GatewayContext:
-    facts = host(*ports)
+    facts = host(*ports, scripts=host_scripts)
     return GatewayContext(
         name=(gw or gateway()).name,
         gateway=gw or gateway(),

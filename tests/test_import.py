@@ -34,6 +34,9 @@ def test_dionaea_yields_the_expected_non_compliances(tmp_path: Path) -> None:
     for requirement in ("telnet_expose", "ftp_anonyme", "admin_web_http", "certificat_invalide", "service_non_declare"):
         assert status[requirement] is Status.NON_COMPLIANT, requirement
     assert status["mqtt_anonyme"] is Status.PARTIAL
+    # The honeypot plays an unpatched Windows: nmap's own VULNERABLE output for MS17-010.
+    assert status["smb_obsolete"] is Status.NON_COMPLIANT
+    assert status["smb_vulnerabilite_critique"] is Status.NON_COMPLIANT
     assert status["identifiants_par_defaut_web"] is Status.NOT_TESTED
     cert = next(f for f in outcome.findings if f.requirement == "certificat_invalide")
     assert "expiré" in cert.evidence and "md5WithRSAEncryption" in cert.evidence
@@ -177,3 +180,39 @@ def test_accepted_risk_must_name_a_requirement_and_a_gateway(tmp_path: Path, run
     assert expected in flat
     assert "« passerelle-dionea » n'est pas une passerelle déclarée, vouliez-vous dire « passerelle-dionaea » ?" in flat
     assert "l'acceptation expire avant d'avoir été décidée" in flat
+
+
+LAB_SMB_AUDIT = FIXTURES / "audits" / "import-labo-smb.yaml"
+
+
+def _smb_findings(xml: str, tmp_path: Path, address: str = "127.60.10.1") -> dict[str, tuple[Status, str]]:
+    audit = tmp_path / "import-labo-smb.yaml"
+    text = LAB_SMB_AUDIT.read_text(encoding="utf-8").replace("127.60.10.", address.rsplit(".", 1)[0] + ".")
+    audit.write_text(text, encoding="utf-8")
+    outcome = import_scan(
+        FIXTURES / "nmap" / xml,
+        audit,
+        reports_dir=tmp_path / "rapports",
+        catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+        today=TODAY,
+    )
+    assert outcome.exit_code is not ExitCode.INCOMPLETE_RUN
+    return {f.requirement: (f.status, f.evidence) for f in outcome.findings if f.target == "eclairage-armoire-01"}
+
+
+def test_lab_smb_server_offers_smbv1_and_ms17_010_stays_unproven(tmp_path: Path) -> None:
+    """Real nmap output of the lab's Samba: SMBv1 offered; « NOT VULNERABLE » proves nothing with SMBv1 on."""
+    found = _smb_findings("labo-smb1.xml", tmp_path)
+    status, evidence = found["smb_obsolete"]
+    assert status is Status.NON_COMPLIANT
+    assert "445/tcp smb-protocols : dialects: NT LM 0.12 (SMBv1)" in evidence
+    status, evidence = found["smb_vulnerabilite_critique"]
+    assert status is Status.TO_VERIFY
+    assert "State: NOT VULNERABLE" in evidence and "NT LM 0.12" in evidence
+
+
+def test_smb_server_without_smbv1_is_compliant_on_both(tmp_path: Path) -> None:
+    """Real nmap output of the same Samba with « server min protocol = SMB2_10 »."""
+    found = _smb_findings("labo-smb2.xml", tmp_path, address="127.62.10.1")
+    assert found["smb_obsolete"][0] is Status.COMPLIANT
+    assert found["smb_vulnerabilite_critique"][0] is Status.COMPLIANT

@@ -24,3 +24,20 @@ def test_categories_match_the_installed_nmap() -> None:
     for script in NSE_SCRIPTS.values():
         assert script.id in installed, script.id
         assert script.categories == installed[script.id], script.id
+
+
+@pytest.mark.nmap
+@pytest.mark.skipif(not SCRIPT_DB.exists(), reason="nmap n'est pas installé")
+def test_host_scripts_are_those_nmap_runs_per_host() -> None:
+    """A hostrule script's output sits under <hostscript>: the checks must know where to read it."""
+    for script in NSE_SCRIPTS.values():
+        source = (SCRIPT_DB.parent / f"{script.id}.nse").read_text(encoding="utf-8", errors="replace")
+        rule = re.search(r"^(hostrule|portrule)\s*=", source, re.MULTILINE)
+        assert rule is not None, script.id
+        assert script.host_level == (rule[1] == "hostrule"), script.id
+    assert NSE_SCRIPTS["smb-protocols"].host_level and NSE_SCRIPTS["smb-vuln-ms17-010"].host_level
+
+
+def test_no_script_that_may_crash_a_device_is_known() -> None:
+    for script in NSE_SCRIPTS.values():
+        assert not script.categories & {"dos", "exploit", "brute"}, script.id

@@ -61,10 +61,24 @@ def statuses(outcome: CyberOutcome, gateway: str) -> dict[str, Status]:
         "service_non_declare",
         "service_debug_expose",
         "identifiants_par_defaut_web",
+        "smb_obsolete",
     ],
 )
 def test_vulnerable_gateway(intrusive: CyberOutcome, requirement: str) -> None:
     assert statuses(intrusive, VULNERABLE)[requirement] is Status.NON_COMPLIANT
+
+
+def test_smb_findings_follow_what_the_scripts_saw(intrusive: CyberOutcome) -> None:
+    vulnerable = {f.requirement: f for f in intrusive.findings if f.target == VULNERABLE}
+    assert "NT LM 0.12 (SMBv1)" in vulnerable["smb_obsolete"].evidence
+    # Samba says « NOT VULNERABLE », but with SMBv1 on that is no proof (see the grille).
+    ms17 = vulnerable["smb_vulnerabilite_critique"]
+    assert ms17.status is Status.TO_VERIFY
+    assert "State: NOT VULNERABLE" in ms17.evidence
+    for gateway in (MEDIUM, HARDENED):
+        found = statuses(intrusive, gateway)
+        assert found["smb_obsolete"] is Status.NOT_APPLICABLE, gateway
+        assert found["smb_vulnerabilite_critique"] is Status.NOT_APPLICABLE, gateway
 
 
 @pytest.mark.parametrize(
@@ -119,3 +133,5 @@ def test_safe_profile_leaves_login_attempts_untested(lab, tmp_path: Path) -> Non
     assert medium["ssh_mot_de_passe"] is Status.NOT_TESTED
     assert statuses(outcome, VULNERABLE)["identifiants_par_defaut_web"] is Status.NOT_TESTED
     assert medium["tls_obsolete"] is Status.NON_COMPLIANT
+    # The SMB scripts are safe ones: the safe profile runs them.
+    assert statuses(outcome, VULNERABLE)["smb_obsolete"] is Status.NON_COMPLIANT

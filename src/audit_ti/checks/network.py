@@ -20,7 +20,7 @@ from audit_ti.checks import confidence
 from audit_ti.checks.context import GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry
 from audit_ti.models.enums import NetworkZone, ScanProfile, Status
-from audit_ti.models.facts import HostFacts, PortFacts, ScriptTable
+from audit_ti.models.facts import HostFacts, PortFacts, ScriptOutput, ScriptTable
 from audit_ti.models.fields import ExpectedPort, ExpectedPortField
 from audit_ti.models.nse import NSE_SCRIPTS, script_categories
 
@@ -304,19 +304,24 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
     relevant = params.selector.pick(context.host)
     if not relevant:
         return params.absent_observation
+    outputs: list[tuple[str, ScriptOutput | None]]
+    if known is not None and known.host_level:
+        # A host script speaks once for the host, whichever of the ports it talked to.
+        outputs = [(", ".join(port.label for port in relevant), context.host.script(params.script))]
+    else:
+        outputs = [(port.label, port.script(params.script)) for port in relevant]
     statuses: list[Status] = []
     evidence: list[str] = []
-    for port in relevant:
-        output = port.script(params.script)
+    for label, output in outputs:
         if output is None:
             if not _script_ran(context, params.script):
                 return _script_not_run(context, params.script)
             statuses.append(params.no_output)
-            evidence.append(f"{port.label} : « {params.script} » sans résultat")
+            evidence.append(f"{label} : « {params.script} » sans résultat")
             continue
         rule = next((rule for rule in params.rules if rule.regex.search(output.text)), None)
         statuses.append(rule.status if rule else params.unmatched)
-        evidence.append(f"{port.label} {params.script} : {output.summary}")
+        evidence.append(f"{label} {params.script} : {output.summary}")
     status = worst(statuses)
     level = confidence.CONFIRMED if status in (Status.NON_COMPLIANT, Status.PARTIAL) else confidence.BANNER
     return Observation(status, level, "; ".join(evidence))

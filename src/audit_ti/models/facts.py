@@ -213,6 +213,10 @@ class HostFacts:
         """The port, if nmap reported it (closed ports summarised as extraports are not listed)."""
         return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
 
+    def script(self, script_id: str) -> ScriptOutput | None:
+        """Output of one host script (``<hostscript>``), if it printed anything."""
+        return next((script for script in self.scripts if script.id == script_id), None)
+
     @property
     def answered(self) -> bool:
         """True when the host is up and was scanned to the end."""

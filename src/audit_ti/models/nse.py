@@ -23,6 +23,8 @@ class NseScript:
         profile: the lowest audit-ti profile allowed to run it.
         udp: True when it probes a UDP service (needs root).
         why: French reason for the profile, shown in the documentation.
+        host_level: True for a host script (nmap's ``hostrule``, as the SMB scripts): nmap reports
+            its output once for the host (``<hostscript>``), not under the port it talked to.
     """
 
     id: str
@@ -30,6 +32,7 @@ class NseScript:
     profile: ScanProfile
     udp: bool = False
     why: str = ""
+    host_level: bool = False
 
 
 def _script(
@@ -39,8 +42,9 @@ def _script(
     *,
     udp: bool = False,
     why: str = "",
+    host_level: bool = False,
 ) -> NseScript:
-    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why)
+    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why, host_level)
 
 
 _SAFE_THOUGH_INTRUSIVE = (
@@ -86,6 +90,9 @@ NSE_SCRIPTS: dict[str, NseScript] = {
             ScanProfile.INTRUSIVE,
             why="interroge les identifiants d'esclaves Modbus : un automate fragile peut mal réagir",
         ),
+        _script("smb-protocols", "discovery,safe", host_level=True),
+        # Connects to IPC$ as a guest and sends one transaction on FID 0: a check, no exploit.
+        _script("smb-vuln-ms17-010", "vuln,safe", host_level=True),
         _script("vnc-info", "default,discovery,safe"),
         _script("rdp-enum-encryption", "safe,discovery"),
     )
