@@ -55,6 +55,34 @@ def test_every_address_in_every_config_is_a_lab_address(tmp_path: Path) -> None:
     assert seen == lab_addresses
 
 
+def test_only_a_lab_with_the_ipv6_gateway_mentions_the_ipv6_loopback(tmp_path: Path) -> None:
+    """Labs of the spare blocks must never touch ::1, which the session lab's IPv6 gateway holds."""
+    without = _texts(_plans(tmp_path / "sans", LabLayout.build(parse_network("127.42.0.0/16"))))
+    assert not any("::" in text for text in without.values())
+    with_ipv6 = _texts(_plans(tmp_path / "avec", LabLayout.build(parse_network("127.42.0.0/16"), ipv6=True)))
+    assert any("::1" in text for text in with_ipv6.values())
+    for name, text in with_ipv6.items():
+        assert not re.search(r"::(?!1\b)", text), f"{name} mentionne une autre adresse IPv6 que ::1"
+
+
+def test_the_ipv6_gateway_has_its_own_listeners_keys_and_certificate(tmp_path: Path) -> None:
+    layout = LabLayout.build(parse_network("127.42.0.0/16"), ipv6=True)
+    plans = {plan.name: plan for plan in _plans(tmp_path, layout)}
+    material = Material.at(StateFolder(tmp_path))
+    sshd = plans["sshd-ipv6"].files[0].text
+    assert "AddressFamily inet6" in sshd and "ListenAddress [::1]:22" in sshd
+    assert f"HostKey {material.ipv6_ssh_host_key}" in sshd and "AuthenticationMethods publickey" in sshd
+    assert "AddressFamily inet\n" in plans["sshd-durcie"].files[0].text
+    assert material.ipv6_ssh_host_key != material.hardened_ssh_host_key
+    broker = plans["mosquitto"].files[0].text.split("\nlistener ")[-1]
+    assert broker.startswith("8883 ::1\n")
+    assert f"certfile {material.ipv6_tls_chain}" in broker and "allow_anonymous false" in broker
+    web = next(file.text for file in plans["lighttpd"].files if file.path.name == "lighttpd.conf")
+    block = web.split('$SERVER["socket"] == "[::1]:443" {')[1].split("}")[0]
+    assert f'ssl.pemfile = "{material.ipv6_tls_chain}"' in block and "Strict-Transport-Security" in block
+    assert '"host-strict" => "disable"' in web
+
+
 def test_one_sshd_per_sixteen_scale_gateways(tmp_path: Path) -> None:
     plans = _plans(tmp_path, LabLayout.build(scale_count=200))
     sshd = [plan for plan in plans if plan.program.command == "sshd"]

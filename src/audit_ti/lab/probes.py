@@ -125,7 +125,7 @@ async def _telnet(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyn
 
 
 async def _http(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-    writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.address}\r\n\r\n".encode())
+    writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.host}\r\n\r\n".encode())
     await writer.drain()
     return (await reader.readline()).startswith(b"HTTP/1.")
 
@@ -195,7 +195,8 @@ async def close_stream(writer: asyncio.StreamWriter) -> None:
 
 async def _udp_exchange(gateway: Gateway, service: Service, request: bytes, expected_prefix: bytes) -> bool:
     loop = asyncio.get_running_loop()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+    family = socket.AF_INET6 if gateway.ipv6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as udp:
         udp.setblocking(False)
         udp.connect((str(gateway.address), service.port))
         await loop.sock_sendall(udp, request)
