@@ -144,11 +144,11 @@ def test_scale_count_is_bounded(count: int) -> None:
 def test_demo_audit_declares_the_lab_as_an_integrator_would() -> None:
     """The hardened gateway is declared exactly; the two others expose undeclared extras."""
     audit = load_audit(ROOT / "audits" / "demo-lab.yaml")
-    layout = LabLayout.build()
+    layout = LabLayout.build(ipv6=True)
     assert [(g.name, g.address) for g in audit.gateways] == [(g.name, str(g.address)) for g in layout.gateways]
     assert audit.authorisation is not None
     perimeter = [ipaddress.ip_network(entry) for entry in audit.authorisation.perimeter]
-    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS).gateways:
+    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS, ipv6=True).gateways:
         assert any(gateway.address in network for network in perimeter), gateway.name
     for declared in audit.gateways:
         served = {service.declaration for service in layout.gateway(declared.name).services}
