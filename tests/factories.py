@@ -57,8 +57,9 @@ def host(
     state: HostState = HostState.UP,
     reason: str = "user-set",
     extraports: tuple[ExtraPorts, ...] = CLOSED_REST,
+    scripts: tuple[ScriptOutput, ...] = (),
 ) -> HostFacts:
-    return HostFacts(address, state, reason, (), ports, extraports=extraports)
+    return HostFacts(address, state, reason, (), ports, scripts, extraports=extraports)
 
 
 def run(
@@ -94,8 +95,9 @@ def context(
     udp: bool = True,
     imported: bool = False,
     facts: HostFacts | None = None,
+    host_scripts: tuple[ScriptOutput, ...] = (),
 ) -> GatewayContext:
-    facts = facts or host(*ports)
+    facts = facts or host(*ports, scripts=host_scripts)
     return GatewayContext(
         name=(gw or gateway()).name,
         gateway=gw or gateway(),

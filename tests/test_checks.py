@@ -109,6 +109,40 @@ def test_script_result_rule_silence_and_absence() -> None:
     assert obs.status is Status.NOT_APPLICABLE
 
 
+SMBV1 = params(
+    ScriptResultParams,
+    script="smb-protocols",
+    ports=["445/tcp", "139/tcp"],
+    services=["microsoft-ds", "netbios-ssn"],
+    regles=[{"motif": r"NT LM 0\.12|SMBv1", "statut": "non_conforme"}, {"motif": "dialects:", "statut": "conforme"}],
+    sans_sortie="a_verifier",
+)
+
+
+def test_host_script_output_speaks_for_the_service_ports() -> None:
+    """smb-protocols is a host script: nmap prints it under <hostscript>, not under port 445."""
+    smb = (port(139, "netbios-ssn"), port(445, "microsoft-ds"))
+    v1 = script("smb-protocols", "\n  dialects: \n    NT LM 0.12 (SMBv1) [dangerous, but default]\n    202\n    311")
+    obs = script_result(context(*smb, host_scripts=(v1,)), SMBV1)
+    assert (obs.status, obs.confidence) == (Status.NON_COMPLIANT, 99)
+    assert obs.evidence.startswith("139/tcp, 445/tcp smb-protocols : dialects: NT LM 0.12 (SMBv1)")
+    v2 = script("smb-protocols", "\n  dialects: \n    210\n    300\n    311")
+    assert script_result(context(*smb, host_scripts=(v2,)), SMBV1).status is Status.COMPLIANT
+    # The output of another host is not this one's; no SMB port: not applicable.
+    assert script_result(context(port(22, "ssh"), host_scripts=(v1,)), SMBV1).status is Status.NOT_APPLICABLE
+
+
+def test_host_script_that_ran_silently_is_to_verify_and_one_never_run_is_not_tested() -> None:
+    smb = port(445, "microsoft-ds")
+    silent = context(smb, scan=run(host(smb), scripts=frozenset({"smb-protocols"})))
+    obs = script_result(silent, SMBV1)
+    assert obs.status is Status.TO_VERIFY
+    assert "« smb-protocols » sans résultat" in obs.evidence
+    assert script_result(context(smb), SMBV1).status is Status.NOT_TESTED
+    blocked = script("smb-protocols", "No dialects accepted. Something may be blocking the responses")
+    assert script_result(context(smb, host_scripts=(blocked,)), SMBV1).status is Status.TO_VERIFY
+
+
 def test_script_not_requested_is_not_tested_with_the_reason() -> None:
     ssh_auth = params(
         ScriptResultParams,

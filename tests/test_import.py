@@ -40,6 +40,9 @@ def test_dionaea_yields_the_expected_non_compliances(tmp_path: Path) -> None:
         assert status[requirement] is Status.NON_COMPLIANT, requirement
     assert status["mqtt_anonyme"] is Status.PARTIAL
     assert status["identifiants_par_defaut"] is Status.TO_VERIFY
+    # The honeypot plays an unpatched Windows: nmap's own VULNERABLE output for MS17-010.
+    assert status["smb_obsolete"] is Status.NON_COMPLIANT
+    assert status["smb_vulnerabilite_critique"] is Status.NON_COMPLIANT
     cert = next(f for f in outcome.findings if f.requirement == "certificat_invalide")
     assert "expiré" in cert.evidence and "md5WithRSAEncryption" in cert.evidence
     undeclared = next(f for f in outcome.findings if f.requirement == "service_non_declare")
@@ -213,3 +216,39 @@ def test_import_covering_other_ports_is_never_compliant_on_them(tmp_path: Path) 
     assert status["service_debug_expose"].status is Status.NOT_TESTED
     assert "1880/tcp" in status["service_debug_expose"].evidence
     assert status["service_non_declare"].status is Status.NON_COMPLIANT
+
+
+LAB_SMB_AUDIT = FIXTURES / "audits" / "import-labo-smb.yaml"
+
+
+def _smb_findings(xml: str, tmp_path: Path, address: str = "127.60.10.1") -> dict[str, tuple[Status, str]]:
+    audit = tmp_path / "import-labo-smb.yaml"
+    text = LAB_SMB_AUDIT.read_text(encoding="utf-8").replace("127.60.10.", address.rsplit(".", 1)[0] + ".")
+    audit.write_text(text, encoding="utf-8")
+    outcome = import_scan(
+        FIXTURES / "nmap" / xml,
+        audit,
+        reports_dir=tmp_path / "rapports",
+        catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+        evaluation_date=TODAY,
+    )
+    assert outcome.exit_code is not ExitCode.INCOMPLETE_RUN
+    return {f.requirement: (f.status, f.evidence) for f in outcome.findings if f.target == "eclairage-armoire-01"}
+
+
+def test_lab_smb_server_offers_smbv1_and_ms17_010_stays_unproven(tmp_path: Path) -> None:
+    """Real nmap output of the lab's Samba: SMBv1 offered; « NOT VULNERABLE » proves nothing with SMBv1 on."""
+    found = _smb_findings("labo-smb1.xml", tmp_path)
+    status, evidence = found["smb_obsolete"]
+    assert status is Status.NON_COMPLIANT
+    assert "445/tcp smb-protocols : dialects: NT LM 0.12 (SMBv1)" in evidence
+    status, evidence = found["smb_vulnerabilite_critique"]
+    assert status is Status.TO_VERIFY
+    assert "State: NOT VULNERABLE" in evidence and "NT LM 0.12" in evidence
+
+
+def test_smb_server_without_smbv1_is_compliant_on_both(tmp_path: Path) -> None:
+    """Real nmap output of the same Samba with « server min protocol = SMB2_10 »."""
+    found = _smb_findings("labo-smb2.xml", tmp_path, address="127.62.10.1")
+    assert found["smb_obsolete"][0] is Status.COMPLIANT
+    assert found["smb_vulnerabilite_critique"][0] is Status.COMPLIANT

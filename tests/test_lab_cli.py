@@ -50,3 +50,12 @@ def test_state_and_stop_of_an_empty_folder(run_cli, tmp_path: Path) -> None:
     stop = run_cli("lab", "arreter", "--dossier", str(tmp_path))
     assert stop.code == 0
     assert "Aucun laboratoire à arrêter" in stop.out
+
+
+def test_the_ipv6_gateway_can_be_left_out(run_cli, tmp_path: Path, monkeypatch) -> None:
+    assert "--ipv6 / --sans-ipv6" in run_cli("lab", "demarrer", "--help").out
+    monkeypatch.setenv("AUDIT_TI_LAB_IPV6", "peut-être")
+    result = run_cli("lab", "demarrer", "--dossier", str(tmp_path / "etat"))
+    assert result.code == 2
+    assert "AUDIT_TI_LAB_IPV6" in result.err and "1 ou 0" in result.err
+    assert not (tmp_path / "etat").exists()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from audit_ti.errors import ToolMissingError
-from audit_ti.lab import Lab, LabLayout, parse_network
+from audit_ti.errors import InvalidInputError, ToolMissingError
+from audit_ti.lab import Lab, LabLayout, ServiceKind, parse_network
 from audit_ti.lab.content import ADMIN_REALM
 from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
 from audit_ti.lab.daemons.mosquitto import password_line
@@ -53,6 +53,34 @@ def test_every_address_in_every_config_is_a_lab_address(tmp_path: Path) -> None:
                 assert ipaddress.ip_address(address) in layout.network
                 seen.add(address)
     assert seen == lab_addresses
+
+
+def test_only_a_lab_with_the_ipv6_gateway_mentions_the_ipv6_loopback(tmp_path: Path) -> None:
+    """Labs of the spare blocks must never touch ::1, which the session lab's IPv6 gateway holds."""
+    without = _texts(_plans(tmp_path / "sans", LabLayout.build(parse_network("127.42.0.0/16"))))
+    assert not any("::" in text for text in without.values())
+    with_ipv6 = _texts(_plans(tmp_path / "avec", LabLayout.build(parse_network("127.42.0.0/16"), ipv6=True)))
+    assert any("::1" in text for text in with_ipv6.values())
+    for name, text in with_ipv6.items():
+        assert not re.search(r"::(?!1\b)", text), f"{name} mentionne une autre adresse IPv6 que ::1"
+
+
+def test_the_ipv6_gateway_has_its_own_listeners_keys_and_certificate(tmp_path: Path) -> None:
+    layout = LabLayout.build(parse_network("127.42.0.0/16"), ipv6=True)
+    plans = {plan.name: plan for plan in _plans(tmp_path, layout)}
+    material = Material.at(StateFolder(tmp_path))
+    sshd = plans["sshd-ipv6"].files[0].text
+    assert "AddressFamily inet6" in sshd and "ListenAddress [::1]:22" in sshd
+    assert f"HostKey {material.ipv6_ssh_host_key}" in sshd and "AuthenticationMethods publickey" in sshd
+    assert "AddressFamily inet\n" in plans["sshd-durcie"].files[0].text
+    assert material.ipv6_ssh_host_key != material.hardened_ssh_host_key
+    broker = plans["mosquitto"].files[0].text.split("\nlistener ")[-1]
+    assert broker.startswith("8883 ::1\n")
+    assert f"certfile {material.ipv6_tls_chain}" in broker and "allow_anonymous false" in broker
+    web = next(file.text for file in plans["lighttpd"].files if file.path.name == "lighttpd.conf")
+    block = web.split('$SERVER["socket"] == "[::1]:443" {')[1].split("}")[0]
+    assert f'ssl.pemfile = "{material.ipv6_tls_chain}"' in block and "Strict-Transport-Security" in block
+    assert '"host-strict" => "disable"' in web
 
 
 def test_one_sshd_per_sixteen_scale_gateways(tmp_path: Path) -> None:
@@ -115,6 +143,41 @@ def test_broker_listeners_follow_the_profiles(tmp_path: Path) -> None:
     assert "tls_version tlsv1.2" in blocks[2]
 
 
+def test_samba_offers_smbv1_on_one_address_and_keeps_its_state_in_the_folder(tmp_path: Path) -> None:
+    layout = LabLayout.build(parse_network("127.42.0.0/16"))
+    (smbd,) = [plan for plan in _plans(tmp_path, layout) if plan.program.command == "smbd"]
+    assert smbd.name == "smbd-eclairage-armoire-01"
+    config = next(file.text for file in smbd.files if file.path.name.endswith(".conf"))
+    settings = [line.partition(" = ") for line in config.splitlines() if " = " in line]
+    values = {key: value for key, _, value in settings}
+    # One address, no NetBIOS, no other daemon of the Samba suite, SMBv1 still accepted.
+    assert values["interfaces"] == "127.42.10.1/16" and values["bind interfaces only"] == "yes"
+    assert values["smb ports"] == "445" and values["disable netbios"] == "yes"
+    assert values["server min protocol"] == "NT1"
+    assert values["rpc start on demand helpers"] == "no"
+    # Every folder Samba writes to is in the state folder; the share is read-only, for guests.
+    paths = [value.removeprefix("tdbsam:") for value in values.values() if value.startswith(("/", "tdbsam:"))]
+    assert len(paths) == 9
+    assert all(Path(path).is_relative_to(tmp_path) for path in paths if path != "/dev/null")
+    assert values["read only"] == "yes" and values["guest only"] == "yes"
+    assert "--log-basename" in smbd.arguments and "--foreground" in smbd.arguments
+    shared = {file.path.relative_to(tmp_path / "donnees").as_posix() for file in smbd.files if file.mode == 0o644}
+    assert "smb-eclairage-armoire-01/LISEZMOI.txt" in shared
+    # Only the vulnerable controller shares files.
+    assert [g.name for g, _ in layout.serving(ServiceKind.SMB)] == ["eclairage-armoire-01"]
+
+
+def test_a_state_folder_too_long_for_samba_sockets_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """73 characters at most (README): Samba's sockets must fit in a Unix socket path."""
+    longest = tmp_path / ("d" * (73 - len(str(tmp_path)) - 1))
+    assert len(str(longest)) == 73
+    assert _plans(longest, LabLayout.build())
+    too_long = Path(f"{longest}e")
+    with pytest.raises(InvalidInputError, match="trop long pour Samba"):
+        _plans(too_long, LabLayout.build())
+    assert not longest.exists() and not too_long.exists()
+
+
 @pytest.mark.root
 def test_missing_daemons_are_named_with_their_package(tmp_path: Path) -> None:
     if os.geteuid() != 0:
@@ -132,6 +195,7 @@ def test_missing_daemons_are_named_with_their_package(tmp_path: Path) -> None:
         ("busybox", "busybox-static"),
         ("vsftpd", "vsftpd"),
         ("snmpd", "snmpd"),
+        ("smbd", "samba"),
     ]:
         assert f"{program} (paquet {package})" in message
     assert "apt-get install" in message

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, parse_network
+from audit_ti.lab import LAB_IPV6_ENV, Lab, LabLayout, Profile, ServiceKind, parse_network
+from audit_ti.lab.probes import smb_negotiate
 from audit_ti.lab.processes import LabSignature, ProcessRecord, is_running, lab_pids, read_records, start_ticks
 from audit_ti.lab.sockets import bound_sockets
+from tests.conftest import skip_without_ipv6
 from tests.process_helpers import open_record
 
 pytestmark = pytest.mark.lent
@@ -48,15 +50,22 @@ def _kill(record: ProcessRecord) -> None:
 
 
 def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
-    started = run_cli("lab", "demarrer", "--reseau", spare_block, "--passerelles", "5", "--dossier", str(folder))
+    started = run_cli(
+        "lab", "demarrer", "--reseau", spare_block, "--sans-ipv6", "--passerelles", "5", "--dossier", str(folder)
+    )
     assert started.code == 0, started.err
-    assert "29/29 service(s) en ligne" in started.out
+    assert "30/30 service(s) en ligne" in started.out
     signature = _signature(folder)
     pids = Lab(folder).pids()
-    assert len(pids) >= 9 and lab_pids([], signature) == set(pids)
-    assert len(_sockets_in(spare_block)) == 29
-
-    stopped = run_cli("lab", "arreter", "--dossier", str(folder))
+    assert len(pids) >= 10 and lab_pids([], signature) == set(pids)
+    assert len(_sockets_in(spare_block)) == 30
+    # A client still connected to smbd when the lab stops: its per-connection smbd goes too.
+    smb = LabLayout.build(parse_network(spare_block)).reference(Profile.VULNERABLE)
+    with socket.create_connection((str(smb.address), 445), timeout=5) as client:
+        client.sendall(smb_negotiate("NT LM 0.12"))
+        assert client.recv(4)
+        assert len(Lab(folder).pids()) > len(pids)
+        stopped = run_cli("lab", "arreter", "--dossier", str(folder))
     assert stopped.code == 0, stopped.err
     assert "Laboratoire arrêté" in stopped.out
     assert lab_pids([], signature) == set()
@@ -134,7 +143,7 @@ def test_a_second_lab_in_the_same_folder_is_refused(run_cli, spare_block: str, t
     lab = Lab(folder, LabLayout.build(parse_network(spare_block)))
     lab.start()
     try:
-        again = run_cli("lab", "demarrer", "--reseau", spare_block, "--dossier", str(folder))
+        again = run_cli("lab", "demarrer", "--reseau", spare_block, "--sans-ipv6", "--dossier", str(folder))
         assert again.code == 2
         assert "un laboratoire tourne déjà" in again.err
         assert lab.status().all_up
@@ -149,11 +158,29 @@ def test_a_busy_port_is_named_with_its_holder_and_nothing_starts(run_cli, spare_
     with socket.socket() as squatter:
         squatter.bind((str(hardened.address), 8883))
         squatter.listen()
-        result = run_cli("lab", "demarrer", "--reseau", spare_block, "--dossier", str(folder))
+        result = run_cli("lab", "demarrer", "--reseau", spare_block, "--sans-ipv6", "--dossier", str(folder))
     assert result.code == 2
     assert f"{hardened.address}:8883/tcp (passerelle-durcie-01, mqtts)" in result.err
     assert f"(pid {os.getpid()})" in result.err
     assert "rien n'a été démarré" in result.err
+    assert not (folder / "etat.json").exists()
+    assert _sockets_in(spare_block) == []
+
+
+@pytest.mark.root
+def test_a_second_ipv6_gateway_is_refused_with_its_holders_and_the_way_out(
+    lab: Lab, run_cli, spare_block: str, tmp_path: Path
+) -> None:
+    """::1 is one address for every lab: the session lab holds it, a lab on another block cannot."""
+    skip_without_ipv6(lab)
+    folder = tmp_path / "etat"
+    result = run_cli("lab", "demarrer", "--reseau", spare_block, "--ipv6", "--dossier", str(folder))
+    assert result.code == 2
+    flat = " ".join(result.err.split())
+    for holder, port in (("sshd", 22), ("lighttpd", 443), ("mosquitto", 8883)):
+        assert f"[::1]:{port}/tcp (passerelle-ipv6-01" in flat and f"« {holder} »" in flat
+    assert "--sans-ipv6" in flat and f"{LAB_IPV6_ENV}=0" in flat
+    assert "127." not in flat.split("rien n'a été démarré")[0], "les adresses IPv4 du bloc libre sont libres"
     assert not (folder / "etat.json").exists()
     assert _sockets_in(spare_block) == []
 
@@ -168,7 +195,7 @@ def test_without_root_the_lab_says_so_in_one_sentence(run_cli, spare_block: str,
     folder = tmp_path / "etat"
     os.seteuid(65534)
     try:
-        result = run_cli("lab", "demarrer", "--reseau", spare_block, "--dossier", str(folder))
+        result = run_cli("lab", "demarrer", "--reseau", spare_block, "--sans-ipv6", "--dossier", str(folder))
     finally:
         os.seteuid(0)
     assert result.code == 2

@@ -8,11 +8,13 @@ import pytest
 
 from audit_ti.errors import InvalidInputError
 from audit_ti.lab import (
+    LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
     MAX_SCALE_GATEWAYS,
     LabLayout,
     Profile,
     ServiceKind,
+    ipv6_from_env,
     network_from_env,
     parse_network,
 )
@@ -40,6 +42,7 @@ def test_each_profile_exposes_what_the_issue_asks() -> None:
         "161/udp snmp",
         "502/tcp modbus",
         "1880/tcp http",
+        "445/tcp smb",
     }
     assert declarations[Profile.MEDIUM] == {"22/tcp ssh", "443/tcp https", "1883/tcp mqtt", "5683/udp coap"}
     assert declarations[Profile.HARDENED] == {"22/tcp ssh", "443/tcp https", "8883/tcp mqtts"}
@@ -65,6 +68,42 @@ def test_another_block_moves_every_address() -> None:
         "127.42.1.1",
         "127.42.1.2",
     ]
+
+
+def test_the_ipv6_gateway_is_a_hardened_one_on_the_ipv6_loopback_when_asked() -> None:
+    assert LabLayout.build().ipv6_gateway is None
+    layout = LabLayout.build(parse_network("127.42.0.0/16"), scale_count=2, ipv6=True)
+    assert [(g.name, str(g.address)) for g in layout.gateways] == [
+        ("eclairage-armoire-01", "127.42.10.1"),
+        ("telereleve-eau-01", "127.42.10.2"),
+        ("passerelle-durcie-01", "127.42.10.3"),
+        ("passerelle-ipv6-01", "::1"),
+        ("capteurs-stationnement-001", "127.42.1.1"),
+        ("capteurs-stationnement-002", "127.42.1.2"),
+    ]
+    ipv6 = layout.ipv6_gateway
+    assert ipv6 is not None and ipv6.ipv6 and ipv6.profile is Profile.HARDENED
+    assert {s.declaration for s in ipv6.services} == {"22/tcp ssh", "443/tcp https", "8883/tcp mqtts"}
+    assert (ipv6.host, ipv6.endpoint(443)) == ("[::1]", "[::1]:443")
+    # The hardened reference stays the IPv4 one; the IPv6 gateway is shown among the references.
+    assert layout.reference(Profile.HARDENED).name == "passerelle-durcie-01"
+    assert [g.name for g in layout.references][-1] == "passerelle-ipv6-01"
+    assert len(layout.fleet) == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", True), ("1", True), ("oui", True), ("0", False), ("non", False), ("False", False)],
+)
+def test_the_ipv6_gateway_follows_the_environment(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
+    monkeypatch.setenv(LAB_IPV6_ENV, value)
+    assert ipv6_from_env() is expected
+
+
+def test_a_bad_ipv6_switch_is_refused_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(LAB_IPV6_ENV, "peut-être")
+    with pytest.raises(InvalidInputError, match="1 ou 0"):
+        ipv6_from_env()
 
 
 @pytest.mark.parametrize(
@@ -105,11 +144,11 @@ def test_scale_count_is_bounded(count: int) -> None:
 def test_demo_audit_declares_the_lab_as_an_integrator_would() -> None:
     """The hardened gateway is declared exactly; the two others expose undeclared extras."""
     audit = load_audit(ROOT / "audits" / "demo-lab.yaml")
-    layout = LabLayout.build()
+    layout = LabLayout.build(ipv6=True)
     assert [(g.name, g.address) for g in audit.gateways] == [(g.name, str(g.address)) for g in layout.gateways]
     assert audit.authorisation is not None
     perimeter = [ipaddress.ip_network(entry) for entry in audit.authorisation.perimeter]
-    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS).gateways:
+    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS, ipv6=True).gateways:
         assert any(gateway.address in network for network in perimeter), gateway.name
     for declared in audit.gateways:
         served = {service.declaration for service in layout.gateway(declared.name).services}

@@ -8,6 +8,7 @@ import ftplib
 import http.client
 import io
 import json
+import shutil
 import socket
 import ssl
 import subprocess
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from audit_ti.lab import Gateway, Lab, LabLayout, Profile, ServiceKind
 from audit_ti.lab import mqtt as mqtt_packets
 from audit_ti.lab.content import ADMIN_PASSWORD, ADMIN_REALM, ADMIN_USER, MQTT_PASSWORD, MQTT_USER
 from audit_ti.lab.pki import Material
-from audit_ti.lab.probes import close_stream
+from audit_ti.lab.probes import close_stream, smb_negotiate
+from tests.conftest import skip_without_ipv6
 
 pytestmark = pytest.mark.root
 
@@ -90,6 +93,57 @@ def test_ftp_is_anonymous_and_read_only(lab: Lab) -> None:
             ftp.storbinary("STOR depot.txt", io.BytesIO(b"x"))
         with pytest.raises(ftplib.error_perm, match="550"):
             ftp.mkd("nouveau")
+
+
+def _receive(connection: socket.socket, size: int) -> bytes:
+    received = b""
+    while len(received) < size:
+        chunk = connection.recv(size - len(received))
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def test_smb_still_accepts_smbv1_on_the_vulnerable_gateway_only(lab: Lab) -> None:
+    vulnerable = _gateway(lab, Profile.VULNERABLE)
+    with socket.create_connection((str(vulnerable.address), 445), timeout=5) as connection:
+        connection.sendall(smb_negotiate("NT LM 0.12"))  # an SMB1 client that knows nothing newer
+        frame = _receive(connection, 4)
+        answer = _receive(connection, int.from_bytes(frame[1:], "big"))
+    # SMB1 NEGOTIATE response, status 0, 17 parameter words (NT LM 0.12), first dialect chosen.
+    assert answer[:5] == b"\xffSMB\x72"
+    assert int.from_bytes(answer[5:9], "little") == 0
+    assert answer[32] == 17 and int.from_bytes(answer[33:35], "little") == 0
+    for profile in (Profile.MEDIUM, Profile.HARDENED):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((str(_gateway(lab, profile).address), 445), timeout=5).close()
+
+
+def _smbclient(address: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["smbclient", "--no-pass", f"//{address}/supervision", "--command", command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(shutil.which("smbclient") is None, reason="smbclient est introuvable (paquet smbclient)")
+def test_smb_share_is_open_to_guests_and_read_only(lab: Lab, tmp_path: Path) -> None:
+    address = str(_gateway(lab, Profile.VULNERABLE).address)
+    copy = tmp_path / "copie.ini"
+    fetched = _smbclient(address, f"get scada/connexion-superviseur.ini {copy}")
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert f"hote={address}" in copy.read_text(encoding="utf-8")
+    listed = _smbclient(address, "cd ../..; ls")
+    assert "LISEZMOI.txt" in listed.stdout and "exports" in listed.stdout  # still the share's root
+    deposit = tmp_path / "depot.txt"
+    deposit.write_text("x", encoding="utf-8")
+    for command in (f"put {deposit} depot.txt", "mkdir nouveau"):
+        refused = _smbclient(address, command)
+        assert "NT_STATUS_ACCESS_DENIED" in refused.stdout + refused.stderr, command
 
 
 @dataclass(frozen=True)
@@ -227,6 +281,67 @@ def test_ssh_gives_no_shell_to_anyone(lab: Lab) -> None:
     medium = _ssh(str(_gateway(lab, Profile.MEDIUM).address), "-i", str(material.hardened_user_key))
     assert medium.returncode == 255
     assert "Permission denied (publickey,password)" in medium.stderr
+
+
+@pytest.fixture
+def ipv6(lab: Lab) -> Gateway:
+    skip_without_ipv6(lab)
+    gateway = _layout(lab).ipv6_gateway
+    assert gateway is not None
+    return gateway
+
+
+def test_the_ipv6_gateway_answers_on_the_ipv6_loopback_only(lab: Lab, ipv6: Gateway) -> None:
+    status = lab.status()
+    on_ipv6 = [(e.service.declaration, e.up) for e in status.endpoints if e.gateway == ipv6]
+    assert on_ipv6 == [("22/tcp ssh", True), ("443/tcp https", True), ("8883/tcp mqtts", True)]
+    sockets = {(b.transport, str(b.address), b.port) for b in lab.sockets() if b.address.version == 6}
+    assert {(transport, port) for transport, address, port in sockets if address == "::1"} == {
+        (s.transport, s.port) for s in ipv6.services
+    }
+    assert {address for _, address, _ in sockets} == {"::1"}
+
+
+def test_the_ipv6_gateway_is_hardened_with_keys_of_its_own(lab: Lab, ipv6: Gateway) -> None:
+    material = Material.at(lab.folder)
+    verified = ssl.create_default_context(cafile=str(material.ca_certificate))
+    # HTTPS: the lab CA's certificate for ::1 (verified, host name included), old TLS refused, headers.
+    for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        with pytest.raises(ssl.SSLError):
+            _handshake("::1", _legacy_context(version)).close()
+    with _handshake("::1", verified) as tls:
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    certificate = x509.load_der_x509_certificate(der)
+    assert ipv6.name in certificate.subject.rfc4514_string()
+    hardened = x509.load_pem_x509_certificate(material.hardened_tls_chain.read_bytes())
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert certificate.public_key().public_bytes(*spki) != hardened.public_key().public_bytes(*spki)
+    response = _get(http.client.HTTPSConnection("::1", 443, timeout=5, context=verified), "/")
+    assert response.status == 200 and ipv6.name in response.body.decode()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # MQTT over TLS: the lab account only.
+    account = (MQTT_USER, MQTT_PASSWORD)
+    assert asyncio.run(_mqtt(ipv6, 8883, account, verified)) == 0
+    assert asyncio.run(_mqtt(ipv6, 8883, None, verified)) == 5
+    # SSH: the lab key gets the forced command of this gateway, not a shell; no password.
+    session = _ssh("::1", "-i", str(material.hardened_user_key))
+    assert session.returncode == 0, session.stderr
+    assert f"{ipv6.name} : session de laboratoire" in session.stdout and "uid=" not in session.stdout
+    refused = _ssh("::1", "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=yes")
+    assert refused.returncode == 255 and "Permission denied (publickey)" in refused.stderr
+    # Its own host key: a key lifted from one gateway must not open the other (cles_partagees).
+    keys = {
+        address: subprocess.run(
+            ["ssh-keyscan", "-t", "ed25519", "-T", "5", address],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout.split()[-1]
+        for address in ("::1", str(_gateway(lab, Profile.HARDENED).address))
+    }
+    assert len(set(keys.values())) == 2
 
 
 def test_state_command_shows_every_service_up(lab: Lab, run_cli) -> None:

@@ -1,9 +1,11 @@
 """The real nmap on the running lab: each profile shows what the cyber audit will look for.
 
-Four nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
-UDP services (-sU -sV), and Modbus. Modbus gets its own run with ``--version-intensity 0``:
-pymodbus, as the protocol requires, ignores the non-Modbus probes of -sV, so a full version scan
-of port 502 waits about 2 min 30 s for nothing; modbus-discover identifies the service instead.
+Five nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
+UDP services (-sU -sV), SMB with its host scripts, and Modbus; and, when the session lab has the
+IPv6 gateway, two more on ::1 with ``-6`` (every TCP port, then versions and scripts). Modbus gets
+its own run with ``--version-intensity 0``: pymodbus, as the protocol requires, ignores the
+non-Modbus probes of -sV, so a full version scan of port 502 waits about 2 min 30 s for nothing;
+modbus-discover identifies the service instead.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from defusedxml import ElementTree
 from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, Transport
 from audit_ti.lab.sockets import bound_sockets
 from audit_ti.scan.runner import run_nmap
+from tests.conftest import skip_without_ipv6
 
 pytestmark = [pytest.mark.root, pytest.mark.nmap, pytest.mark.lent]
 
@@ -29,6 +32,8 @@ _TCP_SCRIPTS = (
     "ssh2-enum-algos,ssl-enum-ciphers,ssl-cert,mqtt-subscribe"
 )
 _UDP_SCRIPTS = "snmp-sysdescr,snmp-info,coap-resources"
+# Host scripts (nmap's hostrule): their output sits under <hostscript>, once per host.
+_SMB_SCRIPTS = "smb-protocols,smb-vuln-ms17-010"
 _TIMING = ["-n", "--max-retries", "1", "--host-timeout", "300s", "--script-timeout", "90s"]
 
 
@@ -44,6 +49,7 @@ class Port:
 
 
 Report = dict[str, dict[tuple[str, int], Port]]
+HostScripts = dict[str, dict[str, str]]
 
 
 def _attribute(element: Element | None, name: str) -> str:
@@ -67,6 +73,15 @@ def _parse(xml: str) -> Report:
     return report
 
 
+def _host_scripts(xml: str) -> HostScripts:
+    return {
+        _attribute(host.find("address"), "addr"): {
+            _attribute(script, "id"): _attribute(script, "output") for script in host.iterfind("hostscript/script")
+        }
+        for host in ElementTree.fromstring(xml).iter("host")
+    }
+
+
 @dataclass(frozen=True)
 class Scans:
     layout: LabLayout
@@ -74,10 +89,14 @@ class Scans:
     tcp: Report
     udp: Report
     modbus: Report
+    smb: Report
+    smb_host: HostScripts
+    ipv6_all_tcp: Report
+    ipv6: Report
 
     def port(self, profile: Profile, transport: str, number: int) -> Port:
         address = str(self.layout.reference(profile).address)
-        for report in (self.tcp, self.udp, self.modbus):
+        for report in (self.tcp, self.udp, self.modbus, self.smb):
             if (transport, number) in report.get(address, {}):
                 return report[address][(transport, number)]
         raise AssertionError(f"{address} {number}/{transport} absent des rapports nmap")
@@ -101,7 +120,11 @@ def scans(lab: Lab) -> Iterator[Scans]:
         str(layout.reference(profile).address) for profile in (Profile.VULNERABLE, Profile.MEDIUM, Profile.HARDENED)
     ]
     tcp_ports = sorted(
-        {s.port for g, s in layout.endpoints() if s.transport is Transport.TCP and s.kind is not ServiceKind.MODBUS}
+        {
+            s.port
+            for g, s in layout.endpoints()
+            if s.transport is Transport.TCP and s.kind not in {ServiceKind.MODBUS, ServiceKind.SMB}
+        }
     )
     udp_targets = [str(g.address) for g, s in layout.endpoints() if s.transport is Transport.UDP]
     udp_ports = {s.port for _, s in layout.endpoints() if s.transport is Transport.UDP}
@@ -114,13 +137,23 @@ def scans(lab: Lab) -> Iterator[Scans]:
             modbus_targets,
             ["-sV", "--version-intensity", "0", "-p", "502", "--script", "modbus-discover"],
         ),
+        # Every reference gateway: SMB must answer on the vulnerable one only.
+        "smb": (references, ["-sV", "-p", "445", "--script", _SMB_SCRIPTS, "--script-args", "vulns.showall"]),
     }
+    ipv6 = layout.ipv6_gateway
+    if ipv6 is not None:
+        ipv6_ports = _ports(s.port for s in ipv6.services)
+        jobs["ipv6_all_tcp"] = ([str(ipv6.address)], ["-6", "-sS", "-p-", "-T4"])
+        jobs["ipv6"] = ([str(ipv6.address)], ["-6", "-sV", "-p", ipv6_ports, "--script", _TCP_SCRIPTS])
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {
             name: pool.submit(run_nmap, targets, [*arguments, *_TIMING]) for name, (targets, arguments) in jobs.items()
         }
         reports = {name: _parse(future.result()) for name, future in futures.items()}
-    yield Scans(layout, **reports)
+        smb_host = _host_scripts(futures["smb"].result())
+    reports.setdefault("ipv6_all_tcp", {})
+    reports.setdefault("ipv6", {})
+    yield Scans(layout, **reports, smb_host=smb_host)
 
 
 def _foreign_wildcard_tcp_ports(lab: Lab) -> set[int]:
@@ -167,6 +200,19 @@ def test_vulnerable_gateway(scans: Scans) -> None:
     assert console.service == "http" and console.scripts["http-title"] == "Node-RED"
 
 
+def test_only_the_vulnerable_gateway_shares_files_and_it_still_speaks_smbv1(scans: Scans) -> None:
+    smb = scans.port(Profile.VULNERABLE, "tcp", 445)
+    assert (smb.state, smb.product) == ("open", "Samba smbd")
+    host_scripts = scans.smb_host[str(scans.layout.reference(Profile.VULNERABLE).address)]
+    assert "NT LM 0.12 (SMBv1) [dangerous, but default]" in host_scripts["smb-protocols"]
+    assert "311" in host_scripts["smb-protocols"]  # SMB 3.1.1 too
+    # Samba is not MS17-010: the script, told to show all, says so.
+    assert "State: NOT VULNERABLE" in host_scripts["smb-vuln-ms17-010"]
+    for profile in (Profile.MEDIUM, Profile.HARDENED):
+        assert scans.port(profile, "tcp", 445).state == "closed"
+        assert scans.smb_host[str(scans.layout.reference(profile).address)] == {}
+
+
 def test_medium_gateway(scans: Scans) -> None:
     medium = Profile.MEDIUM
     ssh = scans.port(medium, "tcp", 22)
@@ -199,5 +245,49 @@ def test_hardened_gateway(scans: Scans) -> None:
     assert "Strict-Transport-Security" in https.scripts["http-security-headers"]
     assert "de certification du laboratoire audit-ti" in https.scripts["ssl-cert"]
     mqtts = scans.port(hardened, "tcp", 8883)
+    assert (mqtts.service, mqtts.tunnel) == ("mqtt", "ssl")
+    assert "Connection rejected" in mqtts.scripts["mqtt-subscribe"]
+
+
+@pytest.fixture
+def ipv6(scans: Scans, lab: Lab) -> dict[tuple[str, int], Port]:
+    skip_without_ipv6(lab)
+    return scans.ipv6["::1"]
+
+
+def _foreign_ipv6_tcp_ports(lab: Lab) -> set[int]:
+    """Ports other programs listen on at ::1 (a database, CUPS…) or on every IPv6 address."""
+    ours = {bound.inode for bound in lab.sockets()}
+    return {
+        bound.port
+        for bound in bound_sockets()
+        if bound.transport is Transport.TCP
+        and bound.address.version == 6
+        and (bound.is_wildcard or str(bound.address) == "::1")
+        and bound.inode not in ours
+    }
+
+
+def test_nmap_6_finds_the_ipv6_gateway_hardened_and_nothing_else(
+    scans: Scans, lab: Lab, ipv6: dict[tuple[str, int], Port]
+) -> None:
+    all_tcp = scans.ipv6_all_tcp["::1"]
+    open_ports = {number for (_, number), port in all_tcp.items() if port.state == "open"}
+    assert open_ports - _foreign_ipv6_tcp_ports(lab) == {22, 443, 8883}
+    ssh = ipv6[("tcp", 22)]
+    assert (ssh.service, ssh.product) == ("ssh", "OpenSSH")
+    methods = ssh.scripts["ssh-auth-methods"]
+    assert "publickey" in methods and "password" not in methods
+    assert "sha1" not in ssh.scripts["ssh2-enum-algos"]
+    https = ipv6[("tcp", 443)]
+    assert (https.service, https.tunnel) == ("http", "ssl")
+    ciphers = https.scripts["ssl-enum-ciphers"]
+    assert "TLSv1.2:" in ciphers and "TLSv1.0:" not in ciphers and "TLSv1.1:" not in ciphers
+    assert "commonName=passerelle-ipv6-01" in https.scripts["ssl-cert"]
+    assert "IP Address:0:0:0:0:0:0:0:1" in https.scripts["ssl-cert"]
+    # nmap 7.93 writes « Host: ::1 » without brackets: the lab's web server accepts it, so the
+    # scripts read the gateway's page and its headers, not a 400 error.
+    assert "Strict-Transport-Security" in https.scripts["http-security-headers"]
+    mqtts = ipv6[("tcp", 8883)]
     assert (mqtts.service, mqtts.tunnel) == ("mqtt", "ssl")
     assert "Connection rejected" in mqtts.scripts["mqtt-subscribe"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audit_ti.lab import LabLayout, Profile, parse_network
+from audit_ti.lab import IPV6_ADDRESS, Gateway, LabLayout, Profile, Service, ServiceKind, parse_network
 from audit_ti.lab.layout import Transport
 from audit_ti.lab.processes import (
     RUN_ID_ENV,
@@ -25,7 +25,7 @@ from audit_ti.lab.processes import (
     start_ticks,
     terminate,
 )
-from audit_ti.lab.sockets import bound_sockets, find_conflicts
+from audit_ti.lab.sockets import bound_sockets, find_conflicts, process_name
 
 _SLEEP = "/bin/sleep"
 
@@ -143,3 +143,18 @@ def test_bound_sockets_and_conflicts_name_the_holder(unused_block: str) -> None:
     ]
     assert f"(pid {os.getpid()})" in conflicts[0].reason
     assert find_conflicts(layout.endpoints()) == []
+
+
+def test_conflicts_on_the_ipv6_loopback_are_found_with_an_ipv6_socket(unused_block: str) -> None:
+    """A socket on [::1] clashes with the IPv6 gateway, not with the IPv4 address of the same port."""
+    with socket.socket(socket.AF_INET6) as squatter:
+        squatter.bind(("::1", 0))  # an ephemeral port: no other lab uses it
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        service = Service(ServiceKind.SSH, port, Transport.TCP, "essai")
+        ipv6 = Gateway("passerelle-ipv6-01", IPV6_ADDRESS, Profile.HARDENED, (service,))
+        ipv4 = LabLayout.build(parse_network(unused_block)).reference(Profile.HARDENED)
+        (conflict,) = find_conflicts([(ipv6, service), (ipv4, service)])
+        assert conflict.gateway == ipv6
+        assert conflict.reason == f"déjà occupé par « {process_name(os.getpid())} » (pid {os.getpid()})"
+    assert find_conflicts([(ipv6, service)]) == []

@@ -37,3 +37,21 @@ def test_bundled_scripts_ship_with_the_package_and_declare_their_categories() ->
         declared = re.search(r"^categories = \{(.*)\}$", path.read_text(encoding="utf-8"), re.MULTILINE)
         assert declared is not None
         assert frozenset(re.findall(r'"([^"]+)"', declared[1])) == script.categories
+
+
+@pytest.mark.nmap
+@pytest.mark.skipif(not SCRIPT_DB.exists(), reason="nmap n'est pas installé")
+def test_host_scripts_are_those_nmap_runs_per_host() -> None:
+    """A hostrule script's output sits under <hostscript>: the checks must know where to read it."""
+    for script in NSE_SCRIPTS.values():
+        path = Path(script.argument) if script.bundled else SCRIPT_DB.parent / f"{script.id}.nse"
+        source = path.read_text(encoding="utf-8", errors="replace")
+        rule = re.search(r"^(hostrule|portrule)\s*=", source, re.MULTILINE)
+        assert rule is not None, script.id
+        assert script.host_level == (rule[1] == "hostrule"), script.id
+    assert NSE_SCRIPTS["smb-protocols"].host_level and NSE_SCRIPTS["smb-vuln-ms17-010"].host_level
+
+
+def test_no_script_that_may_crash_a_device_is_known() -> None:
+    for script in NSE_SCRIPTS.values():
+        assert not script.categories & {"dos", "exploit"}, script.id

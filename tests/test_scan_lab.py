@@ -20,20 +20,32 @@ pytestmark = [pytest.mark.nmap, pytest.mark.root, pytest.mark.lent]
 
 TODAY = date(2026, 11, 22)
 VULNERABLE, MEDIUM, HARDENED = "eclairage-armoire-01", "telereleve-eau-01", "passerelle-durcie-01"
+IPV6 = "passerelle-ipv6-01"
 
 
-def lab_audit(folder: Path) -> Path:
-    """audits/demo-lab.yaml moved to the block the session lab listens on."""
+def lab_audit(folder: Path, ipv6: bool) -> Path:
+    """audits/demo-lab.yaml moved to the block the session lab listens on.
+
+    The IPv6 gateway is left out when the session lab goes without it (::1 taken by another lab).
+    """
     second = lab_block().split(".")[1]
     text = (ROOT / "audits" / "demo-lab.yaml").read_text(encoding="utf-8").replace("127.0.", f"127.{second}.")
+    if not ipv6:
+        start = text.index(f"  - nom: {IPV6}\n")
+        text = text[:start] + text[text.index("\n\n", start) + 2 :]
     path = folder / "demo-lab.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
+def hardened(lab) -> list[str]:
+    """The hardened gateways the session lab serves: the IPv4 one, and the IPv6 one if it has it."""
+    return [HARDENED, *([IPV6] if lab.layout.ipv6_gateway is not None else [])]
+
+
 def scan(lab, folder: Path, profile: ScanProfile) -> CyberOutcome:
     return scan_audit(
-        lab_audit(folder),
+        lab_audit(folder, lab.layout.ipv6_gateway is not None),
         reports_dir=folder / "rapports",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
         evaluation_date=TODAY,
@@ -61,10 +73,24 @@ def statuses(outcome: CyberOutcome, gateway: str) -> dict[str, Status]:
         "service_non_declare",
         "service_debug_expose",
         "identifiants_par_defaut",
+        "smb_obsolete",
     ],
 )
 def test_vulnerable_gateway(intrusive: CyberOutcome, requirement: str) -> None:
     assert statuses(intrusive, VULNERABLE)[requirement] is Status.NON_COMPLIANT
+
+
+def test_smb_findings_follow_what_the_scripts_saw(intrusive: CyberOutcome) -> None:
+    vulnerable = {f.requirement: f for f in intrusive.findings if f.target == VULNERABLE}
+    assert "NT LM 0.12 (SMBv1)" in vulnerable["smb_obsolete"].evidence
+    # Samba says « NOT VULNERABLE », but with SMBv1 on that is no proof (see the grille).
+    ms17 = vulnerable["smb_vulnerabilite_critique"]
+    assert ms17.status is Status.TO_VERIFY
+    assert "State: NOT VULNERABLE" in ms17.evidence
+    for gateway in (MEDIUM, *{f.target for f in intrusive.findings if f.target in (HARDENED, IPV6)}):
+        found = statuses(intrusive, gateway)
+        assert found["smb_obsolete"] is Status.NOT_APPLICABLE, gateway
+        assert found["smb_vulnerabilite_critique"] is Status.NOT_APPLICABLE, gateway
 
 
 @pytest.mark.parametrize(
@@ -74,19 +100,22 @@ def test_medium_gateway(intrusive: CyberOutcome, requirement: str) -> None:
     assert statuses(intrusive, MEDIUM)[requirement] is Status.NON_COMPLIANT
 
 
-def test_hardened_gateway_has_nothing_serious(intrusive: CyberOutcome) -> None:
-    serious = [
-        f
-        for f in intrusive.findings
-        if f.target == HARDENED and f.status is Status.NON_COMPLIANT and f.severity.at_least(Severity.HIGH)
-    ]
-    assert serious == []
-    found = statuses(intrusive, HARDENED)
-    assert found["ssh_mot_de_passe"] is Status.COMPLIANT
-    assert found["tls_obsolete"] is Status.COMPLIANT
-    assert found["service_non_declare"] is Status.COMPLIANT
-    assert found["identifiants_par_defaut"] is Status.COMPLIANT
-    assert Status.ERROR not in found.values()
+def test_hardened_gateways_have_nothing_serious(intrusive: CyberOutcome, lab) -> None:
+    for gateway in hardened(lab):
+        serious = [
+            f
+            for f in intrusive.findings
+            if f.target == gateway and f.status is Status.NON_COMPLIANT and f.severity.at_least(Severity.HIGH)
+        ]
+        assert serious == [], gateway
+        found = statuses(intrusive, gateway)
+        assert found["ssh_mot_de_passe"] is Status.COMPLIANT, gateway
+        assert found["tls_obsolete"] is Status.COMPLIANT, gateway
+        assert found["service_non_declare"] is Status.COMPLIANT, gateway
+        assert found["identifiants_par_defaut"] is Status.COMPLIANT, gateway
+        # Its own host key and certificate: nothing shared with passerelle-durcie-01.
+        assert found["cles_partagees"] is Status.COMPLIANT, gateway
+        assert Status.ERROR not in found.values(), gateway
 
 
 def test_factory_credentials_are_really_tried_and_never_kept(intrusive: CyberOutcome) -> None:
@@ -107,12 +136,12 @@ def test_factory_credentials_are_really_tried_and_never_kept(intrusive: CyberOut
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in evidence.iterdir())
 
 
-def test_verdicts(intrusive: CyberOutcome) -> None:
+def test_verdicts(intrusive: CyberOutcome, lab) -> None:
     verdicts = {g.target: g.verdict for g in intrusive.evaluation.gateways}
     assert verdicts == {
         VULNERABLE: Verdict.UNFAVOURABLE,
         MEDIUM: Verdict.CONDITIONAL,
-        HARDENED: Verdict.FAVOURABLE,
+        **dict.fromkeys(hardened(lab), Verdict.FAVOURABLE),
     }
     assert intrusive.evaluation.use_case.verdict is Verdict.UNFAVOURABLE
     assert intrusive.exit_code is ExitCode.BLOCKING_FINDINGS
@@ -143,3 +172,5 @@ def test_safe_profile_leaves_login_attempts_untested(lab, tmp_path: Path) -> Non
     hardened = next(g for g in outcome.evaluation.gateways if g.target == HARDENED)
     assert hardened.verdict is Verdict.CONDITIONAL
     assert any("identifiants_par_defaut" in reason for reason in hardened.reasons)
+    # The SMB scripts are safe ones: the safe profile runs them.
+    assert statuses(outcome, VULNERABLE)["smb_obsolete"] is Status.NON_COMPLIANT

@@ -21,6 +21,7 @@ from audit_ti.checks.selection import (
     script_ran,
 )
 from audit_ti.models.enums import Status
+from audit_ti.models.facts import ScriptOutput
 from audit_ti.models.nse import NSE_SCRIPTS
 
 __all__ = ["CHECKS", "ForbiddenValuesParams", "HeadersParams", "ScriptResultParams", "ScriptRule"]
@@ -94,19 +95,25 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
         return params.absent_observation
     if not script_ran(context, params.script, relevant):
         return script_not_run(context, params.script)
-    silence = NSE_SCRIPTS[params.script].silence
+    known = NSE_SCRIPTS[params.script]
+    silence = known.silence
+    outputs: list[tuple[str, ScriptOutput | None]]
+    if known.host_level:
+        # A host script speaks once for the host, whichever of the ports it talked to.
+        outputs = [(", ".join(port.label for port in relevant), context.host.script(params.script))]
+    else:
+        outputs = [(port.label, port.script(params.script)) for port in relevant]
     statuses: list[Status] = []
     evidence: list[str] = []
-    for port in relevant:
-        output = port.script(params.script)
+    for label, output in outputs:
         if output is None:
             statuses.append(params.no_output)
             said = f" ({silence})" if silence and params.no_output is Status.COMPLIANT else ""
-            evidence.append(f"{port.label} : « {params.script} » sans résultat{said}")
+            evidence.append(f"{label} : « {params.script} » sans résultat{said}")
             continue
         rule = next((rule for rule in params.rules if rule.regex.search(output.text)), None)
         statuses.append(rule.status if rule else params.unmatched)
-        evidence.append(f"{port.label} {params.script} : {output.summary}")
+        evidence.append(f"{label} {params.script} : {output.summary}")
     status = worst(statuses)
     if status in (Status.NON_COMPLIANT, Status.PARTIAL):
         level = confidence.CONFIRMED

@@ -223,6 +223,8 @@ def script_ran(context: GatewayContext, script_id: str, ports: Iterable[PortFact
     if any(port.script(script_id) is not None for port in ports):
         return True
     known = NSE_SCRIPTS.get(script_id)
+    if known is not None and known.host_level and context.host.script(script_id) is not None:
+        return True
     if known is not None and known.udp and not context.coverage.udp:
         return False
     return context.run.ran_script(script_id, script_categories(script_id))

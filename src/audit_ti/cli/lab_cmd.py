@@ -12,7 +12,7 @@ from rich.table import Table
 from audit_ti.cli.output import err_console, out_console
 from audit_ti.errors import ExitCode
 from audit_ti.lab.folder import LAB_FOLDER_ENV
-from audit_ti.lab.layout import LAB_NETWORK_ENV, MAX_SCALE_GATEWAYS
+from audit_ti.lab.layout import IPV6_GATEWAY, LAB_IPV6_ENV, LAB_NETWORK_ENV, MAX_SCALE_GATEWAYS
 
 if TYPE_CHECKING:
     from audit_ti.lab import Gateway, LabLayout, LabStatus
@@ -42,12 +42,14 @@ def _folder(option: Path | None) -> Path:
 )
 def lab() -> None:
     """Laboratoire intégré : trois passerelles IoT simulées sur la boucle locale, servies par de
-    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, pymodbus, aiocoap).
+    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, Samba, pymodbus,
+    aiocoap).
 
     \b
       eclairage-armoire-01  127.0.10.1  configuration vulnérable
       telereleve-eau-01     127.0.10.2  configuration moyenne
       passerelle-durcie-01  127.0.10.3  configuration durcie (référence)
+      passerelle-ipv6-01    ::1         configuration durcie, en IPv6 (facultative)
 
     Rien n'écoute ailleurs que sur ces adresses. Le démarrage exige root (ports inférieurs à 1024).
     """
@@ -59,10 +61,10 @@ def _reference_table(layout: LabLayout) -> Table:
     table.add_column("Adresse", no_wrap=True)
     table.add_column("Profil", no_wrap=True)
     table.add_column("Services")
-    for gateway in layout.gateways[:3]:
+    for gateway in layout.references:
         table.add_row(gateway.name, str(gateway.address), gateway.profile.value, _services(gateway))
     if layout.scale_count:
-        fleet = layout.gateways[3:]
+        fleet = layout.fleet
         table.add_row(
             f"flotte d'échelle ×{len(fleet)}",
             f"{fleet[0].address}…\n{fleet[-1].address}",
@@ -96,8 +98,14 @@ def _services(gateway: Gateway) -> str:
     metavar="127.B.0.0/16",
     help="Bloc /16 de la boucle locale où placer le laboratoire (par défaut : 127.0.0.0/16).",
 )
+@click.option(
+    "--ipv6/--sans-ipv6",
+    default=None,
+    help=f"Servir, ou non, la passerelle IPv6 {IPV6_GATEWAY} sur ::1 (par défaut : oui, sauf si "
+    f"{LAB_IPV6_ENV}=0). ::1 est commune à tous les laboratoires de la machine : un seul peut la servir.",
+)
 @_FOLDER_OPTION
-def start(scale_count: int, reseau: str | None, dossier: Path | None) -> int:
+def start(scale_count: int, reseau: str | None, ipv6: bool | None, dossier: Path | None) -> int:
     """Démarrer le laboratoire et attendre que chaque service réponde.
 
     Code de sortie 2 sans root, s'il manque un logiciel ou si un port est occupé (rien n'est
@@ -105,9 +113,13 @@ def start(scale_count: int, reseau: str | None, dossier: Path | None) -> int:
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from audit_ti.lab import DEFAULT_NETWORK, Lab, LabLayout, parse_network
+    from audit_ti.lab import DEFAULT_NETWORK, Lab, LabLayout, ipv6_from_env, parse_network
 
-    layout = LabLayout.build(parse_network(reseau) if reseau else DEFAULT_NETWORK, scale_count)
+    layout = LabLayout.build(
+        parse_network(reseau) if reseau else DEFAULT_NETWORK,
+        scale_count,
+        ipv6=ipv6 if ipv6 is not None else ipv6_from_env(),
+    )
     folder = _folder(dossier)
     total = sum(1 for _ in layout.endpoints())
     with Progress(
@@ -158,7 +170,7 @@ def _mark(up: int, total: int) -> str:
 def _status_table(status: LabStatus) -> Table:
     """Services in rows, gateways in columns; the scale fleet is one column of counts."""
     assert status.layout is not None
-    references = status.layout.gateways[:3]
+    references = status.layout.references
     table = Table(title="État du laboratoire", title_justify="left")
     table.add_column("Service", no_wrap=True)
     for gateway in references:

@@ -3,7 +3,7 @@
 This package imports nothing of audit_ti but ``audit_ti.errors``: the command line, the tests
 and the benchmarks use the lab, never the other way round::
 
-    layout = LabLayout.build(network_from_env(), scale_count=0)
+    layout = LabLayout.build(network_from_env(), scale_count=0, ipv6=ipv6_from_env())
     lab = Lab(folder, layout)
     lab.start()
     ...
@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 from audit_ti.lab.folder import LAB_FOLDER_ENV, default_folder
 from audit_ti.lab.layout import (
     DEFAULT_NETWORK,
+    IPV6_ADDRESS,
+    IPV6_GATEWAY,
+    LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
     MAX_SCALE_GATEWAYS,
     Gateway,
@@ -29,6 +32,7 @@ from audit_ti.lab.layout import (
     Service,
     ServiceKind,
     Transport,
+    ipv6_from_env,
     network_from_env,
     parse_network,
 )
@@ -38,7 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_NETWORK",
+    "IPV6_ADDRESS",
+    "IPV6_GATEWAY",
     "LAB_FOLDER_ENV",
+    "LAB_IPV6_ENV",
     "LAB_NETWORK_ENV",
     "MAX_SCALE_GATEWAYS",
     "DaemonStatus",
@@ -54,6 +61,7 @@ __all__ = [
     "StopReport",
     "Transport",
     "default_folder",
+    "ipv6_from_env",
     "network_from_env",
     "parse_network",
 ]

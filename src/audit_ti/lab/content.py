@@ -17,6 +17,7 @@ __all__ = [
     "ADMIN_USER",
     "MQTT_PASSWORD",
     "MQTT_USER",
+    "SmbIdentity",
     "SnmpIdentity",
     "admin_pages",
     "coap_resources",
@@ -26,6 +27,8 @@ __all__ = [
     "medium_pages",
     "mqtt_messages",
     "scale_pages",
+    "smb_files",
+    "smb_identity",
     "snmp_identity",
 ]
 
@@ -162,6 +165,46 @@ def snmp_identity(gateway: Gateway) -> SnmpIdentity:
         contact="Service eclairage public <eclairage@demoville.invalid>",
         description="Controleur d'armoire EP-4000 firmware 1.0-lab, Linux 4.14.98 armv7l",
     )
+
+
+@dataclass(frozen=True)
+class SmbIdentity:
+    """How the controller's file server introduces itself, and its one share."""
+
+    netbios_name: str
+    workgroup: str
+    server_string: str
+    share: str
+    share_comment: str
+
+
+def smb_identity(gateway: Gateway) -> SmbIdentity:
+    """The vulnerable controller's SMB server (NetBIOS names: 15 characters at most, ASCII)."""
+    return SmbIdentity(
+        netbios_name="EP4000-ARMOIRE",
+        workgroup="DEMOVILLE",
+        server_string=f"Controleur d'armoire EP-4000 ({gateway.name})",
+        share="supervision",
+        share_comment="Exports de supervision (integrateur)",
+    )
+
+
+def smb_files(gateway: Gateway) -> dict[str, str]:
+    """What the supervision share left by the integrator holds (read-only, for anyone)."""
+    return {
+        "LISEZMOI.txt": (
+            f"Partage de supervision de {gateway.name}, ouvert par l'intégrateur pendant la mise en "
+            "service et jamais refermé.\n"
+        ),
+        "exports/etat-departs-2026-11.csv": (
+            "depart;date;etat;puissance_w\nD1;2026-11-21;allume;4120\nD2;2026-11-21;allume;3980\n"
+            "D3;2026-11-21;eteint;0\n"
+        ),
+        "scada/connexion-superviseur.ini": (
+            "; Connexion du superviseur (laboratoire audit-ti)\n"
+            f"[mqtt]\nhote={gateway.address}\nport=1883\n[modbus]\nhote={gateway.address}\nport=502\n"
+        ),
+    }
 
 
 def coap_resources(gateway: Gateway) -> dict[str, str]:

@@ -18,6 +18,7 @@ from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
 from audit_ti.lab.daemons.base import SYSTEM_PATH
 from audit_ti.lab.folder import StateFolder
 from audit_ti.lab.layout import (
+    LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
     Gateway,
     LabLayout,
@@ -144,7 +145,11 @@ class Lab:
         state = self._read_state()
         if state is None:
             return None
-        return LabLayout.build(parse_network(str(state["reseau"])), int(str(state["passerelles_echelle"])))
+        return LabLayout.build(
+            parse_network(str(state["reseau"])),
+            int(str(state["passerelles_echelle"])),
+            ipv6=state.get("ipv6") is True,
+        )
 
     def _signature(self) -> processes.LabSignature | None:
         state = self._read_state()
@@ -220,18 +225,23 @@ class Lab:
             return
         problems = [
             Problem(
-                f"{conflict.gateway.address}:{conflict.service.port}/{conflict.service.transport.value} "
+                f"{conflict.gateway.endpoint(conflict.service.port)}/{conflict.service.transport.value} "
                 f"({conflict.gateway.name}, {conflict.service.kind.value}) : {conflict.reason}"
             )
             for conflict in conflicts
         ]
-        problems.append(
-            Problem(
-                "rien n'a été démarré. Si un service système (sshd, mosquitto, snmpd…) occupe ces ports, "
-                "arrêtez-le ; sinon choisissez un autre bloc d'adresses avec --reseau ou "
-                f"{LAB_NETWORK_ENV} (par exemple 127.42.0.0/16)."
-            )
+        advice = (
+            "rien n'a été démarré. Si un service système (sshd, mosquitto, snmpd…) occupe ces ports, "
+            "arrêtez-le ; sinon choisissez un autre bloc d'adresses avec --reseau ou "
+            f"{LAB_NETWORK_ENV} (par exemple 127.42.0.0/16)"
         )
+        if any(conflict.gateway.ipv6 for conflict in conflicts):
+            # ::1 is the same for every lab: another block does not help.
+            advice += (
+                f". ::1 est commune à tous les laboratoires de la machine : si un autre laboratoire y "
+                f"sert déjà sa passerelle IPv6, démarrez celui-ci sans (--sans-ipv6 ou {LAB_IPV6_ENV}=0)"
+            )
+        problems.append(Problem(advice + "."))
         raise InvalidInputError(problems)
 
     def _write_files(self, plans: list[DaemonPlan]) -> None:
@@ -279,6 +289,7 @@ class Lab:
             "programmes": sorted({os.path.realpath(path) for path in executables}),
             "reseau": str(layout.network),
             "passerelles_echelle": layout.scale_count,
+            "ipv6": layout.ipv6,
             "demarre_le": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
         # Written before the first daemon starts: a crash from here on can always be cleaned up.

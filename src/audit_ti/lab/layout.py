@@ -1,8 +1,10 @@
 """What the lab is made of: gateways, their loopback addresses and the services each one exposes.
 
 The layout is pure data: building it starts nothing. The three reference gateways always exist;
-scale mode adds light gateways for the benchmarks. Every address comes from one /16 block of the
-loopback range, so that two checkouts can run their labs side by side on different blocks.
+an IPv6 gateway on ::1 may be added, and scale mode adds light gateways for the benchmarks. Every
+IPv4 address comes from one /16 block of the loopback range, so that two checkouts can run their
+labs side by side on different blocks; ::1 is the only IPv6 loopback address, shared by every lab
+of the machine, hence the IPv6 gateway is optional.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from audit_ti.errors import InvalidInputError, Problem
 
 __all__ = [
     "DEFAULT_NETWORK",
+    "IPV6_ADDRESS",
+    "IPV6_GATEWAY",
+    "LAB_IPV6_ENV",
     "LAB_NETWORK_ENV",
     "MAX_SCALE_GATEWAYS",
     "Gateway",
@@ -25,6 +30,7 @@ __all__ = [
     "Service",
     "ServiceKind",
     "Transport",
+    "ipv6_from_env",
     "network_from_env",
     "parse_network",
 ]
@@ -33,6 +39,11 @@ __all__ = [
 LAB_NETWORK_ENV = "AUDIT_TI_LAB_RESEAU"
 DEFAULT_NETWORK = ipaddress.IPv4Network("127.0.0.0/16")
 MAX_SCALE_GATEWAYS = 250
+#: Turns the IPv6 gateway on or off (``1``/``0``, ``oui``/``non``…).
+LAB_IPV6_ENV = "AUDIT_TI_LAB_IPV6"
+#: The IPv6 gateway: a hardened one on the IPv6 loopback address.
+IPV6_GATEWAY = "passerelle-ipv6-01"
+IPV6_ADDRESS = ipaddress.IPv6Address("::1")
 
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 # Third octet of each group inside the /16: the reference gateways and the scale fleet.
@@ -70,6 +81,7 @@ class ServiceKind(StrEnum):
     MODBUS = "modbus"
     SSH = "ssh"
     COAP = "coap"
+    SMB = "smb"
 
 
 @dataclass(frozen=True)
@@ -99,18 +111,35 @@ class Service:
         return f"{self.port}/{self.transport.value} {self.protocol_name}"
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
 @dataclass(frozen=True)
 class Gateway:
     """A simulated gateway: a name, one loopback address, a profile and its services."""
 
     name: str
-    address: ipaddress.IPv4Address
+    address: IPAddress
     profile: Profile
     services: tuple[Service, ...]
 
     def service(self, kind: ServiceKind) -> Service | None:
         """The service of that kind, if the gateway has one."""
         return next((service for service in self.services if service.kind is kind), None)
+
+    @property
+    def ipv6(self) -> bool:
+        """True for the gateway on ::1."""
+        return self.address.version == 6
+
+    @property
+    def host(self) -> str:
+        """The address as written before a port or in a URL: ``127.0.10.1``, ``[::1]``."""
+        return f"[{self.address}]" if self.ipv6 else str(self.address)
+
+    def endpoint(self, port: int) -> str:
+        """Address and port, as daemons and messages write them: ``127.0.10.1:22``, ``[::1]:22``."""
+        return f"{self.host}:{port}"
 
 
 def _tcp(kind: ServiceKind, port: int, description: str) -> Service:
@@ -129,6 +158,7 @@ _VULNERABLE_SERVICES = (
     _udp(ServiceKind.SNMP, 161, "SNMP v2c, communauté « public » (net-snmp)"),
     _tcp(ServiceKind.MODBUS, 502, "Modbus/TCP sans authentification (pymodbus)"),
     _tcp(ServiceKind.DEBUG_CONSOLE, 1880, "console de débogage façon Node-RED, non déclarée"),
+    _tcp(ServiceKind.SMB, 445, "partage SMB de supervision laissé par l'intégrateur, SMBv1 encore actif (Samba)"),
 )
 _MEDIUM_SERVICES = (
     _tcp(ServiceKind.SSH, 22, "SSH : mots de passe acceptés, algorithmes faibles proposés (OpenSSH)"),
@@ -183,6 +213,26 @@ def network_from_env() -> ipaddress.IPv4Network:
     return parse_network(text) if text else DEFAULT_NETWORK
 
 
+_YES = {"1", "oui", "o", "yes", "y", "true", "vrai", "on"}
+_NO = {"0", "non", "n", "no", "false", "faux", "off"}
+
+
+def ipv6_from_env(default: bool = True) -> bool:
+    """Whether ``AUDIT_TI_LAB_IPV6`` asks for the IPv6 gateway (``default`` when unset or empty).
+
+    Raises:
+        InvalidInputError: in French, for a value that is neither yes nor no.
+    """
+    text = os.environ.get(LAB_IPV6_ENV, "").strip().lower()
+    if not text:
+        return default
+    if text in _YES | _NO:
+        return text in _YES
+    raise InvalidInputError(
+        Problem(f"{LAB_IPV6_ENV}=« {text} » : valeur attendue 1 ou 0 (oui ou non) pour la passerelle IPv6")
+    )
+
+
 @dataclass(frozen=True)
 class LabLayout:
     """Every gateway of one lab, with its address and services (pure data)."""
@@ -190,10 +240,13 @@ class LabLayout:
     network: ipaddress.IPv4Network
     scale_count: int
     gateways: tuple[Gateway, ...]
+    ipv6: bool = False
 
     @classmethod
-    def build(cls, network: ipaddress.IPv4Network = DEFAULT_NETWORK, scale_count: int = 0) -> LabLayout:
-        """The three reference gateways, plus ``scale_count`` light ones (127.B.1.1 …).
+    def build(
+        cls, network: ipaddress.IPv4Network = DEFAULT_NETWORK, scale_count: int = 0, *, ipv6: bool = False
+    ) -> LabLayout:
+        """The three reference gateways, the IPv6 one if asked, then ``scale_count`` light ones (127.B.1.1 …).
 
         Raises:
             InvalidInputError: the block is not a loopback /16, or the count is out of range.
@@ -208,6 +261,8 @@ class LabLayout:
             Gateway(name, base + _PROFILE_SUBNET * 256 + index, profile, services)
             for index, (name, profile, services) in enumerate(_REFERENCE_GATEWAYS, start=1)
         ]
+        if ipv6:
+            gateways.append(Gateway(IPV6_GATEWAY, IPV6_ADDRESS, Profile.HARDENED, _HARDENED_SERVICES))
         gateways += [
             Gateway(
                 f"capteurs-stationnement-{index:03d}",
@@ -217,16 +272,31 @@ class LabLayout:
             )
             for index in range(1, scale_count + 1)
         ]
-        return cls(network, scale_count, tuple(gateways))
+        return cls(network, scale_count, tuple(gateways), ipv6)
 
     def of_profile(self, profile: Profile) -> tuple[Gateway, ...]:
-        """The gateways of one profile, in address order."""
+        """The gateways of one profile, in layout order."""
         return tuple(gateway for gateway in self.gateways if gateway.profile is profile)
 
     def reference(self, profile: Profile) -> Gateway:
-        """The single reference gateway of a non-scale profile."""
-        (gateway,) = self.of_profile(profile)
+        """The single IPv4 reference gateway of a non-scale profile (the IPv6 one: ``ipv6_gateway``)."""
+        (gateway,) = (gateway for gateway in self.of_profile(profile) if not gateway.ipv6)
         return gateway
+
+    @property
+    def ipv6_gateway(self) -> Gateway | None:
+        """The gateway on ::1, if the lab has it."""
+        return next((gateway for gateway in self.gateways if gateway.ipv6), None)
+
+    @property
+    def references(self) -> tuple[Gateway, ...]:
+        """The gateways shown one by one: the three reference ones and the IPv6 one (not the fleet)."""
+        return tuple(gateway for gateway in self.gateways if gateway.profile is not Profile.SCALE)
+
+    @property
+    def fleet(self) -> tuple[Gateway, ...]:
+        """The scale gateways."""
+        return self.of_profile(Profile.SCALE)
 
     def gateway(self, name: str) -> Gateway:
         """The gateway of that name.
@@ -249,6 +319,6 @@ class LabLayout:
         """The (gateway, service) pairs whose service is of one of ``kinds``."""
         return [(gateway, service) for gateway, service in self.endpoints() if service.kind in kinds]
 
-    def addresses(self) -> list[ipaddress.IPv4Address]:
+    def addresses(self) -> list[IPAddress]:
         """Every address the lab listens on."""
         return [gateway.address for gateway in self.gateways]

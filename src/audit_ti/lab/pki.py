@@ -2,12 +2,12 @@
 
 Each profile gets what a real gateway of that kind would carry: the hardened one a certificate
 from the lab's own authority, the medium one an expired self-signed certificate and a 1024-bit
-RSA host key. The scale fleet shares one SSH host key, as gateways cloned from one image do.
+RSA host key. The IPv6 gateway, hardened too, has its own certificate and host key. The scale
+fleet shares one SSH host key, as gateways cloned from one image do.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from audit_ti.lab.folder import StateFolder
-from audit_ti.lab.layout import LabLayout, Profile
+from audit_ti.lab.layout import Gateway, IPAddress, LabLayout, Profile
 
 __all__ = ["Material", "generate_material"]
 
@@ -40,6 +40,16 @@ class Material:
     scale_ssh_host_key: Path
     hardened_user_key: Path
     hardened_authorized_keys: Path
+    ipv6_tls_chain: Path
+    ipv6_tls_key: Path
+    ipv6_ssh_host_key: Path
+    ipv6_authorized_keys: Path
+
+    def server_tls(self, gateway: Gateway) -> tuple[Path, Path]:
+        """Certificate chain and key of a hardened gateway (IPv4 or IPv6)."""
+        if gateway.ipv6:
+            return self.ipv6_tls_chain, self.ipv6_tls_key
+        return self.hardened_tls_chain, self.hardened_tls_key
 
     @classmethod
     def at(cls, folder: StateFolder) -> Material:
@@ -57,6 +67,10 @@ class Material:
             scale_ssh_host_key=keys / "echelle-ssh-hote-ed25519",
             hardened_user_key=keys / "utilisateur-durcie",
             hardened_authorized_keys=keys / "durcie-cles-autorisees",
+            ipv6_tls_chain=keys / "ipv6-tls.crt",
+            ipv6_tls_key=keys / "ipv6-tls.key",
+            ipv6_ssh_host_key=keys / "ipv6-ssh-hote-ed25519",
+            ipv6_authorized_keys=keys / "ipv6-cles-autorisees",
         )
 
 
@@ -99,7 +113,7 @@ def _server_certificate(
     issuer: x509.Name,
     public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
     signing_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
-    address: ipaddress.IPv4Address,
+    address: IPAddress,
     dns_name: str,
     not_before: datetime,
     not_after: datetime,
@@ -157,19 +171,24 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
     material.ca_certificate.write_bytes(_pem_certificate(ca_certificate))
 
     # Hardened: ECDSA key, one year of validity (well under ANSSI's three), chain up to the lab CA.
-    hardened_key = ec.generate_private_key(ec.SECP256R1())
-    hardened_certificate = _server_certificate(
-        subject=_name(hardened.name),
-        issuer=ca_name,
-        public_key=hardened_key.public_key(),
-        signing_key=ca_key,
-        address=hardened.address,
-        dns_name=f"{hardened.name}.laboratoire.invalid",
-        not_before=now - timedelta(days=1),
-        not_after=now + timedelta(days=365),
-    )
-    _write_private(material.hardened_tls_key, _pem_key(hardened_key))
-    material.hardened_tls_chain.write_bytes(_pem_certificate(hardened_certificate) + _pem_certificate(ca_certificate))
+    # The IPv6 gateway gets its own: two gateways never share a key.
+    for gateway in (hardened, layout.ipv6_gateway):
+        if gateway is None:
+            continue
+        chain, key_path = material.server_tls(gateway)
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = _server_certificate(
+            subject=_name(gateway.name),
+            issuer=ca_name,
+            public_key=key.public_key(),
+            signing_key=ca_key,
+            address=gateway.address,
+            dns_name=f"{gateway.name}.laboratoire.invalid",
+            not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=365),
+        )
+        _write_private(key_path, _pem_key(key))
+        chain.write_bytes(_pem_certificate(certificate) + _pem_certificate(ca_certificate))
 
     # Medium: self-signed and expired for a year, as on a concentrator installed and forgotten.
     medium_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -192,6 +211,8 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
         _openssh_key(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
     )
     _write_private(material.hardened_ssh_host_key, _openssh_key(ed25519.Ed25519PrivateKey.generate()))
+    if layout.ipv6_gateway is not None:
+        _write_private(material.ipv6_ssh_host_key, _openssh_key(ed25519.Ed25519PrivateKey.generate()))
     _write_private(material.scale_ssh_host_key, _openssh_key(ed25519.Ed25519PrivateKey.generate()))
 
     user_key = ed25519.Ed25519PrivateKey.generate()
@@ -200,8 +221,14 @@ def generate_material(layout: LabLayout, folder: StateFolder, now: datetime | No
     material.hardened_user_key.with_suffix(".pub").write_bytes(public + b" laboratoire-audit-ti\n")
     # The key opens no shell: sshd runs this forced command and closes the session. (No quote
     # in the text: the shell that runs the command reads it between single quotes.)
-    banner = f"{hardened.name} : session de laboratoire, aucun shell ouvert."
-    material.hardened_authorized_keys.write_text(
-        f"restrict,command=\"echo '{banner}'\" {public.decode()} laboratoire-audit-ti\n", encoding="utf-8"
-    )
+    for gateway, authorized_keys in (
+        (hardened, material.hardened_authorized_keys),
+        (layout.ipv6_gateway, material.ipv6_authorized_keys),
+    ):
+        if gateway is None:
+            continue
+        banner = f"{gateway.name} : session de laboratoire, aucun shell ouvert."
+        authorized_keys.write_text(
+            f"restrict,command=\"echo '{banner}'\" {public.decode()} laboratoire-audit-ti\n", encoding="utf-8"
+        )
     return material

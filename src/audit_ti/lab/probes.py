@@ -30,6 +30,7 @@ __all__ = [
     "probe",
     "probe_all",
     "run_sync",
+    "smb_negotiate",
     "tls_context",
 ]
 
@@ -60,6 +61,24 @@ _SNMP_GET_SYSNAME = _ber(
 _COAP_GET_CORE = b"\x40\x01\x4c\x61\xbb.well-known\x04core"
 # Modbus/TCP: transaction 0x4c61, unit 1, read one holding register at address 0.
 _MODBUS_READ = struct.pack("!HHHBBHH", 0x4C61, 0, 6, 1, 3, 0, 1)
+
+
+def smb_negotiate(*dialects: str) -> bytes:
+    """An SMB1 NEGOTIATE request offering ``dialects``, in its NetBIOS session frame (TCP 445).
+
+    The header: protocol, command 0x72, status 0, flags (canonical, case-insensitive paths),
+    flags2 (NT status codes, long names), process id high, signature, reserved, tree id,
+    process id 0x4c61, user id, multiplex id. No parameter words; the dialects as data.
+    """
+    header = struct.pack("<4sBIBHH8sHHHHH", b"\xffSMB", 0x72, 0, 0x18, 0x4001, 0, bytes(8), 0, 0, 0x4C61, 0, 0)
+    data = b"".join(b"\x02" + dialect.encode("ascii") + b"\x00" for dialect in dialects)
+    message = header + b"\x00" + struct.pack("<H", len(data)) + data
+    return b"\x00" + len(message).to_bytes(3, "big") + message
+
+
+# Any SMB server answers this one: in SMB1 if it still speaks it, else in SMB2.
+_SMB_NEGOTIATE = smb_negotiate("NT LM 0.12", "SMB 2.002")
+_SMB_MAX_REPLY = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -106,7 +125,7 @@ async def _telnet(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyn
 
 
 async def _http(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-    writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.address}\r\n\r\n".encode())
+    writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.host}\r\n\r\n".encode())
     await writer.drain()
     return (await reader.readline()).startswith(b"HTTP/1.")
 
@@ -123,6 +142,16 @@ async def _modbus(_gateway: Gateway, reader: asyncio.StreamReader, writer: async
     return answer[:2] == _MODBUS_READ[:2] and answer[7] == 3
 
 
+async def _smb(_gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(_SMB_NEGOTIATE)
+    await writer.drain()
+    frame = await reader.readexactly(4)
+    length = int.from_bytes(frame[1:], "big")
+    if frame[0] != 0 or not 4 <= length <= _SMB_MAX_REPLY:
+        return False
+    return (await reader.readexactly(length))[:4] in {b"\xffSMB", b"\xfeSMB"}
+
+
 _TCP_CONVERSATIONS: dict[ServiceKind, Conversation] = {
     ServiceKind.SSH: _ssh,
     ServiceKind.FTP: _ftp,
@@ -133,6 +162,7 @@ _TCP_CONVERSATIONS: dict[ServiceKind, Conversation] = {
     ServiceKind.MQTT: _broker,
     ServiceKind.MQTTS: _broker,
     ServiceKind.MODBUS: _modbus,
+    ServiceKind.SMB: _smb,
 }
 # Request, and how the answer starts: an SNMP message (SEQUENCE), a CoAP ACK 2.05 to our id.
 _UDP_EXCHANGES: dict[ServiceKind, tuple[bytes, bytes]] = {
@@ -165,7 +195,8 @@ async def close_stream(writer: asyncio.StreamWriter) -> None:
 
 async def _udp_exchange(gateway: Gateway, service: Service, request: bytes, expected_prefix: bytes) -> bool:
     loop = asyncio.get_running_loop()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+    family = socket.AF_INET6 if gateway.ipv6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as udp:
         udp.setblocking(False)
         udp.connect((str(gateway.address), service.port))
         await loop.sock_sendall(udp, request)

@@ -107,26 +107,36 @@ class PortConflict:
     reason: str
 
 
-def _try_bind(address: str, service: Service) -> int | None:
+def _try_bind(gateway: Gateway, service: Service) -> int | None:
     """The errno that binding the lab's socket would raise, or None when it is free."""
     kind = socket.SOCK_STREAM if service.transport is Transport.TCP else socket.SOCK_DGRAM
-    with socket.socket(socket.AF_INET, kind) as probe:
-        # Daemons set SO_REUSEADDR too: a connection lingering in TIME_WAIT is no conflict.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, service.port))
-        except OSError as error:
-            return error.errno
+    family = socket.AF_INET6 if gateway.ipv6 else socket.AF_INET
+    try:
+        with socket.socket(family, kind) as probe:  # no IPv6 in the kernel: EAFNOSUPPORT
+            # Daemons set SO_REUSEADDR too: a connection lingering in TIME_WAIT is no conflict.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((str(gateway.address), service.port))
+    except OSError as error:
+        return error.errno
     return None
+
+
+def _clashes(gateway: Gateway, bound: BoundSocket) -> bool:
+    """True when ``bound`` may hold the gateway's address: the address itself, or a wildcard.
+
+    An IPv6 wildcard (``::``) also takes the IPv4 addresses unless it is IPv6-only; 0.0.0.0 never
+    takes ::1.
+    """
+    if bound.address == gateway.address:
+        return True
+    return bound.is_wildcard and (not gateway.ipv6 or bound.address.version == 6)
 
 
 def _holders(gateway: Gateway, service: Service, sockets: list[BoundSocket]) -> str:
     clashing = [
         bound.inode
         for bound in sockets
-        if bound.transport is service.transport
-        and bound.port == service.port
-        and (bound.address == gateway.address or bound.is_wildcard)
+        if bound.transport is service.transport and bound.port == service.port and _clashes(gateway, bound)
     ]
     owners = socket_owners(clashing)
     pids = sorted({pid for inode in clashing for pid in owners.get(inode, [])})
@@ -138,15 +148,17 @@ def find_conflicts(endpoints: Iterable[tuple[Gateway, Service]]) -> list[PortCon
     conflicts = []
     sockets: list[BoundSocket] | None = None
     for gateway, service in endpoints:
-        code = _try_bind(str(gateway.address), service)
+        code = _try_bind(gateway, service)
         if code is None:
             continue
         if code == errno.EADDRINUSE:
             sockets = sockets if sockets is not None else bound_sockets()
             holders = _holders(gateway, service, sockets)
             reason = f"déjà occupé par {holders}" if holders else "déjà occupé"
-        elif code == errno.EADDRNOTAVAIL:
-            reason = "adresse absente de l'interface de boucle locale"
+        elif code in {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}:
+            reason = "adresse absente de l'interface de boucle locale" + (
+                " (IPv6 désactivé sur cette machine ?)" if gateway.ipv6 else ""
+            )
         elif code == errno.EACCES:
             reason = "port réservé à root"
         else:

@@ -294,6 +294,10 @@ class HostFacts:
             return PortSeen.ABSENT
         return PortSeen.UNCLEAR
 
+    def script(self, script_id: str) -> ScriptOutput | None:
+        """Output of one host script (``<hostscript>``), if it printed anything."""
+        return next((script for script in self.scripts if script.id == script_id), None)
+
     @property
     def answered(self) -> bool:
         """True when the host is up and was scanned to the end."""

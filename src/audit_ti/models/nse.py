@@ -31,6 +31,8 @@ class NseScript:
         silence: what it means, in French, when the script ran on a port and printed nothing;
             empty when silence proves nothing (a grille may then never read it as « conforme »).
         bundled: True for a script audit-ti ships (``nse/<id>.nse``), not one of nmap's.
+        host_level: True for a host script (nmap's ``hostrule``, as the SMB scripts): nmap reports
+            its output once for the host (``<hostscript>``), not under the port it talked to.
     """
 
     id: str
@@ -40,6 +42,7 @@ class NseScript:
     why: str = ""
     silence: str = ""
     bundled: bool = False
+    host_level: bool = False
 
     @property
     def argument(self) -> str:
@@ -56,8 +59,9 @@ def _script(
     why: str = "",
     silence: str = "",
     bundled: bool = False,
+    host_level: bool = False,
 ) -> NseScript:
-    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why, silence, bundled)
+    return NseScript(script_id, frozenset(categories.split(",")), profile, udp, why, silence, bundled, host_level)
 
 
 _SAFE_THOUGH_INTRUSIVE = (
@@ -108,6 +112,9 @@ NSE_SCRIPTS: dict[str, NseScript] = {
             ScanProfile.INTRUSIVE,
             why="interroge les identifiants d'esclaves Modbus : un automate fragile peut mal réagir",
         ),
+        _script("smb-protocols", "discovery,safe", host_level=True),
+        # Connects to IPC$ as a guest and sends one transaction on FID 0: a check, no exploit.
+        _script("smb-vuln-ms17-010", "vuln,safe", host_level=True),
         _script("vnc-info", "default,discovery,safe"),
         _script("rdp-enum-encryption", "safe,discovery"),
         _script("ftp-brute", "intrusive,brute", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),

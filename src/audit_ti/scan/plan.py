@@ -41,11 +41,13 @@ BASE_TCP_PORTS = (
 
 #: mqtt-subscribe keeps its default topics (« # » and « $SYS/# »): reading one message proves that
 #: an anonymous client sees the traffic. It listens briefly, for a few messages, whose values are
-#: masked before any evidence is written (they may be personal data).
+#: masked before any evidence is written (they may be personal data). vulns.showall makes the
+#: vulnerability scripts (smb-vuln-ms17-010) say « NOT VULNERABLE » instead of nothing.
 SCRIPT_ARGS = (
     "mqtt-subscribe.listen-time=2s",
     "mqtt-subscribe.listen-msgs=3",
     "ssh.user=audit-ti",
+    "vulns.showall",
 )
 
 #: Scripts that guess credentials: they get the list of factory credentials and a bounded rate.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit_ti.lab.daemons import legacy, lighttpd, mosquitto, openssh, python_services
+from audit_ti.lab.daemons import legacy, lighttpd, mosquitto, openssh, python_services, samba
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program
 
 __all__ = ["ConfigFile", "DaemonPlan", "PlanContext", "Program", "plan_daemons"]
@@ -15,5 +15,6 @@ def plan_daemons(context: PlanContext) -> list[DaemonPlan]:
         *openssh.plan(context),
         *lighttpd.plan(context),
         *legacy.plan(context),
+        *samba.plan(context),
         *python_services.plan(context),
     ]

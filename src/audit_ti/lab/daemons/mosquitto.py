@@ -50,6 +50,7 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
         lines += [
             "",
             f"# {gateway.name} ({gateway.profile.value}): {service.description}",
+            # mosquitto resolves the address: ::1 gives an IPv6 listener.
             f"listener {service.port} {gateway.address}",
             # Each gateway keeps its own topic space, as separate brokers would.
             f"mount_point {gateway.name}/",
@@ -59,11 +60,8 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
         else:
             lines += ["allow_anonymous false", f"password_file {passwords}"]
         if service.kind is ServiceKind.MQTTS:
-            lines += [
-                f"certfile {context.material.hardened_tls_chain}",
-                f"keyfile {context.material.hardened_tls_key}",
-                "tls_version tlsv1.2",
-            ]
+            chain, key = context.material.server_tls(gateway)
+            lines += [f"certfile {chain}", f"keyfile {key}", "tls_version tlsv1.2"]
     return [
         DaemonPlan(
             name="mosquitto",
