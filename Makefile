@@ -50,8 +50,8 @@ demo: installer
 	@BIN=$(BIN) scripts/demo.sh
 
 lint: installer
-	@$(BIN)/ruff check src tests bench
-	@$(BIN)/ruff format --check src tests bench
+	@$(BIN)/ruff check src tests bench scripts
+	@$(BIN)/ruff format --check src tests bench scripts
 
 typage: installer
 	@$(BIN)/mypy

@@ -252,3 +252,23 @@ def test_smb_server_without_smbv1_is_compliant_on_both(tmp_path: Path) -> None:
     found = _smb_findings("labo-smb2.xml", tmp_path, address="127.62.10.1")
     assert found["smb_obsolete"][0] is Status.COMPLIANT
     assert found["smb_vulnerabilite_critique"][0] is Status.COMPLIANT
+
+
+def test_an_acceptance_dated_in_the_future_covers_nothing_yet(tmp_path: Path) -> None:
+    audit = tmp_path / "import-dionaea.yaml"
+    audit.write_text(
+        AUDIT.read_text(encoding="utf-8")
+        + """risques_acceptes:
+  - exigence: telnet_expose
+    justification: Décision prévue au prochain conseil municipal.
+    signataire: Le maire
+    date: 2026-12-15
+    expire_le: 2027-06-30
+""",
+        encoding="utf-8",
+    )
+    catalog = GrilleCatalog(ROOT / "grilles", default_registry())
+    outcome = import_scan(DIONAEA, audit, reports_dir=tmp_path / "rapports", catalog=catalog, evaluation_date=TODAY)
+    telnet = next(f for f in outcome.findings if f.requirement == "telnet_expose")
+    assert telnet.accepted_risk is None
+    assert outcome.evaluation.use_case.verdict.value == "deploiement_deconseille"

@@ -250,11 +250,14 @@ def _with_acceptances(findings: list[Finding], accepted: Sequence[AcceptedRisk],
         return findings
     result = []
     for finding in findings:
+        # An acceptance dated after the evaluation day is not decided yet: it covers nothing.
         match = next(
             (
                 risk
                 for risk in accepted
-                if risk.requirement == finding.requirement and risk.target in (None, finding.target)
+                if risk.requirement == finding.requirement
+                and risk.target in (None, finding.target)
+                and risk.decided_on <= today
             ),
             None,
         )

@@ -175,9 +175,11 @@ def authorise_scope(
     problems = [_located(audit, key, text) for key, text in authorisation_problems(authorisation, today)]
     if profile is ScanProfile.INTRUSIVE and authorisation.allowed_profile is not ScanProfile.INTRUSIVE:
         problems.append(
-            Problem(
+            _located(
+                audit,
+                "profil_autorise",
                 "profil « intrusif » demandé mais l'autorisation ne permet que le profil « sur » "
-                "(« profil_autorise: intrusif » à faire signer)"
+                "(« profil_autorise: intrusif » à faire signer)",
             )
         )
     networks, perimeter_problems = _perimeter_networks(audit, resolver)

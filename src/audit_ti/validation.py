@@ -446,6 +446,16 @@ def audit_warnings(audit: Audit, today: date) -> list[Problem]:
         for loc, value in _text_leaves(audit.model_dump(by_alias=True, mode="json", exclude_defaults=True))
         if is_placeholder(value)
     ]
+    warnings += [
+        _problem(
+            audit,
+            ("risques_acceptes", index, "date"),
+            f"acceptation datée du {risk.decided_on:%d/%m/%Y}, après aujourd'hui : elle ne couvre rien "
+            "avant cette date",
+        )
+        for index, risk in enumerate(audit.accepted_risks)
+        if risk.decided_on > today
+    ]
     if audit.authorisation is not None:
         warnings += [
             _problem(audit, ("autorisation", key), f"{text} : « audit-ti scanner » la refusera")
