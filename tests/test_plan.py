@@ -56,3 +56,46 @@ def test_port_specification_is_compact_and_without_duplicates() -> None:
     assert len(ports) == len(set(ports))
     assert ports[0] == "1-1024"
     assert "1883" in ports and "8883" in ports and "502" not in ports
+
+
+def test_batches_one_address_family_per_run_and_the_second_pass_on_prompts_only() -> None:
+    from pathlib import Path
+
+    from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScanFacts, ServiceFacts
+    from audit_ti.scan.batches import BATCH_SIZE, credential_requests, scan_requests
+    from audit_ti.scan.plan import CredentialFiles
+    from audit_ti.scope import AuthorisedScope, Target
+    from audit_ti.validation import GrilleCatalog
+
+    catalog = GrilleCatalog(ROOT / "grilles", default_registry())
+    plan = build_plan(
+        AUDIT,
+        [GRILLE],
+        default_registry(),
+        ScanProfile.INTRUSIVE,
+        privileged=True,
+        credentials=catalog.factory_credentials([GRILLE]),
+    )
+    targets = [
+        Target(f"p{i}", f"127.0.{i // 250}.{i % 250 + 1}", f"127.0.{i // 250}.{i % 250 + 1}") for i in range(300)
+    ]
+    scope = AuthorisedScope((*targets, Target("v6", "::1", "::1")), ("127.0.9.0/28",), ScanProfile.INTRUSIVE)
+    requests = scan_requests(scope, plan)
+    assert [r.label for r in requests] == ["scan-1", "scan-2", "scan-ipv6-1", "decouverte"]
+    assert [len(r.targets) for r in requests[:2]] == [BATCH_SIZE, 300 - BATCH_SIZE]
+    assert "-6" in requests[2].arguments and "-6" not in requests[0].arguments
+    assert not any("brute" in argument for argument in requests[0].arguments)
+    telnet = PortFacts("tcp", 23, "open", "syn-ack", ServiceFacts("telnet", method="probed", confidence=10))
+    quiet = PortFacts("tcp", 9999, "open", "syn-ack", ServiceFacts("unknown", method="probed", confidence=10))
+    run = ScanFacts(
+        hosts=(
+            HostFacts("127.0.0.1", HostState.UP, ports=(telnet,)),
+            HostFacts("127.0.0.2", HostState.UP, ports=(quiet,)),
+            HostFacts("127.0.99.9", HostState.UP, ports=(telnet,)),  # not a gateway of the scope
+        )
+    )
+    files = CredentialFiles(Path("/tmp/a"), Path("/tmp/b"))
+    [second] = credential_requests(scope, plan, files, {"scan-1": run})
+    assert (second.label, second.targets) == ("scan-1-identifiants", ("127.0.0.1",))
+    assert any(argument.startswith("--script=") and "telnet-brute" in argument for argument in second.arguments)
+    assert "T:23" in second.arguments

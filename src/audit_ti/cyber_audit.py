@@ -32,19 +32,18 @@ from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
 from audit_ti.report.findings_io import findings_csv, findings_json
 from audit_ti.run_folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
+from audit_ti.scan.batches import SECOND_PASS, credential_requests, scan_requests
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, parse_nmap_xml, prepare_evidence
 from audit_ti.scan.plan import (
     CredentialFiles,
     ScanPlan,
     build_plan,
-    credential_arguments,
-    discovery_arguments,
     nmap_arguments,
     reference_ports,
 )
 from audit_ti.scan.runner import InterruptedScan, NmapRun, RunRequest, nmap_version, run_requests
-from audit_ti.scope import AuthorisedScope, authorise_scope
+from audit_ti.scope import authorise_scope
 from audit_ti.scoring import build_evaluation
 from audit_ti.validation import GrilleCatalog, load_valid_audit
 
@@ -52,8 +51,6 @@ __all__ = ["MAX_IMPORT_BYTES", "CyberOutcome", "ScanObserver", "import_scan", "s
 
 #: An nmap XML of a few thousand hosts weighs tens of megabytes; beyond this, something is wrong.
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
-#: Gateways per nmap run: nmap parallelises hosts within a run; a few runs go side by side.
-BATCH_SIZE = 256
 
 
 class ScanObserver(Protocol):
@@ -164,16 +161,16 @@ def scan_audit(
         observer.planned([(t.name or t.address, t.address) for t in scope.targets], scope.discovery)
         observer.step("scan nmap en cours")
         folder.write_json("results/plan-de-scan.json", _plan_record(plan))
-        runs, interrupted = _run(_requests(scope, plan), folder, observer, max_parallel)
+        runs, interrupted = _run(scan_requests(scope, plan), folder, observer, max_parallel)
         facts = _keep_evidence(folder, runs)
         if plan.credentials is not None and not interrupted:
             observer.step("essais des identifiants d'usine sur les services qui demandent un mot de passe")
             with _credential_files(plan, folder) as files:
-                second = _credential_requests(scope, plan, files, facts)
+                second = credential_requests(scope, plan, files, facts)
                 more, interrupted = _run(second, folder, observer, max_parallel)
             runs += more
             for label, extra in _keep_evidence(folder, more).items():
-                first = label.removesuffix(_SECOND_PASS)
+                first = label.removesuffix(SECOND_PASS)
                 facts[first] = merge_runs(facts[first], extra)
         tcp, udp = reference_ports(audit, grilles, catalog.registry)
         coverage = Coverage(
@@ -194,21 +191,8 @@ def scan_audit(
         if interrupted and not reasons:
             reasons.append("scan interrompu")
         said = [f"nmap ({run.request.label}) : {run.error}" for run in runs if run.error]
-        return _conclude(
-            folder,
-            audit=audit,
-            audit_path=audit_path,
-            grilles=grilles,
-            evidence=evidence,
-            registry=catalog.registry,
-            today=today,
-            fail_at=fail_at,
-            reasons=reasons,
-            nmap_messages=said,
-        )
-
-
-_SECOND_PASS = "-identifiants"
+        case = _Case(audit, audit_path, tuple(grilles), catalog.registry, today, fail_at)
+        return _conclude(folder, case, evidence, reasons, said)
 
 
 @contextmanager
@@ -261,54 +245,6 @@ def _plan_record(plan: ScanPlan) -> dict[str, object]:
         ),
         "arguments_nmap": nmap_arguments(plan),
     }
-
-
-def _by_family(items: Sequence[str]) -> dict[int, list[str]]:
-    """Targets or ranges by IP version: nmap scans IPv6 only with ``-6``, and never both at once."""
-    families: dict[int, list[str]] = {}
-    for item in dict.fromkeys(items):
-        families.setdefault(ipaddress.ip_network(item, strict=False).version, []).append(item)
-    return families
-
-
-def _requests(scope: AuthorisedScope, plan: ScanPlan) -> list[RunRequest]:
-    requests = []
-    for version, addresses in sorted(_by_family([target.address for target in scope.targets]).items()):
-        arguments = tuple(nmap_arguments(plan) + (["-6"] if version == 6 else []))
-        suffix = "-ipv6" if version == 6 else ""
-        requests += [
-            RunRequest(f"scan{suffix}-{index + 1}", tuple(addresses[start : start + BATCH_SIZE]), arguments)
-            for index, start in enumerate(range(0, len(addresses), BATCH_SIZE))
-        ]
-    for version, ranges in sorted(_by_family(list(scope.discovery)).items()):
-        arguments = tuple(discovery_arguments(plan) + (["-6"] if version == 6 else []))
-        requests.append(RunRequest("decouverte" + ("-ipv6" if version == 6 else ""), tuple(ranges), arguments))
-    return requests
-
-
-def _credential_requests(
-    scope: AuthorisedScope, plan: ScanPlan, files: CredentialFiles, facts: dict[str, ScanFacts]
-) -> list[RunRequest]:
-    """The second pass of each batch: its hosts that showed a password prompt, on those ports only."""
-    authorised = {target.address for target in scope.targets}
-    requests = []
-    for label, run in facts.items():
-        if label.startswith("decouverte"):
-            continue
-        prompts = {
-            host.address: {(port.port, port.protocol) for port in plan.prompt_ports(host)}
-            for host in run.hosts
-            if host.address in authorised
-        }
-        targets = tuple(address for address, ports in prompts.items() if ports)
-        if not targets:
-            continue
-        ports = set().union(*prompts.values())
-        arguments = credential_arguments(plan, files, sorted(ports))
-        if ipaddress.ip_address(targets[0]).version == 6:
-            arguments.append("-6")
-        requests.append(RunRequest(label + _SECOND_PASS, targets, tuple(arguments)))
-    return requests
 
 
 def _run(
@@ -411,17 +347,8 @@ def import_scan(
             interrupted=parsed.recovered,
         )
         reasons = ["scan importé interrompu : seuls les hôtes complets ont été lus"] if parsed.recovered else []
-        return _conclude(
-            folder,
-            audit=audit,
-            audit_path=audit_path,
-            grilles=grilles,
-            evidence=evidence,
-            registry=catalog.registry,
-            today=today,
-            fail_at=fail_at,
-            reasons=reasons,
-        )
+        case = _Case(audit, audit_path, tuple(grilles), catalog.registry, today, fail_at)
+        return _conclude(folder, case, evidence, reasons)
 
 
 def _imported_profile(facts: ScanFacts) -> ScanProfile:
@@ -451,23 +378,29 @@ def _read_import(path: Path) -> str:
         raise InvalidInputError(Problem("le fichier n'est pas un XML UTF-8", path, line)) from None
 
 
+@dataclass(frozen=True)
+class _Case:
+    """The audit being run, as both pipelines (scan and import) conclude it."""
+
+    audit: Audit
+    path: Path
+    grilles: tuple[Grille, ...]
+    registry: CheckRegistry
+    today: date
+    fail_at: Severity
+
+
 def _conclude(
     folder: RunFolder,
-    *,
-    audit: Audit,
-    audit_path: Path,
-    grilles: Sequence[Grille],
+    case: _Case,
     evidence: NetworkEvidence,
-    registry: CheckRegistry,
-    today: date,
-    fail_at: Severity,
     reasons: list[str],
     nmap_messages: Sequence[str] = (),
 ) -> CyberOutcome:
     started = datetime.now().astimezone()
-    evaluated = evaluate_findings(audit, grilles, evidence, registry, today)
+    evaluated = evaluate_findings(case.audit, case.grilles, evidence, case.registry, case.today)
     findings = evaluated.findings
-    names = [gateway.name for gateway in audit.gateways]
+    names = [gateway.name for gateway in case.audit.gateways]
     reasons = [
         *reasons,
         *_run_failures(evidence.runs),
@@ -477,11 +410,11 @@ def _conclude(
         # What nmap said may explain what is missing: it is shown with the reasons, in French.
         reasons += [message for message in nmap_messages if message not in reasons]
     evaluation = build_evaluation(
-        audit_path.stem,
-        grilles=grilles,
+        case.path.stem,
+        grilles=case.grilles,
         gateway_names=names,
         findings=findings,
-        today=today,
+        today=case.today,
         incomplete_reasons=reasons,
     )
     folder.write_file("results/findings.json", findings_json(findings))
@@ -489,7 +422,7 @@ def _conclude(
     folder.write_json("results/cyber.json", evaluation)
     if reasons:
         code = ExitCode.INCOMPLETE_RUN
-    elif any(finding.blocks(fail_at) for finding in findings):
+    elif any(finding.blocks(case.fail_at) for finding in findings):
         code = ExitCode.BLOCKING_FINDINGS
     else:
         code = ExitCode.OK
