@@ -285,6 +285,8 @@ def _redact_payloads(root: Element) -> int:
 
 
 _PAYLOADS_HEADER = "Topics and their most recent payloads"
+#: What mqtt-subscribe itself says before any payload (refusals, errors): kept readable.
+_MQTT_MESSAGES = ("ERROR", "Connection rejected", "Received control packet", "Every topic filter", "Failed")
 
 
 def _redact_lines(output: str) -> str:
@@ -300,7 +302,7 @@ def _redact_lines(output: str) -> str:
         if _PAYLOADS_HEADER in line:
             after_header = True
             masked.append(line)
-        elif not line.strip() or line.strip().startswith("ERROR"):
+        elif not line.strip() or (not after_header and line.strip().startswith(_MQTT_MESSAGES)):
             masked.append(line)
         elif ": " in line:
             topic, _, _ = line.partition(": ")
