@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.files import decode_utf8, read_capped
 
 
 def test_regular_file_is_read(tmp_path: Path) -> None:
@@ -33,6 +33,19 @@ def test_larger_file_is_refused_with_its_size(tmp_path: Path) -> None:
         InvalidInputError, match=r"fichier trop volumineux \(1,5 Mo ; au plus 1 Mo pour une sortie XML de nmap\)"
     ):
         read_capped(path, 1_048_576, " pour une sortie XML de nmap")
+
+
+def test_decoding_drops_the_byte_order_mark() -> None:
+    assert decode_utf8("\ufeffrégion;part\n".encode(), Path("t.csv"), "pas UTF-8") == "région;part\n"
+
+
+def test_faulty_byte_after_a_byte_order_mark_is_placed_on_its_own_line() -> None:
+    """The mark must not shift the line: ``utf-8-sig`` offsets would have said line 1."""
+    raw = "\ufeffab\ncd\n".encode() + b"\xe9\n"
+    with pytest.raises(InvalidInputError) as caught:
+        decode_utf8(raw, Path("t.csv"), "pas UTF-8 (octet {octet})")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.message) == (3, "pas UTF-8 (octet 0xe9)")
 
 
 def test_fifo_is_refused_without_hanging(tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from typing import Protocol
 
 from audit_ti.checks.context import Coverage
 from audit_ti.checks.registry import CheckRegistry
-from audit_ti.errors import ExitCode, InvalidInputError, Problem, ToolMissingError
+from audit_ti.errors import ExitCode, InvalidInputError, ToolMissingError
 from audit_ti.evaluate import NetworkEvidence, evaluate_findings
-from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile, Severity
 from audit_ti.models.evaluation import CyberEvaluation
@@ -371,11 +371,7 @@ def _swept_a_range(facts: ScanFacts) -> bool:
 
 def _read_import(path: Path) -> str:
     raw = read_capped(path, MAX_IMPORT_BYTES, " pour une sortie XML de nmap")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInputError(Problem("le fichier n'est pas un XML UTF-8", path, line)) from None
+    return decode_utf8(raw, path, "le fichier n'est pas un XML UTF-8")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from audit_ti.assess.cnil_pia import export_pia, import_pia
 from audit_ti.assessments import resolve_referentials
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.inputs.json_lines import index_json
 from audit_ti.loading import load_audit, problems_from
 from audit_ti.models.aipd_referential import AipdReferential
@@ -47,11 +47,7 @@ def read_pia_export(path: Path) -> PiaExport:
         InvalidInputError: unreadable file, invalid JSON (with its line), or not a PIA export.
     """
     raw = read_capped(path, MAX_PIA_BYTES, " pour un export du logiciel PIA")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInputError(Problem("le fichier n'est pas encodé en UTF-8", path, line)) from None
+    text = decode_utf8(raw, path, "le fichier n'est pas encodé en UTF-8")
     lines = index_json(text, path)  # refuses, with their line, what json.loads would choke on
     try:
         data = json.loads(text)

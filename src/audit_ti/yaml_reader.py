@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.files import decode_utf8, line_of, read_capped
 from audit_ti.models.base import KeyPath, SourceMap, format_key_path
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NODES", "YamlDocument", "read_yaml"]
@@ -118,21 +118,11 @@ def _parse(path: Path, text: str) -> YamlDocument:
 def _read_text(path: Path) -> str:
     raw = read_capped(path, MAX_FILE_BYTES, " pour un fichier d'audit ou une grille")
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        line = line_of(raw, raw.index(b"\x00"))
         raise InvalidInputError(Problem("fichier binaire (octet nul) : un fichier texte YAML est attendu", path, line))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInputError(
-            Problem(
-                f"le fichier n'est pas encodé en UTF-8 (octet 0x{raw[error.start]:02x} inattendu) : "
-                "enregistrez-le en UTF-8",
-                path,
-                line,
-            )
-        ) from None
-    return text.removeprefix("\ufeff")
+    return decode_utf8(
+        raw, path, "le fichier n'est pas encodé en UTF-8 (octet {octet} inattendu) : enregistrez-le en UTF-8"
+    )
 
 
 _SYNTAX_MESSAGES = {

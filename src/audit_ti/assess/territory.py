@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.inputs.files import read_capped
+from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.models.inclusion_referential import InclusionReferential, RiskPublic
 from audit_ti.models.inclusion_result import PublicEstimate, ResidentsEstimate
 from audit_ti.models.scales import StatUnit
@@ -125,13 +125,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     raw = read_capped(path, MAX_CSV_BYTES, " pour un fichier de statistiques")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInputError(
-            Problem("le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8", path, line)
-        ) from None
+    text = decode_utf8(raw, path, "le fichier n'est pas encodé en UTF-8 : enregistrez-le en UTF-8")
     header = text.split("\n", 1)[0]
     separator = ";" if header.count(";") >= header.count(",") else ","
     columns = [name.strip().lower() for name in next(csv.reader([header], delimiter=separator), [])]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audit_ti.errors import InvalidInputError, Problem
 
-__all__ = ["format_megabytes", "read_capped"]
+__all__ = ["decode_utf8", "format_megabytes", "inside", "line_of", "read_capped"]
 
 _CHUNK = 1 << 20
 
@@ -79,6 +79,32 @@ def read_capped(path: Path, limit: int, purpose: str = "") -> bytes:
     finally:
         os.close(descriptor)
     return b"".join(chunks)
+
+
+def line_of(raw: bytes, offset: int) -> int:
+    """The line (from 1) on which byte ``offset`` of ``raw`` stands."""
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def decode_utf8(raw: bytes, path: Path, message: str) -> str:
+    """The text of ``raw``, without a leading byte-order mark.
+
+    Decoded as plain UTF-8 and not as ``utf-8-sig``, whose error offsets do not count the mark
+    and would place the faulty byte a line too early.
+
+    Args:
+        message: the French problem when ``raw`` is not UTF-8; ``{octet}`` in it becomes the
+            faulty byte (``0xe9``).
+
+    Raises:
+        InvalidInputError: ``raw`` is not UTF-8, with the line of the first faulty byte.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = message.replace("{octet}", f"0x{raw[error.start]:02x}")
+        raise InvalidInputError(Problem(problem, path, line_of(raw, error.start))) from None
+    return text.removeprefix("\ufeff")
 
 
 def _limit_text(limit: int) -> str:
