@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit_ti.lab.processes import ProcessRecord, start_ticks
+from audit_ti.scan.runner import child_pids
 
 __all__ = ["Process", "child_processes", "find_child", "hold_children", "open_record"]
 
@@ -82,18 +83,7 @@ def _command_line(pid: int) -> list[str]:
 
 def child_processes(parent: int, name: str, *words: str) -> list[int]:
     """Children of ``parent`` running ``name`` whose command line holds every one of ``words``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            comm = (entry / "comm").read_text().strip()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and comm == name and set(words) <= set(_command_line(int(entry.name))):
-            found.append(int(entry.name))
-    return found
+    return [pid for pid in child_pids(parent, name) if set(words) <= set(_command_line(pid))]
 
 
 def hold_children(parent: int, name: str, *words: str) -> list[Process]:

@@ -24,7 +24,7 @@ from audit_ti.errors import ToolMissingError
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scope import check_loopback_only
 
-__all__ = ["InterruptedScan", "NmapRun", "RunRequest", "nmap_version", "run_nmap", "run_requests"]
+__all__ = ["InterruptedScan", "NmapRun", "RunRequest", "child_pids", "nmap_version", "run_nmap", "run_requests"]
 
 #: Path of the nmap program, when it is not the one found on the PATH.
 NMAP_ENV = "AUDIT_TI_NMAP"
@@ -222,24 +222,24 @@ class InterruptedScan(Exception):
 
 def _stop_children() -> None:
     """Stop the nmap processes this process started (and only those)."""
-    for pid in _child_pids():
+    for pid in child_pids(os.getpid(), "nmap"):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             continue
 
 
-def _child_pids() -> list[int]:
-    own = os.getpid()
+def child_pids(parent: int, name: str) -> list[int]:
+    """Children of ``parent`` whose program is ``name`` (as /proc/PID/comm shows it)."""
     children = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            name = (entry / "comm").read_text().strip()
+            comm = (entry / "comm").read_text().strip()
         except OSError:
             continue
-        if int(fields[1]) == own and name == "nmap":
+        if int(fields[1]) == parent and comm == name:
             children.append(int(entry.name))
     return children
