@@ -251,17 +251,16 @@ class RunFolder:
         )
         folder = cls(root, manifest)
         try:
-            folder._reserve()
-            folder.save_manifest()
-        except (OSError, OutputError) as error:
+            try:
+                folder._reserve()
+            except OSError as error:
+                raise write_error(root, error, started=False) from None
+            folder.save_manifest(started=False)
+        except OutputError:
             # Not even room for the reserve and a first manifest: nothing started, nothing is left.
             folder._release()
             shutil.rmtree(root, ignore_errors=True)
-            if isinstance(error, OutputError):
-                raise OutputError(
-                    str(error).replace("l'exécution est incomplète", "rien n'a été fait"), ExitCode.INVALID_INPUT
-                ) from None
-            raise write_error(root, error, started=False) from None
+            raise
         return folder
 
     @staticmethod
@@ -409,14 +408,15 @@ class RunFolder:
                 self.fail(f"erreur interne : {type(error).__name__}", int(ExitCode.INCOMPLETE_RUN))
             raise
 
-    def save_manifest(self) -> None:
+    def save_manifest(self, *, started: bool = True) -> None:
         """Write ``manifest.json`` atomically.
 
         Raises:
-            OutputError: it could not be written (exit code 3).
+            OutputError: it could not be written (exit code 3; 2 for the first manifest, ``started``
+                false, when nothing has run yet).
         """
         path = self.root / "manifest.json"
         try:
             _atomic_write(path, (self.manifest.model_dump_json(indent=2, by_alias=True) + "\n").encode("utf-8"))
         except OSError as error:
-            raise write_error(path, error) from None
+            raise write_error(path, error, started=started) from None
