@@ -78,6 +78,8 @@ def test_interrupted_xml_is_incomplete(tmp_path: Path) -> None:
     network = [f for f in outcome.findings if f.target == "passerelle-dionaea"]
     assert network and all(f.status is Status.NOT_TESTED for f in network)
     assert not any(f.status is Status.COMPLIANT for f in network)
+    # Said as such, not only guessed from the missing final statistics.
+    assert "scan importé interrompu : seuls les hôtes complets ont été lus" in outcome.evaluation.incomplete_reasons
 
 
 def test_hostile_xml_is_refused_before_anything_is_written(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from audit_ti.errors import InvalidInputError
 from audit_ti.models.facts import HostState, PortSeen
-from audit_ti.scan.nmap_xml import parse_nmap_xml, prepare_evidence, requested_scripts
+from audit_ti.scan.nmap_xml import parse_nmap_xml, prepare_evidence, read_evidence, requested_scripts
 from tests.conftest import FIXTURES
 
 SAMPLES = FIXTURES / "nmap"
@@ -116,6 +116,18 @@ def test_mqtt_payloads_are_masked_in_evidence() -> None:
 
 def test_evidence_without_captured_data_is_kept_byte_for_byte() -> None:
     assert prepare_evidence(DIONAEA) == (DIONAEA, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [pytest.param(path.read_text(encoding="utf-8"), id=path.name) for path in sorted(SAMPLES.glob("*.xml"))]
+    + [pytest.param(MQTT, id="mqtt-charges.xml"), pytest.param(DIONAEA[: DIONAEA.index("<postscript")], id="coupe")],
+)
+def test_one_parse_gives_the_evidence_and_the_facts_of_the_kept_copy(text: str) -> None:
+    kept, notes, parsed = read_evidence(text)
+    assert (kept, notes) == prepare_evidence(text)
+    assert parsed.facts == parse_nmap_xml(kept).facts
+    assert parsed.recovered == parse_nmap_xml(text).recovered
 
 
 def test_requested_scripts() -> None:

@@ -34,7 +34,7 @@ from audit_ti.report.findings_io import findings_csv, findings_json
 from audit_ti.run_folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
 from audit_ti.scan.batches import SECOND_PASS, credential_requests, scan_requests
 from audit_ti.scan.nmap_errors import french_nmap_messages
-from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, parse_nmap_xml, prepare_evidence
+from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, read_evidence
 from audit_ti.scan.plan import (
     CredentialFiles,
     ScanPlan,
@@ -274,8 +274,8 @@ def _keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> dict[str, Scan
             continue
         name = f"nmap-{run.request.label}.xml"
         try:
-            text, notes = prepare_evidence(run.xml, f"sortie de nmap ({run.request.label})")
-            parsed = parse_nmap_xml(text, folder.evidence_dir / name).facts
+            text, notes, read = read_evidence(run.xml, folder.evidence_dir / name)
+            parsed = read.facts
         except InvalidInputError as unreadable:
             text = _without_captured_data(run.xml)
             notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
@@ -315,8 +315,7 @@ def import_scan(
     today = evaluation_date or date.today()
     audit, grilles = load_valid_audit(audit_path, catalog, today)
     raw = _read_import(xml_path)
-    text, notes = prepare_evidence(raw, xml_path)
-    parsed = parse_nmap_xml(text, xml_path)
+    text, notes, parsed = read_evidence(raw, xml_path)
     folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
     with folder.guarded():
         _record_grilles(folder, grilles, catalog)

@@ -46,6 +46,7 @@ __all__ = [
     "ParsedXml",
     "parse_nmap_xml",
     "prepare_evidence",
+    "read_evidence",
     "requested_scripts",
 ]
 
@@ -172,6 +173,30 @@ def prepare_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[
     """
     # Always parsed: a textual search for id="mqtt-subscribe" misses « mqtt&#45;subscribe ».
     root, recovered = _parse_root(text, source)
+    return _masked(root, recovered, text, source)
+
+
+def read_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[str], ParsedXml]:
+    """``prepare_evidence`` and ``parse_nmap_xml`` from a single parse of ``text``.
+
+    The facts are those of the masked document, as a later reading of the kept copy would give,
+    and ``recovered`` still says whether ``text`` itself was cut short. A value nmap never writes
+    is located in ``text``, the document the user or nmap gave.
+
+    Raises:
+        InvalidInputError: as ``parse_nmap_xml``.
+    """
+    root, recovered = _parse_root(text, source)
+    kept, notes = _masked(root, recovered, text, source)
+    try:
+        facts = _facts(root)
+    except _BadValue:
+        return kept, notes, _located_failure(text, source)
+    return kept, notes, ParsedXml(facts, recovered)
+
+
+def _masked(root: Element, recovered: bool, text: str, source: Source) -> tuple[str, list[str]]:
+    """Mask ``root`` in place; the text to keep (``text`` itself when nothing changed) and notes."""
     if _too_deep(root) is not None:
         _located_failure(text, source)  # serialising it again would exhaust the stack: refused, with its line
     payloads = _redact_payloads(root)
