@@ -248,22 +248,28 @@ class GrilleCatalog:
                 self._cache[grille_id] = error
         return self._cache[grille_id]
 
+    def _named_credential_lists(
+        self, grille: Grille
+    ) -> Iterator[tuple[KeyPath, str, Referential | InvalidInputError | None]]:
+        """Each factory-credential list a check of the grille names: where, which, and what was found."""
+        for item_index, item in enumerate(grille.items):
+            for check_index, ref in enumerate(item.checks):
+                for list_id in sorted(_params_of(ref, self.registry).credential_lists()):
+                    loc: KeyPath = ("items", item_index, "checks", check_index, "params", "liste")
+                    yield loc, list_id, self.referential(list_id)
+
     def _check_credential_lists(self, grille: Grille) -> list[Problem]:
         """Every factory-credential list a check of the grille names exists and is valid."""
         problems = []
-        for item_index, item in enumerate(grille.items):
-            for check_index, ref in enumerate(item.checks):
-                for list_id in _params_of(ref, self.registry).credential_lists():
-                    found = self.referential(list_id)
-                    if isinstance(found, FactoryCredentials):
-                        continue
-                    loc: KeyPath = ("items", item_index, "checks", check_index, "params", "liste")
-                    why = (
-                        f"invalide : {found.problems[0]}"
-                        if isinstance(found, InvalidInputError)
-                        else f"introuvable dans {self.folder} (ou ce n'est pas une liste d'identifiants d'usine)"
-                    )
-                    problems.append(_problem(grille, loc, f"liste d'identifiants « {list_id} » {why}"))
+        for loc, list_id, found in self._named_credential_lists(grille):
+            if isinstance(found, FactoryCredentials):
+                continue
+            why = (
+                f"invalide : {found.problems[0]}"
+                if isinstance(found, InvalidInputError)
+                else f"introuvable dans {self.folder} (ou ce n'est pas une liste d'identifiants d'usine)"
+            )
+            problems.append(_problem(grille, loc, f"liste d'identifiants « {list_id} » {why}"))
         return problems
 
     def factory_credentials(self, grilles: Iterable[Grille]) -> FactoryCredentials | None:
@@ -274,16 +280,13 @@ class GrilleCatalog:
         """
         lists: list[FactoryCredentials] = []
         for grille in grilles:
-            for item in grille.items:
-                for ref in item.checks:
-                    for list_id in sorted(_params_of(ref, self.registry).credential_lists()):
-                        found = self.referential(list_id)
-                        if isinstance(found, InvalidInputError):
-                            raise found
-                        if not isinstance(found, FactoryCredentials):
-                            raise InvalidInputError(Problem(f"liste d'identifiants « {list_id} » introuvable"))
-                        if found not in lists:
-                            lists.append(found)
+            for _, list_id, found in self._named_credential_lists(grille):
+                if isinstance(found, InvalidInputError):
+                    raise found
+                if not isinstance(found, FactoryCredentials):
+                    raise InvalidInputError(Problem(f"liste d'identifiants « {list_id} » introuvable"))
+                if found not in lists:
+                    lists.append(found)
         if len(lists) <= 1:
             return lists[0] if lists else None
         accounts = list({(a.username, a.password): a for listed in lists for a in listed.accounts}.values())
