@@ -152,8 +152,7 @@ def _params(registry: CheckRegistry, item: Requirement) -> list[tuple[CheckScope
         spec = registry.get(ref.check)
         if spec is None:  # validation refuses such grilles; kept for safety
             continue
-        params = spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
-        checks.append((spec.scope, spec.function, params))
+        checks.append((spec.scope, spec.function, spec.parse_params(ref.params)))
     return checks
 
 

@@ -32,7 +32,7 @@ from audit_ti.models.base import KeyPath, SourceMap
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.enums import Nature
 from audit_ti.models.fields import is_placeholder, parse_perimeter_entry
-from audit_ti.models.grille import CheckRef, Grille
+from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import ReferentialKind
 from audit_ti.referentials import Referential, declared_referential, load_referential
@@ -183,7 +183,7 @@ def _check_ref(grille: Grille, registry: CheckRegistry, item_index: int, check_i
         known = f" Contrôles disponibles : {', '.join(registry.ids())}." if registry.ids() else ""
         return [_problem(grille, (*loc, "check"), f"contrôle « {ref.check} » inconnu{hint}{known}")]
     try:
-        spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
+        spec.parse_params(ref.params)
     except ValidationError as error:
         source = grille.source or SourceMap(Path("<grille>"))
         return problems_from(error, spec.params_model, source, (*loc, "params"))
@@ -254,7 +254,7 @@ class GrilleCatalog:
         """Each factory-credential list a check of the grille names: where, which, and what was found."""
         for item_index, item in enumerate(grille.items):
             for check_index, ref in enumerate(item.checks):
-                for list_id in sorted(_params_of(ref, self.registry).credential_lists()):
+                for list_id in sorted((self.registry.params_of(ref) or CheckParams()).credential_lists()):
                     loc: KeyPath = ("items", item_index, "checks", check_index, "params", "liste")
                     yield loc, list_id, self.referential(list_id)
 
@@ -298,13 +298,6 @@ class GrilleCatalog:
                 "rate": min(listed.rate for listed in lists),
             }
         )
-
-
-def _params_of(ref: CheckRef, registry: CheckRegistry) -> CheckParams:
-    spec = registry.get(ref.check)
-    if spec is None:
-        return CheckParams()
-    return spec.params_model.model_validate(ref.params, by_alias=True, by_name=False)
 
 
 def check_audit(audit: Audit, catalog: GrilleCatalog, today: date) -> list[Problem]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.fields import ExpectedPort
+from audit_ti.models.grille import CheckRef
 
 __all__ = ["CheckCatalog", "CheckParams", "CheckRegistry", "CheckScope", "CheckSpec", "NoParams"]
 
@@ -65,6 +66,15 @@ class CheckSpec:
     description: str
     scope: CheckScope = CheckScope.GATEWAY
 
+    def parse_params(self, params: Mapping[str, Any]) -> CheckParams:
+        """A grille's ``params`` for this check, validated by their French names.
+
+        Raises:
+            pydantic.ValidationError: parameters the check does not accept (the grille loader
+                reports them with their line; everywhere else, grilles were validated first).
+        """
+        return self.params_model.model_validate(params, by_alias=True, by_name=False)
+
 
 class CheckCatalog:
     """The checks one module defines, declared on the function itself; a registry includes them."""
@@ -109,6 +119,11 @@ class CheckRegistry:
     def get(self, check_id: str) -> CheckSpec | None:
         """The check registered under this id, if any."""
         return self._specs.get(check_id)
+
+    def params_of(self, ref: CheckRef) -> CheckParams | None:
+        """The validated parameters of a check a grille cites; None for an unknown check."""
+        spec = self.get(ref.check)
+        return spec.parse_params(ref.params) if spec is not None else None
 
     def ids(self) -> list[str]:
         """Every registered id, sorted."""

@@ -130,10 +130,9 @@ def _needs(audit: Audit, grilles: Sequence[Grille], registry: CheckRegistry) -> 
     for grille in grilles:
         for item in grille.items:
             for check in item.checks:
-                spec = registry.get(check.check)
-                if spec is None:
+                params = registry.params_of(check)
+                if params is None:
                     continue
-                params = spec.params_model.model_validate(check.params, by_alias=True, by_name=False)
                 needs.refs.extend(params.required_ports())
                 needs.scripts.update(params.required_scripts())
                 if params.credential_lists() and isinstance(params, PortSelection):
