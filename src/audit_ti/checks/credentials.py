@@ -13,8 +13,9 @@ in the safe profile in particular, since nothing was tried.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from pydantic import Field
 
@@ -59,6 +60,12 @@ class FactoryCredentialsParams(PortSelection):
     def credential_lists(self) -> frozenset[str]:
         return frozenset({self.list_id})
 
+    # Read on every port of every gateway: compiled on first use, like the port selector.
+    @cached_property
+    def no_prompt_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The ``sans_invite`` patterns, compiled (case ignored)."""
+        return tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.no_prompt)
+
 
 @dataclass(frozen=True, slots=True)
 class _Attempt:
@@ -78,7 +85,7 @@ def _accounts(table: ScriptTable) -> Iterator[tuple[str | None, str | None]]:
         yield from _accounts(child)
 
 
-def _read(output: ScriptOutput, no_prompt: list[re.Pattern[str]]) -> _Attempt:
+def _read(output: ScriptOutput, no_prompt: Iterable[re.Pattern[str]]) -> _Attempt:
     accepted = []
     other = []
     for username, state in _accounts(output.structure):
@@ -101,12 +108,13 @@ def _read(output: ScriptOutput, no_prompt: list[re.Pattern[str]]) -> _Attempt:
 
 
 def _port(context: GatewayContext, port: PortFacts, params: FactoryCredentialsParams) -> tuple[Status, int, str]:
-    patterns = [re.compile(pattern, re.IGNORECASE) for pattern in params.no_prompt]
     ran = [script for script in params.scripts if script_ran(context, script, [port])]
     if not ran:
         reason = not_run_reason(context, params.scripts[0])
         return Status.TO_VERIFY, confidence.NONE, f"{port.description} : identifiants d'usine non essayés ({reason})"
-    attempts = [_read(output, patterns) for script in ran if (output := port.script(script)) is not None]
+    attempts = [
+        _read(output, params.no_prompt_patterns) for script in ran if (output := port.script(script)) is not None
+    ]
     accepted = [text for attempt in attempts for text in attempt.accepted]
     if accepted:
         return Status.NON_COMPLIANT, confidence.CONFIRMED, f"{port.label} : {'; '.join(accepted)}"
