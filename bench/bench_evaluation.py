@@ -12,11 +12,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from audit_ti.assess.territory import AreaInput, estimate_residents, read_statistics
-from audit_ti.assessments import assess_audit
 from audit_ti.checks import default_registry
-from audit_ti.referentials import load_inclusion_referential
-from audit_ti.validation import GrilleCatalog
+from audit_ti.inputs.referentials import load_inclusion_referential
+from audit_ti.inputs.statistics import AreaInput, estimate_residents, read_statistics
+from audit_ti.runs.impact import assess_audit
+from audit_ti.validation.rules import GrilleCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 1.0

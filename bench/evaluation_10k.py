@@ -14,11 +14,11 @@ from pathlib import Path
 
 from audit_ti.checks import default_registry
 from audit_ti.checks.context import Coverage
-from audit_ti.evaluate import NetworkEvidence, evaluate_findings
-from audit_ti.loading import load_grille
+from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
+from audit_ti.cyber.scoring import build_evaluation
+from audit_ti.inputs.documents import load_grille
 from audit_ti.models import Audit, ScanProfile
 from audit_ti.scan.nmap_xml import parse_nmap_xml
-from audit_ti.scoring import build_evaluation
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 2.0

@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 
 from audit_ti.checks import default_registry
-from audit_ti.cyber_audit import scan_audit
+from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.lab import Lab, LabLayout, network_from_env
-from audit_ti.loading import load_audit, load_grille
 from audit_ti.models import ScanProfile
+from audit_ti.runs.cyber import scan_audit
 from audit_ti.scan.nmap_xml import parse_nmap_xml
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, build_plan, credential_arguments, nmap_arguments
-from audit_ti.scope import LOOPBACK_ENV
-from audit_ti.validation import GrilleCatalog
+from audit_ti.scan.scope import LOOPBACK_ENV
+from audit_ti.validation.rules import GrilleCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from audit_ti.assess.territory import TerritoryStatistics, read_statistics
+from audit_ti.inputs.referentials import load_aipd_referential, load_inclusion_referential
+from audit_ti.inputs.statistics import TerritoryStatistics, read_statistics
 from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.inclusion_referential import InclusionReferential
-from audit_ti.referentials import load_aipd_referential, load_inclusion_referential
 from tests.conftest import ROOT
 
 GRILLES = ROOT / "grilles"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from audit_ti.assess.aipd import assess_aipd, assess_prescreen, risk_level
+from audit_ti.impact.aipd import assess_aipd, assess_prescreen, risk_level
 from audit_ti.models.aipd import RiskEstimate
 from audit_ti.models.aipd_result import AipdResult, PrescreenResult
 from audit_ti.models.scales import CnilLevel, PrescreenVerdict

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from audit_ti.assessments import assess_audit
 from audit_ti.checks import default_registry
 from audit_ti.models.scales import InclusionLevel, PrescreenVerdict
-from audit_ti.validation import GrilleCatalog
+from audit_ti.runs.impact import assess_audit
+from audit_ti.validation.rules import GrilleCatalog
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"

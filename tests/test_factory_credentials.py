@@ -8,8 +8,8 @@ from datetime import date
 
 from audit_ti.checks import Coverage, default_registry
 from audit_ti.checks.credentials import FactoryCredentialsParams, factory_credentials
-from audit_ti.evaluate import NetworkEvidence, evaluate_findings
-from audit_ti.loading import load_audit, load_grille
+from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
+from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.models import ScanProfile, Status
 from audit_ti.models.facts import merge_runs
 from audit_ti.scan.nmap_xml import parse_nmap_xml

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from audit_ti.checks import default_registry
-from audit_ti.cyber_audit import import_scan
 from audit_ti.errors import ExitCode, InvalidInputError
 from audit_ti.models import Status
 from audit_ti.report.findings_io import read_findings
-from audit_ti.run_folder import sha256_of
-from audit_ti.validation import GrilleCatalog
+from audit_ti.runs.cyber import import_scan
+from audit_ti.runs.folder import sha256_of
+from audit_ti.validation.rules import GrilleCatalog
 from tests.conftest import FIXTURES, ROOT
 
 TODAY = date(2026, 11, 22)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from audit_ti.assess.inclusion import assess_inclusion, level_for, option_for_rate, round_half_up
+from audit_ti.impact.inclusion import assess_inclusion, level_for, option_for_rate, round_half_up
 from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.scales import InclusionLevel, InclusionVerdict
 from tests.assess_helpers import inclusion_answers, inclusion_referential, national

@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from audit_ti.errors import InvalidInputError
+from audit_ti.inputs.documents import load_audit
 from audit_ti.lab import (
     LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
@@ -18,7 +19,6 @@ from audit_ti.lab import (
     network_from_env,
     parse_network,
 )
-from audit_ti.loading import load_audit
 from tests.conftest import ROOT
 
 

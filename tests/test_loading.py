@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.loading import load_audit, load_grille
+from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.models import Domain, ScanProfile
 from tests.conftest import FIXTURES
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit_ti.checks import default_registry
-from audit_ti.loading import load_audit, load_grille
+from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.models import ScanProfile
 from audit_ti.scan.plan import build_plan, nmap_arguments
 from tests.conftest import FIXTURES, ROOT
@@ -64,8 +64,8 @@ def test_batches_one_address_family_per_run_and_the_second_pass_on_prompts_only(
     from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScanFacts, ServiceFacts
     from audit_ti.scan.batches import BATCH_SIZE, credential_requests, scan_requests
     from audit_ti.scan.plan import CredentialFiles
-    from audit_ti.scope import AuthorisedScope, Target
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.scan.scope import AuthorisedScope, Target
+    from audit_ti.validation.rules import GrilleCatalog
 
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
     plan = build_plan(

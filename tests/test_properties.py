@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.loading import load_audit
+from audit_ti.inputs.documents import load_audit
 from tests.conftest import FIXTURES
 
 BASE_TEXT = (FIXTURES / "audit-minimal.yaml").read_text(encoding="utf-8")

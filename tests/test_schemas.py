@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from audit_ti.schemas import SCHEMA_FILES, render_schema
+from audit_ti.inputs.schemas import SCHEMA_FILES, render_schema
 from tests.conftest import ROOT
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from audit_ti.errors import ExitCode, ScopeError
 from audit_ti.scan.runner import run_nmap
-from audit_ti.scope import LOOPBACK_ENV, check_loopback_only, is_loopback_target, loopback_only
+from audit_ti.scan.scope import LOOPBACK_ENV, check_loopback_only, is_loopback_target, loopback_only
 
 
 def test_guard_is_on_in_the_test_session() -> None:

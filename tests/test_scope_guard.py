@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from audit_ti.errors import ScopeError
-from audit_ti.loading import load_audit
+from audit_ti.inputs.documents import load_audit
 from audit_ti.models import ScanProfile
-from audit_ti.scope import LOOPBACK_ENV, authorise_scope
+from audit_ti.scan.scope import LOOPBACK_ENV, authorise_scope
 from tests.conftest import FIXTURES
 
 TODAY = date(2026, 11, 22)

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
+from audit_ti.cyber.scoring import assess_target, priority_measures, theme_indices
 from audit_ti.models import Finding, Severity, Status
 from audit_ti.models.enums import Importance
 from audit_ti.models.evaluation import Verdict
 from audit_ti.models.finding import AcceptanceRecord
-from audit_ti.scoring import assess_target, priority_measures, theme_indices
 
 TITLES = {"protection": "Protection", "gouvernance": "Gouvernance"}
 

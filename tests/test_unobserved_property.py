@@ -13,7 +13,7 @@ from audit_ti.checks import default_registry
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext
 from audit_ti.checks.registry import CheckParams, CheckScope, CheckSpec
 from audit_ti.checks.selection import PortSelection
-from audit_ti.loading import load_grille
+from audit_ti.inputs.documents import load_grille
 from audit_ti.models import ScanProfile, Status
 from audit_ti.models.facts import ExtraPorts, HostFacts, HostState, PortFacts, PortSeen, ScanFacts, ScriptOutput
 from tests.conftest import ROOT

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.yaml_reader import MAX_FILE_BYTES, read_yaml
+from audit_ti.inputs.yaml_reader import MAX_FILE_BYTES, read_yaml
 
 
 def write(tmp_path: Path, text: str) -> Path:

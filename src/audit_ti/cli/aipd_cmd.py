@@ -64,9 +64,9 @@ def import_command(
     avant toute écriture ; rien n'est jamais écrasé sans --remplacer ou --forcer.
     """
     from audit_ti.checks import default_registry
-    from audit_ti.pia_exchange import aipd_fragment, import_into_audit
-    from audit_ti.run_folder import save_file
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.pia.exchange import aipd_fragment, import_into_audit
+    from audit_ti.runs.folder import save_file
+    from audit_ti.validation.rules import GrilleCatalog
 
     if (output is not None or remplacer) and audit_path is None:
         raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
@@ -109,9 +109,9 @@ def import_command(
 def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
     """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
     from audit_ti.checks import default_registry
-    from audit_ti.pia_exchange import export_audit
-    from audit_ti.run_folder import save_file
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.pia.exchange import export_audit
+    from audit_ti.runs.folder import save_file
+    from audit_ti.validation.rules import GrilleCatalog
 
     if output.exists() and not forcer:
         raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))

@@ -21,7 +21,7 @@ from audit_ti.models.evaluation import TargetAssessment, Verdict
 from audit_ti.text import neutralise
 
 if TYPE_CHECKING:
-    from audit_ti.cyber_audit import CyberOutcome
+    from audit_ti.runs.cyber import CyberOutcome
 
 __all__ = ["import_command", "scan_command"]
 
@@ -162,8 +162,8 @@ def scan_command(
     1 non-conformité bloquante, 2 entrée invalide ou cible refusée, 3 scan incomplet.
     """
     from audit_ti.checks import default_registry
-    from audit_ti.cyber_audit import scan_audit
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.runs.cyber import scan_audit
+    from audit_ti.validation.rules import GrilleCatalog
 
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     with _LiveProgress() as progress:
@@ -209,8 +209,8 @@ def import_command(
     il est conservé comme preuve dans le dossier de l'exécution.
     """
     from audit_ti.checks import default_registry
-    from audit_ti.cyber_audit import import_scan
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.runs.cyber import import_scan
+    from audit_ti.validation.rules import GrilleCatalog
 
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     outcome = import_scan(

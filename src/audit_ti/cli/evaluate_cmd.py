@@ -15,7 +15,7 @@ from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import grilles_dir_for
 
 if TYPE_CHECKING:
-    from audit_ti.assessments import AssessmentOutcome
+    from audit_ti.runs.impact import AssessmentOutcome
 
 __all__ = ["evaluate"]
 
@@ -33,9 +33,9 @@ def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, evaluatio
     obligatoire non validée ou présélection incomplète, consultation préalable de la CNIL
     requise (risque résiduel élevé), AIPD refusée, ou critère bloquant d'inclusion non satisfait.
     """
-    from audit_ti.assessments import assess_audit, write_outcome
     from audit_ti.checks import default_registry
-    from audit_ti.validation import GrilleCatalog
+    from audit_ti.runs.impact import assess_audit, write_outcome
+    from audit_ti.validation.rules import GrilleCatalog
 
     catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
     outcome = assess_audit(audit, catalog, evaluation_date or date.today())

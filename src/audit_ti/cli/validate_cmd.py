@@ -15,7 +15,7 @@ from audit_ti.cli.output import out_console, print_problems
 from audit_ti.cli.paths import default_inputs, grilles_dir_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
-from audit_ti.validation import FileKind, GrilleCatalog, summarise_referential, validate_files
+from audit_ti.validation.rules import FileKind, GrilleCatalog, summarise_referential, validate_files
 
 __all__ = ["list_grilles", "schemas", "validate"]
 
@@ -137,7 +137,7 @@ def _print_referentials(catalog: GrilleCatalog) -> list[InvalidInputError]:
 @click.option("--racine", type=click.Path(path_type=Path, file_okay=False), default=Path())
 def schemas(racine: Path) -> int:
     """Régénérer les schémas JSON des fichiers YAML (développeurs)."""
-    from audit_ti.schemas import write_schemas
+    from audit_ti.inputs.schemas import write_schemas
 
     for path in write_schemas(racine):
         out_console.print(f"écrit : {path}")

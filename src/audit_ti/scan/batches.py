@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from audit_ti.models.facts import ScanFacts
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, credential_arguments, discovery_arguments, nmap_arguments
 from audit_ti.scan.runner import RunRequest
-from audit_ti.scope import AuthorisedScope
+from audit_ti.scan.scope import AuthorisedScope
 
 __all__ = ["BATCH_SIZE", "SECOND_PASS", "credential_requests", "scan_requests"]
 

@@ -22,7 +22,7 @@ import nmap
 
 from audit_ti.errors import ToolMissingError
 from audit_ti.scan.nmap_errors import french_nmap_messages
-from audit_ti.scope import check_loopback_only
+from audit_ti.scan.scope import check_loopback_only
 
 __all__ = ["InterruptedScan", "NmapRun", "RunRequest", "child_pids", "nmap_version", "run_nmap", "run_requests"]
 

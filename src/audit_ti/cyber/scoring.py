@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from audit_ti.bulk import paused_garbage_collector
+from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding

@@ -21,8 +21,9 @@ from typing import Protocol
 
 from audit_ti.checks.context import Coverage
 from audit_ti.checks.registry import CheckRegistry
+from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
+from audit_ti.cyber.scoring import build_evaluation
 from audit_ti.errors import ExitCode, InvalidInputError, ToolMissingError
-from audit_ti.evaluate import NetworkEvidence, evaluate_findings
 from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile, Severity
@@ -31,7 +32,7 @@ from audit_ti.models.facts import ScanFacts, merge_runs
 from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
 from audit_ti.report.findings_io import findings_csv, findings_json
-from audit_ti.run_folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
+from audit_ti.runs.folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
 from audit_ti.scan.batches import SECOND_PASS, credential_requests, scan_requests
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, read_evidence
@@ -43,9 +44,8 @@ from audit_ti.scan.plan import (
     reference_ports,
 )
 from audit_ti.scan.runner import InterruptedScan, NmapRun, RunRequest, nmap_version, run_requests
-from audit_ti.scope import authorise_scope
-from audit_ti.scoring import build_evaluation
-from audit_ti.validation import GrilleCatalog, load_valid_audit
+from audit_ti.scan.scope import authorise_scope
+from audit_ti.validation.rules import GrilleCatalog, load_valid_audit
 
 __all__ = ["MAX_IMPORT_BYTES", "CyberOutcome", "ScanObserver", "import_scan", "scan_audit"]
 

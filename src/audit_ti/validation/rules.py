@@ -16,16 +16,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from audit_ti.assessment_checks import (
-    check_aipd_answers,
-    check_aipd_referential,
-    check_inclusion_answers,
-    check_inclusion_referential,
-    has_answers,
-)
 from audit_ti.checks.registry import CheckParams, CheckRegistry
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.loading import load_audit, load_grille, problem_at, problems_from
+from audit_ti.inputs.documents import load_audit, load_grille, problem_at, problems_from
+from audit_ti.inputs.messages import did_you_mean
+from audit_ti.inputs.referentials import Referential, declared_referential, load_referential
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceMap
@@ -35,9 +30,14 @@ from audit_ti.models.fields import is_placeholder, parse_perimeter_entry
 from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import ReferentialKind
-from audit_ti.referentials import Referential, declared_referential, load_referential
-from audit_ti.scope import authorisation_problems
-from audit_ti.validation_messages import did_you_mean
+from audit_ti.scan.scope import authorisation_problems
+from audit_ti.validation.impact_rules import (
+    check_aipd_answers,
+    check_aipd_referential,
+    check_inclusion_answers,
+    check_inclusion_referential,
+    has_answers,
+)
 
 __all__ = [
     "FileKind",

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from audit_ti.bulk import paused_garbage_collector
 from audit_ti.checks import confidence
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
+from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, ScanFacts, merge_hosts

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.loading import load_document
+from audit_ti.inputs.documents import load_document
+from audit_ti.inputs.messages import did_you_mean
+from audit_ti.inputs.yaml_reader import read_yaml
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.referential import REFERENTIAL_KEY, ReferentialKind
-from audit_ti.validation_messages import did_you_mean
-from audit_ti.yaml_reader import read_yaml
 
 __all__ = [
     "Referential",

@@ -13,17 +13,17 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from audit_ti.assess.inclusion import NOT_APPLICABLE
-from audit_ti.assess.territory import read_statistics
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.impact.inclusion import NOT_APPLICABLE
+from audit_ti.inputs.documents import problem_at
 from audit_ti.inputs.files import inside
-from audit_ti.loading import problem_at
+from audit_ti.inputs.messages import did_you_mean, suggest
+from audit_ti.inputs.statistics import read_statistics
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceDocument
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.scales import PrescreenVerdict, StatUnit
-from audit_ti.validation_messages import did_you_mean, suggest
 
 __all__ = [
     "check_aipd_answers",

@@ -10,21 +10,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from audit_ti.assess.aipd import assess_aipd
-from audit_ti.assess.inclusion import assess_inclusion
-from audit_ti.assess.public_notice import build_public_notice, render_markdown
-from audit_ti.assess.territory import read_statistics
-from audit_ti.assessment_checks import national_statistics_path, statistics_path
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
-from audit_ti.loading import load_audit
+from audit_ti.impact.aipd import assess_aipd
+from audit_ti.impact.inclusion import assess_inclusion
+from audit_ti.impact.public_notice import build_public_notice, render_markdown
+from audit_ti.inputs.documents import load_audit
+from audit_ti.inputs.statistics import read_statistics
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.aipd_result import AipdResult
 from audit_ti.models.audit import Audit
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.public_notice import PublicNotice
-from audit_ti.run_folder import RunFolder, RunStatus, StepRecord, StepStatus
-from audit_ti.validation import GrilleCatalog, check_audit
+from audit_ti.runs.folder import RunFolder, RunStatus, StepRecord, StepStatus
+from audit_ti.validation.impact_rules import national_statistics_path, statistics_path
+from audit_ti.validation.rules import GrilleCatalog, check_audit
 
 __all__ = ["AssessmentOutcome", "assess_audit", "resolve_referentials", "write_outcome"]
 

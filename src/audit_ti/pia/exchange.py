@@ -15,16 +15,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from audit_ti.assess.cnil_pia import export_pia, import_pia
-from audit_ti.assessments import resolve_referentials
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.documents import load_audit, problems_from
 from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.inputs.json_lines import index_json
-from audit_ti.loading import load_audit, problems_from
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.base import SourceMap
 from audit_ti.models.cnil_pia import PiaExport
-from audit_ti.validation import GrilleCatalog, check_audit
+from audit_ti.pia.mapping import export_pia, import_pia
+from audit_ti.runs.impact import resolve_referentials
+from audit_ti.validation.rules import GrilleCatalog, check_audit
 
 __all__ = [
     "MAX_PIA_BYTES",

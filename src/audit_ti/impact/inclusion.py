@@ -8,7 +8,7 @@ score as a share of the highest possible raw score.
 
 from __future__ import annotations
 
-from audit_ti.assess.territory import AreaInput, TerritoryStatistics, estimate_residents
+from audit_ti.inputs.statistics import AreaInput, TerritoryStatistics, estimate_residents
 from audit_ti.models.inclusion import CriterionResponse, InclusionAnswers
 from audit_ti.models.inclusion_referential import InclusionCriterion, InclusionReferential, LevelRule
 from audit_ti.models.inclusion_result import CriterionScore, InclusionResult, ScoreSummary

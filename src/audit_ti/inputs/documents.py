@@ -8,11 +8,11 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.messages import describe_error, french_type_name
+from audit_ti.inputs.yaml_reader import read_yaml
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceDocument, SourceMap, format_key_path
 from audit_ti.models.grille import Grille
-from audit_ti.validation_messages import describe_error, french_type_name
-from audit_ti.yaml_reader import read_yaml
 
 __all__ = [
     "MAX_REPORTED_PROBLEMS",

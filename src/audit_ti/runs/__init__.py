@@ -1,0 +1,1 @@
+"""Runs: the run folder and its manifest, the steps, and the cyber and impact pipelines."""

@@ -1,0 +1,1 @@
+"""Rules that span several keys or files, and the one entry point that prepares an audit for a run."""
