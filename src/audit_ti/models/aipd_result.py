@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
+from audit_ti.models.assessment import AssessmentResult
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
 from audit_ti.models.scales import (
@@ -156,12 +157,9 @@ class SectionProgress(StrictModel):
     to_correct: tuple[str, ...] = Field(default=(), alias="a_corriger")
 
 
-class AipdResult(StrictModel):
+class AipdResult(AssessmentResult):
     """The AIPD of one use case, assessed; everything a report shows."""
 
-    case: str = Field(alias="cas")
-    referential: str = Field(alias="referentiel")
-    referential_version: str = Field(alias="version_referentiel")
     audit_date: date = Field(alias="date_audit")
     state: SectionState = Field(alias="etat")
     prescreen: PrescreenResult = Field(alias="preselection")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from audit_ti.models.assessment import AssessmentResult
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
 from audit_ti.models.scales import CriterionRole, InclusionLevel, InclusionVerdict
@@ -71,12 +72,9 @@ class ResidentsEstimate(StrictModel):
     publics: tuple[PublicEstimate, ...]
 
 
-class InclusionResult(StrictModel):
+class InclusionResult(AssessmentResult):
     """The inclusion assessment of one use case."""
 
-    case: str = Field(alias="cas")
-    referential: str = Field(alias="referentiel")
-    referential_version: str = Field(alias="version_referentiel")
     state: SectionState = Field(alias="etat")
     level: InclusionLevel = Field(alias="niveau")
     level_title: str = Field(alias="niveau_titre")
