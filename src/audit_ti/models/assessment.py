@@ -8,7 +8,7 @@ from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
 from audit_ti.models.types import Text
 
-__all__ = ["AssessmentResult", "AssessmentSection"]
+__all__ = ["AssessmentResult", "AssessmentSection", "ItemResult"]
 
 
 class AssessmentSection(StrictModel):
@@ -27,3 +27,10 @@ class AssessmentResult(StrictModel):
     case: str = Field(alias="cas")
     referential: str = Field(alias="referentiel")
     referential_version: str = Field(alias="version_referentiel")
+
+
+class ItemResult(StrictModel):
+    """An element of the referential as a result names it: its id and title, then what the result says."""
+
+    id: str
+    title: str = Field(alias="titre")
