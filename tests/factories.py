@@ -11,12 +11,12 @@ from audit_ti.models.facts import (
     HostFacts,
     HostState,
     PortFacts,
-    ScanFacts,
     ScriptElem,
     ScriptOutput,
     ScriptTable,
     ServiceFacts,
 )
+from audit_ti.models.scan_facts import ScanFacts
 
 TODAY = date(2026, 11, 22)
 

@@ -11,7 +11,7 @@ from audit_ti.checks.credentials import FactoryCredentialsParams, factory_creden
 from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
 from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.models import ScanProfile, Status
-from audit_ti.models.facts import merge_runs
+from audit_ti.models.scan_facts import merge_runs
 from audit_ti.scan.nmap_xml import parse_nmap_xml
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import context, port, script, table

@@ -61,7 +61,8 @@ def test_port_specification_is_compact_and_without_duplicates() -> None:
 def test_batches_one_address_family_per_run_and_the_second_pass_on_prompts_only() -> None:
     from pathlib import Path
 
-    from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScanFacts, ServiceFacts
+    from audit_ti.models.facts import HostFacts, HostState, PortFacts, ServiceFacts
+    from audit_ti.models.scan_facts import ScanFacts
     from audit_ti.scan.batches import BATCH_SIZE, credential_requests, scan_requests
     from audit_ti.scan.plan import CredentialFiles
     from audit_ti.scan.scope import AuthorisedScope, Target

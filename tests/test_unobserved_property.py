@@ -15,7 +15,8 @@ from audit_ti.checks.registry import CheckParams, CheckScope, CheckSpec
 from audit_ti.checks.selection import PortSelection
 from audit_ti.inputs.documents import load_grille
 from audit_ti.models import ScanProfile, Status
-from audit_ti.models.facts import ExtraPorts, HostFacts, HostState, PortFacts, PortSeen, ScanFacts, ScriptOutput
+from audit_ti.models.facts import ExtraPorts, HostFacts, HostState, PortFacts, PortSeen, ScriptOutput
+from audit_ti.models.scan_facts import ScanFacts
 from tests.conftest import ROOT
 from tests.factories import TODAY, gateway, table
 

@@ -7,7 +7,8 @@ from datetime import date
 
 from audit_ti.models.audit import Gateway
 from audit_ti.models.enums import ScanProfile, Status
-from audit_ti.models.facts import HostFacts, ScanFacts
+from audit_ti.models.facts import HostFacts
+from audit_ti.models.scan_facts import ScanFacts
 
 __all__ = ["Coverage", "FleetContext", "GatewayContext", "Observation", "TargetedObservation", "worst"]
 

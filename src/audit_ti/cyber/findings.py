@@ -17,10 +17,11 @@ from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
 from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
 from audit_ti.models.enums import FindingSource, Nature, Status
-from audit_ti.models.facts import HostFacts, HostState, ScanFacts, merge_hosts
+from audit_ti.models.facts import HostFacts, HostState
 from audit_ti.models.fields import is_hostname
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
+from audit_ti.models.scan_facts import ScanFacts, merge_hosts
 from audit_ti.text import neutralise
 
 __all__ = ["Evaluated", "NetworkEvidence", "evaluate_findings"]

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
-from audit_ti.models.enums import SectionState
 from audit_ti.models.fields import IsoDate
 from audit_ti.models.scales import (
     ActionStatus,
@@ -301,13 +301,11 @@ class PublicInformation(StrictModel):
     )
 
 
-class AipdAnswers(StrictModel):
+class AipdAnswers(AssessmentSection):
     """The AIPD of the use case, item for item of the CNIL method."""
 
     schema_description = "Analyse d'impact relative à la protection des données (AIPD), selon la méthode de la CNIL."
 
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
     referential: Slug = Field(
         default="aipd", alias="referentiel", description="Référentiel AIPD (fichier du dossier grilles/)."
     )

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from audit_ti.models.base import StrictModel
-from audit_ti.models.referential import ReferentialBase
+from audit_ti.models.referential import ReferentialBase, ReferentialItem
 from audit_ti.models.scales import PrescreenVerdict
 from audit_ti.models.types import RequirementId, Slug, Text
 
@@ -28,25 +28,21 @@ __all__ = [
 ]
 
 
-class EdpbCriterion(StrictModel):
+class EdpbCriterion(ReferentialItem):
     """One of the nine EDPB criteria of a processing likely to result in a high risk."""
 
     schema_description = "Critère du CEPD (lignes directrices WP248) d'un traitement susceptible d'un risque élevé."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     description: Text
     examples: list[Text] = Field(default_factory=list, alias="exemples")
     sources: list[Slug] = Field(default_factory=list)
 
 
-class ListedProcessing(StrictModel):
+class ListedProcessing(ReferentialItem):
     """A type of processing of a list (requiring an AIPD, or exempt from one)."""
 
     schema_description = "Type de traitement d'une liste (AIPD requise, ou exemptée)."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     criteria: list[RequirementId] = Field(
         default_factory=list, alias="criteres", description="Critères du CEPD sur lesquels la liste se fonde."
     )
@@ -76,25 +72,21 @@ class PrescreenRules(StrictModel):
     )
 
 
-class MethodQuestion(StrictModel):
+class MethodQuestion(ReferentialItem):
     """A question of the CNIL method (context or fundamental principle)."""
 
     schema_description = "Question de la méthode CNIL (contexte ou principe fondamental)."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     question: Text
     pia_question: int = Field(alias="question_pia", description="Identifiant de la question dans le logiciel PIA.")
     sources: list[Slug] = Field(default_factory=list)
 
 
-class FearedEvent(StrictModel):
+class FearedEvent(ReferentialItem):
     """One of the three feared events of the CNIL method."""
 
     schema_description = "Événement redouté de la méthode CNIL."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     letter: Literal["I", "U", "D"] = Field(alias="lettre", description="Lettre sur la cartographie du logiciel PIA.")
     description: Text
     pia_section: Literal["3.2", "3.3", "3.4"] = Field(alias="section_pia")
@@ -151,13 +143,11 @@ class RiskMatrix(StrictModel):
     sources: list[Slug] = Field(default_factory=list)
 
 
-class CatalogMeasure(StrictModel):
+class CatalogMeasure(ReferentialItem):
     """A measure of the catalogue that the answers cite by id."""
 
     schema_description = "Mesure du catalogue, citée par son identifiant dans les réponses."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     category: Literal["donnees", "securite", "organisation"] = Field(alias="categorie")
     description: Text
     pia_title: Text | None = Field(
@@ -171,13 +161,11 @@ class CatalogMeasure(StrictModel):
     sources: list[Slug] = Field(default_factory=list)
 
 
-class HostingRecommendation(StrictModel):
+class HostingRecommendation(ReferentialItem):
     """Where to host data of a given sensitivity (study's recommendation n°19)."""
 
     schema_description = "Hébergement recommandé selon la sensibilité des données (recommandation n°19)."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     description: Text
     recommendation: Text = Field(alias="recommandation")
     sources: list[Slug] = Field(default_factory=list)

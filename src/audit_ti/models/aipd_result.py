@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
+from audit_ti.models.assessment import AssessmentResult, ItemResult
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
 from audit_ti.models.scales import (
@@ -32,11 +33,9 @@ __all__ = [
 ]
 
 
-class CitedItem(StrictModel):
+class CitedItem(ItemResult):
     """An item of a list the answer relies on, with the reason given."""
 
-    id: str
-    title: str = Field(alias="titre")
     justification: str | None = None
 
 
@@ -68,21 +67,17 @@ class RiskLevelResult(StrictModel):
     zone_rank: int = Field(alias="zone_rang")
 
 
-class MeasureResult(StrictModel):
+class MeasureResult(ItemResult):
     """A measure the AIPD relies on."""
 
-    id: str
-    title: str = Field(alias="titre")
     state: MeasureState = Field(alias="etat")
     category: str | None = Field(alias="categorie")
     in_catalogue: bool = Field(alias="catalogue")
 
 
-class RiskResult(StrictModel):
+class RiskResult(ItemResult):
     """One feared event or custom risk, assessed."""
 
-    id: str
-    title: str = Field(alias="titre")
     letter: str = Field(alias="lettre")
     custom: bool = Field(alias="personnalise")
     answered: bool = Field(alias="renseigne")
@@ -156,12 +151,9 @@ class SectionProgress(StrictModel):
     to_correct: tuple[str, ...] = Field(default=(), alias="a_corriger")
 
 
-class AipdResult(StrictModel):
+class AipdResult(AssessmentResult):
     """The AIPD of one use case, assessed; everything a report shows."""
 
-    case: str = Field(alias="cas")
-    referential: str = Field(alias="referentiel")
-    referential_version: str = Field(alias="version_referentiel")
     audit_date: date = Field(alias="date_audit")
     state: SectionState = Field(alias="etat")
     prescreen: PrescreenResult = Field(alias="preselection")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from audit_ti.models.labels import LabelledEnum
+
 __all__ = [
     "Domain",
     "FindingSource",
@@ -21,52 +23,31 @@ __all__ = [
 ]
 
 
-class Status(StrEnum):
+class Status(LabelledEnum):
     """Outcome of one requirement for one target. There is deliberately no default."""
 
-    COMPLIANT = "conforme"
-    PARTIAL = "partiel"
-    NON_COMPLIANT = "non_conforme"
-    TO_VERIFY = "a_verifier"
-    NOT_APPLICABLE = "non_applicable"
-    NOT_TESTED = "non_teste"
-    ERROR = "erreur"
-
-    @property
-    def label(self) -> str:
-        """French label for tables and reports."""
-        return _STATUS_LABELS[self]
+    COMPLIANT = "conforme", "Conforme"
+    PARTIAL = "partiel", "Partiellement conforme"
+    NON_COMPLIANT = "non_conforme", "Non conforme"
+    TO_VERIFY = "a_verifier", "À vérifier"
+    NOT_APPLICABLE = "non_applicable", "Non applicable"
+    NOT_TESTED = "non_teste", "Non testé"
+    ERROR = "erreur", "Erreur"
 
 
-_STATUS_LABELS = {
-    Status.COMPLIANT: "Conforme",
-    Status.PARTIAL: "Partiellement conforme",
-    Status.NON_COMPLIANT: "Non conforme",
-    Status.TO_VERIFY: "À vérifier",
-    Status.NOT_APPLICABLE: "Non applicable",
-    Status.NOT_TESTED: "Non testé",
-    Status.ERROR: "Erreur",
-}
-
-
-class Severity(StrEnum):
+class Severity(LabelledEnum):
     """Severity of a requirement, from the most to the least serious."""
 
-    CRITICAL = "critique"
-    HIGH = "elevee"
-    MEDIUM = "moyenne"
-    LOW = "faible"
-    INFO = "info"
+    CRITICAL = "critique", "Critique"
+    HIGH = "elevee", "Élevée"
+    MEDIUM = "moyenne", "Moyenne"
+    LOW = "faible", "Faible"
+    INFO = "info", "Information"
 
     @property
     def rank(self) -> int:
         """4 for critique down to 0 for info, so that severities compare as numbers."""
         return _SEVERITY_RANKS[self]
-
-    @property
-    def label(self) -> str:
-        """French label for tables and reports."""
-        return _SEVERITY_LABELS[self]
 
     def at_least(self, other: Severity) -> bool:
         """True when this severity is as serious as ``other`` or more."""
@@ -79,13 +60,6 @@ _SEVERITY_RANKS = {
     Severity.MEDIUM: 2,
     Severity.LOW: 1,
     Severity.INFO: 0,
-}
-_SEVERITY_LABELS = {
-    Severity.CRITICAL: "Critique",
-    Severity.HIGH: "Élevée",
-    Severity.MEDIUM: "Moyenne",
-    Severity.LOW: "Faible",
-    Severity.INFO: "Information",
 }
 
 

@@ -4,40 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import Importance, Severity, Status
+from audit_ti.models.labels import LabelledEnum
 
 __all__ = ["CyberEvaluation", "PriorityMeasure", "TargetAssessment", "ThemeIndex", "Verdict"]
 
 
-class Verdict(StrEnum):
+class Verdict(LabelledEnum):
     """What the audit recommends to the authority about the deployment."""
 
-    UNFAVOURABLE = "deploiement_deconseille"
-    CONDITIONAL = "deploiement_sous_conditions"
-    FAVOURABLE = "deploiement_favorable"
-
-    @property
-    def label(self) -> str:
-        """The verdict as the elected officials read it."""
-        return _VERDICT_LABELS[self]
+    UNFAVOURABLE = "deploiement_deconseille", "Déploiement déconseillé"
+    CONDITIONAL = "deploiement_sous_conditions", "Déploiement possible sous conditions"
+    FAVOURABLE = "deploiement_favorable", "Déploiement favorable"
 
     @property
     def rank(self) -> int:
         """0 for the worst verdict, 2 for the best."""
         return list(Verdict).index(self)
-
-
-_VERDICT_LABELS = {
-    Verdict.UNFAVOURABLE: "Déploiement déconseillé",
-    Verdict.CONDITIONAL: "Déploiement possible sous conditions",
-    Verdict.FAVOURABLE: "Déploiement favorable",
-}
 
 
 _RESULT_CONFIG = ConfigDict(extra="forbid", validate_by_alias=True, validate_by_name=True)

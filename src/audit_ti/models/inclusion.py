@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
-from audit_ti.models.enums import SectionState
 from audit_ti.models.types import CSV_PATH_PATTERN, RequirementId, Slug, Text
 
 __all__ = ["CriterionResponse", "InclusionAnswers", "PublicAnswer", "Territory"]
@@ -60,13 +60,11 @@ class CriterionResponse(StrictModel):
         return self
 
 
-class InclusionAnswers(StrictModel):
+class InclusionAnswers(AssessmentSection):
     """Digital-inclusion impact assessment of the use case."""
 
     schema_description = "Évaluation d'impact sur l'inclusion numérique du cas d'usage."
 
-    state: SectionState = Field(default=SectionState.TO_DO, alias="etat")
-    comment: Text | None = Field(default=None, alias="commentaire")
     referential: Slug = Field(
         default="inclusion",
         alias="referentiel",

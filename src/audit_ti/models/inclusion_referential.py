@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from audit_ti.models.base import StrictModel
-from audit_ti.models.referential import ReferentialBase
+from audit_ti.models.referential import ReferentialBase, ReferentialItem
 from audit_ti.models.scales import CriterionRole, InclusionLevel, InclusionVerdict, StatUnit
 from audit_ti.models.types import RequirementId, Slug, Text
 
@@ -25,24 +25,20 @@ __all__ = [
 ]
 
 
-class Indicator(StrictModel):
+class Indicator(ReferentialItem):
     """A territory statistic the estimates use."""
 
     schema_description = "Indicateur statistique du territoire."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     unit: StatUnit = Field(alias="unite")
     description: Text | None = None
 
 
-class RiskPublic(StrictModel):
+class RiskPublic(ReferentialItem):
     """A public at risk of digital exclusion."""
 
     schema_description = "Public à risque d'exclusion numérique."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     description: Text
     indicator: RequirementId | None = Field(
         default=None,
@@ -81,13 +77,11 @@ class RateStep(StrictModel):
     value: Slug = Field(alias="valeur")
 
 
-class InclusionCriterion(StrictModel):
+class InclusionCriterion(ReferentialItem):
     """A criterion of the inclusion assessment."""
 
     schema_description = "Critère de l'évaluation d'inclusion."
 
-    id: RequirementId
-    title: Text = Field(alias="titre")
     question: Text
     role: CriterionRole = Field(description="« risque » : augmente le risque brut ; « attenuation » : l'atténue.")
     weight: int = Field(default=1, alias="poids", ge=1, le=10)

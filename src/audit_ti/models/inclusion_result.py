@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from audit_ti.models.assessment import AssessmentResult, ItemResult
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
 from audit_ti.models.scales import CriterionRole, InclusionLevel, InclusionVerdict
@@ -11,11 +12,9 @@ from audit_ti.models.scales import CriterionRole, InclusionLevel, InclusionVerdi
 __all__ = ["CriterionScore", "InclusionResult", "PublicEstimate", "ResidentsEstimate", "ScoreSummary"]
 
 
-class CriterionScore(StrictModel):
+class CriterionScore(ItemResult):
     """How one criterion was answered and what it weighs in the score."""
 
-    id: str
-    title: str = Field(alias="titre")
     role: CriterionRole
     weight: int = Field(alias="poids")
     answer: str | None = Field(alias="reponse", description="Valeur retenue ; None si non renseigné.")
@@ -43,11 +42,9 @@ class ScoreSummary(StrictModel):
     final_percent: float = Field(alias="final_pourcent")
 
 
-class PublicEstimate(StrictModel):
+class PublicEstimate(ItemResult):
     """Residents of the area who belong to a public at risk."""
 
-    id: str
-    title: str = Field(alias="titre")
     concerned: bool = Field(alias="concerne")
     indicator: str | None = Field(alias="indicateur")
     share_percent: float | None = Field(alias="part_pourcent")
@@ -71,12 +68,9 @@ class ResidentsEstimate(StrictModel):
     publics: tuple[PublicEstimate, ...]
 
 
-class InclusionResult(StrictModel):
+class InclusionResult(AssessmentResult):
     """The inclusion assessment of one use case."""
 
-    case: str = Field(alias="cas")
-    referential: str = Field(alias="referentiel")
-    referential_version: str = Field(alias="version_referentiel")
     state: SectionState = Field(alias="etat")
     level: InclusionLevel = Field(alias="niveau")
     level_title: str = Field(alias="niveau_titre")

@@ -7,9 +7,9 @@ from enum import StrEnum
 from pydantic import Field
 
 from audit_ti.models.base import SourceDocument, StrictModel
-from audit_ti.models.types import Slug, Text, Url
+from audit_ti.models.types import RequirementId, Slug, Text, Url
 
-__all__ = ["REFERENTIAL_KEY", "CitedSource", "ReferentialBase", "ReferentialKind"]
+__all__ = ["REFERENTIAL_KEY", "CitedSource", "ReferentialBase", "ReferentialItem", "ReferentialKind"]
 
 #: Top-level key that tells a referential from a checklist grille in ``grilles/``.
 REFERENTIAL_KEY = "referentiel"
@@ -32,6 +32,16 @@ class CitedSource(StrictModel):
     document: Text
     edition: Text | None = None
     url: Url | None = None
+
+
+class ReferentialItem(StrictModel):
+    """An element of a referential, cited by its id in the audit files and shown by its title.
+
+    Subclasses declare their own fields after these two.
+    """
+
+    id: RequirementId
+    title: Text = Field(alias="titre")
 
 
 class ReferentialBase(SourceDocument):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+from audit_ti.models.labels import LabelledEnum, LabelledIntEnum
 
 __all__ = [
     "ActionStatus",
@@ -23,18 +25,14 @@ __all__ = [
 ]
 
 
-class CnilLevel(IntEnum):
+class CnilLevel(LabelledIntEnum):
     """The CNIL 1–4 scale of severity and likelihood (PIA method, knowledge base)."""
 
-    NEGLIGIBLE = 1
-    LIMITED = 2
-    SIGNIFICANT = 3
-    MAXIMUM = 4
-
-    @property
-    def label(self) -> str:
-        """French label, as in the CNIL PIA software."""
-        return _CNIL_LABELS[self]
+    # Labels word for word as in the CNIL PIA software.
+    NEGLIGIBLE = 1, "Négligeable"
+    LIMITED = 2, "Limitée"
+    SIGNIFICANT = 3, "Importante"
+    MAXIMUM = 4, "Maximale"
 
     @classmethod
     def parse(cls, value: Any) -> CnilLevel:
@@ -51,20 +49,12 @@ class CnilLevel(IntEnum):
             text = value.strip().lower()
             if text.isascii() and text.isdigit() and len(text) == 1 and 1 <= int(text) <= 4:
                 return cls(int(text))
-            for level, label in _CNIL_LABELS.items():
-                if _fold(label) == _fold(text):
+            for level in cls:
+                if _fold(level.label) == _fold(text):
                     return level
         raise ValueError(
             f"« {str(value)[:40]} » : niveau attendu de 1 à 4 (1 négligeable, 2 limitée, 3 importante, 4 maximale)"
         )
-
-
-_CNIL_LABELS = {
-    CnilLevel.NEGLIGIBLE: "Négligeable",
-    CnilLevel.LIMITED: "Limitée",
-    CnilLevel.SIGNIFICANT: "Importante",
-    CnilLevel.MAXIMUM: "Maximale",
-}
 
 
 def _fold(text: str) -> str:
@@ -87,28 +77,14 @@ CnilScale = Annotated[
 ]
 
 
-class PrescreenVerdict(StrEnum):
+class PrescreenVerdict(LabelledEnum):
     """Answer of the pre-screen « AIPD obligatoire ? »."""
 
-    MANDATORY = "obligatoire"
-    RECOMMENDED = "recommandee"
-    NOT_MANDATORY = "non_obligatoire"
-    EXEMPT = "exemptee"
-    INCOMPLETE = "a_completer"
-
-    @property
-    def label(self) -> str:
-        """French label for tables and reports."""
-        return _PRESCREEN_LABELS[self]
-
-
-_PRESCREEN_LABELS = {
-    PrescreenVerdict.MANDATORY: "AIPD obligatoire",
-    PrescreenVerdict.RECOMMENDED: "AIPD recommandée",
-    PrescreenVerdict.NOT_MANDATORY: "AIPD non obligatoire",
-    PrescreenVerdict.EXEMPT: "AIPD non requise (liste d'exemption de la CNIL)",
-    PrescreenVerdict.INCOMPLETE: "Présélection à compléter",
-}
+    MANDATORY = "obligatoire", "AIPD obligatoire"
+    RECOMMENDED = "recommandee", "AIPD recommandée"
+    NOT_MANDATORY = "non_obligatoire", "AIPD non obligatoire"
+    EXEMPT = "exemptee", "AIPD non requise (liste d'exemption de la CNIL)"
+    INCOMPLETE = "a_completer", "Présélection à compléter"
 
 
 class ItemEvaluation(StrEnum):
@@ -142,31 +118,18 @@ class DpoVerdict(StrEnum):
     UNFAVOURABLE = "defavorable"
 
 
-class ValidationState(StrEnum):
+class ValidationState(LabelledEnum):
     """Validation of the AIPD by the controller (CNIL PIA workflow)."""
 
-    PENDING = "en_attente"
-    VALIDATED = "validee"
-    SIGNED = "validee_signee"
-    REFUSED = "refusee"
+    PENDING = "en_attente", "en attente de validation"
+    VALIDATED = "validee", "validée"
+    SIGNED = "validee_signee", "validée et signée"
+    REFUSED = "refusee", "refusée"
 
     @property
     def is_validated(self) -> bool:
         """True once the controller has validated the AIPD."""
         return self in (ValidationState.VALIDATED, ValidationState.SIGNED)
-
-    @property
-    def label(self) -> str:
-        """French label for tables and reports."""
-        return _VALIDATION_LABELS[self]
-
-
-_VALIDATION_LABELS = {
-    ValidationState.PENDING: "en attente de validation",
-    ValidationState.VALIDATED: "validée",
-    ValidationState.SIGNED: "validée et signée",
-    ValidationState.REFUSED: "refusée",
-}
 
 
 class CriterionRole(StrEnum):
@@ -185,24 +148,12 @@ class InclusionLevel(StrEnum):
     IV = "IV"
 
 
-class InclusionVerdict(StrEnum):
+class InclusionVerdict(LabelledEnum):
     """What the inclusion assessment says about deploying."""
 
-    FAVOURABLE = "favorable"
-    CONDITIONAL = "favorable_sous_conditions"
-    UNFAVOURABLE = "defavorable"
-
-    @property
-    def label(self) -> str:
-        """French label for tables and reports."""
-        return _INCLUSION_VERDICT_LABELS[self]
-
-
-_INCLUSION_VERDICT_LABELS = {
-    InclusionVerdict.FAVOURABLE: "Favorable",
-    InclusionVerdict.CONDITIONAL: "Favorable sous conditions",
-    InclusionVerdict.UNFAVOURABLE: "Défavorable",
-}
+    FAVOURABLE = "favorable", "Favorable"
+    CONDITIONAL = "favorable_sous_conditions", "Favorable sous conditions"
+    UNFAVOURABLE = "defavorable", "Défavorable"
 
 
 class StatUnit(StrEnum):

@@ -28,9 +28,9 @@ from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile, Severity
 from audit_ti.models.evaluation import CyberEvaluation
-from audit_ti.models.facts import ScanFacts, merge_runs
 from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
+from audit_ti.models.scan_facts import ScanFacts, merge_runs
 from audit_ti.report.findings_io import findings_csv, findings_json
 from audit_ti.runs.folder import AuthorisationRecord, RunFolder, RunStatus, StepRecord, StepStatus
 from audit_ti.scan.batches import SECOND_PASS, credential_requests, scan_requests

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from audit_ti.models.facts import ScanFacts
+from audit_ti.models.scan_facts import ScanFacts
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, credential_arguments, discovery_arguments, nmap_arguments
 from audit_ti.scan.runner import RunRequest
 from audit_ti.scan.scope import AuthorisedScope

@@ -31,14 +31,13 @@ from audit_ti.models.facts import (
     HostFacts,
     HostState,
     PortFacts,
-    ScanFacts,
     ScriptElem,
     ScriptOutput,
     ScriptTable,
     ServiceFacts,
-    merge_duplicates,
 )
 from audit_ti.models.fields import parse_port_ranges, port_number
+from audit_ti.models.scan_facts import ScanFacts, merge_duplicates
 
 __all__ = [
     "MAX_DEPTH",
