@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from audit_ti.checks import default_registry
 from audit_ti.inputs.referentials import load_inclusion_referential
 from audit_ti.inputs.statistics import AreaInput, estimate_residents, read_statistics
-from audit_ti.runs.impact import assess_audit
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.runs.impact import evaluate_impact
+from audit_ti.validation.catalog import GrilleCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 1.0
@@ -38,7 +37,7 @@ def main() -> None:
         path = ROOT / "audits" / f"{case}.yaml"
 
         def run(path: Path = path) -> None:
-            assess_audit(path, GrilleCatalog(ROOT / "grilles", default_registry()), date(2026, 11, 22))
+            evaluate_impact(path, GrilleCatalog(ROOT / "grilles", default_registry()))
 
         timed(f"evaluer {case} (validation comprise)", run)
 

@@ -27,7 +27,7 @@ from audit_ti.runs.cyber import scan_audit
 from audit_ti.scan.nmap_xml import parse_nmap_xml
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, build_plan, credential_arguments, nmap_arguments
 from audit_ti.scan.scope import LOOPBACK_ENV
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.validation.catalog import GrilleCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10

@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 
 from audit_ti.checks import default_registry
-from audit_ti.validation.rules import GrilleCatalog, validate_file
+from audit_ti.validation.catalog import GrilleCatalog
+from audit_ti.validation.files import validate_file
 
 HEADER = (
     "# Expected first problem of each invalid file (golden): line, key path and exact French message.\n"

@@ -11,8 +11,8 @@ import pytest
 
 from audit_ti.checks import default_registry
 from audit_ti.models.scales import InclusionLevel, PrescreenVerdict
-from audit_ti.runs.impact import assess_audit
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.runs.impact import evaluate_impact
+from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -24,7 +24,7 @@ REGENERATE = os.environ.get("AUDIT_TI_REGENERER_GOLDEN") == "1"
 
 def outcome(case: str):
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
-    return assess_audit(ROOT / "audits" / f"{case}.yaml", catalog, TODAY)
+    return evaluate_impact(ROOT / "audits" / f"{case}.yaml", catalog)
 
 
 @pytest.mark.parametrize("case", CASES)

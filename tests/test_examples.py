@@ -9,7 +9,8 @@ import pytest
 
 from audit_ti.checks import default_registry
 from audit_ti.inputs.documents import load_audit
-from audit_ti.validation.rules import GrilleCatalog, validate_file
+from audit_ti.validation.catalog import GrilleCatalog
+from audit_ti.validation.files import validate_file
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "audits").glob("*.yaml"))

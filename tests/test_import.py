@@ -15,7 +15,7 @@ from audit_ti.models import Status
 from audit_ti.report.findings_io import read_findings
 from audit_ti.runs.cyber import import_scan
 from audit_ti.runs.folder import sha256_of
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import FIXTURES, ROOT
 
 TODAY = date(2026, 11, 22)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from audit_ti.errors import ExitCode, OutputError
-from audit_ti.runs.folder import RESERVE_BYTES, RunFolder, RunStatus, case_name
+from audit_ti.runs.folder import RESERVE_BYTES, RunFolder, case_name
+from audit_ti.runs.manifest import RunStatus
 from tests.conftest import FIXTURES, ROOT
 
 AUDIT = FIXTURES / "audits" / "import-dionaea.yaml"

@@ -66,7 +66,7 @@ def test_batches_one_address_family_per_run_and_the_second_pass_on_prompts_only(
     from audit_ti.scan.batches import BATCH_SIZE, credential_requests, scan_requests
     from audit_ti.scan.plan import CredentialFiles
     from audit_ti.scan.scope import AuthorisedScope, Target
-    from audit_ti.validation.rules import GrilleCatalog
+    from audit_ti.validation.catalog import GrilleCatalog
 
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
     plan = build_plan(

@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from audit_ti.runs.folder import RunFolder, RunStatus, StepRecord, StepStatus, sha256_of
+from audit_ti.runs.folder import RunFolder, sha256_of
+from audit_ti.runs.manifest import RunStatus, StepRecord, StepStatus
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 22, 14, 3, 9)

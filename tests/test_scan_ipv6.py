@@ -14,7 +14,7 @@ from audit_ti.checks import default_registry
 from audit_ti.models import Status
 from audit_ti.runs.cyber import scan_audit
 from audit_ti.scan.nmap_errors import french_nmap_messages
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import ROOT
 
 AUDIT = """

@@ -13,7 +13,7 @@ from audit_ti.errors import ExitCode
 from audit_ti.models import ScanProfile, Severity, Status
 from audit_ti.models.evaluation import Verdict
 from audit_ti.runs.cyber import CyberOutcome, scan_audit
-from audit_ti.validation.rules import GrilleCatalog
+from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import ROOT, lab_block
 
 pytestmark = [pytest.mark.nmap, pytest.mark.root, pytest.mark.lent]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from audit_ti.checks import default_registry
 from audit_ti.checks.registry import CheckCatalog, CheckParams, CheckRegistry
-from audit_ti.validation.rules import FileKind, GrilleCatalog, file_kind, validate_file
+from audit_ti.validation.catalog import GrilleCatalog
+from audit_ti.validation.files import FileKind, file_kind, validate_file
 from tests.conftest import FIXTURES, ROOT
 
 TODAY = date(2026, 11, 22)

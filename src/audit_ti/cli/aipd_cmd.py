@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console
-from audit_ti.cli.paths import grilles_dir_for
+from audit_ti.cli.paths import catalog_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 
 __all__ = ["aipd"]
@@ -63,16 +63,14 @@ def import_command(
     bloc change : les commentaires et le reste du fichier sont conservés. Le résultat est validé
     avant toute écriture ; rien n'est jamais écrasé sans --remplacer ou --forcer.
     """
-    from audit_ti.checks import default_registry
     from audit_ti.pia.exchange import aipd_fragment, import_into_audit
-    from audit_ti.runs.folder import save_file
-    from audit_ti.validation.rules import GrilleCatalog
+    from audit_ti.runs.writes import save_file
 
     if (output is not None or remplacer) and audit_path is None:
         raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
     if output is not None and remplacer:
         raise InvalidInputError(Problem("choisissez --sortie ou --remplacer, pas les deux"))
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit_path] if audit_path else []), default_registry())
+    catalog = catalog_for(grilles_dir, [audit_path] if audit_path else [])
     if audit_path is None:
         click.echo(aipd_fragment(pia, catalog), nl=False)
         return int(ExitCode.OK)
@@ -108,14 +106,12 @@ def import_command(
 @date_option
 def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:
     """Exporter l'AIPD d'un fichier d'audit au format .json du logiciel PIA de la CNIL."""
-    from audit_ti.checks import default_registry
     from audit_ti.pia.exchange import export_audit
-    from audit_ti.runs.folder import save_file
-    from audit_ti.validation.rules import GrilleCatalog
+    from audit_ti.runs.writes import save_file
 
     if output.exists() and not forcer:
         raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    catalog = catalog_for(grilles_dir, [audit])
     data = export_audit(audit, catalog, today)
     save_file(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     out_console.print(

@@ -13,9 +13,16 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from audit_ti.cli.options import evaluation_date_option, grilles_option, reports_option
+from audit_ti.cli.options import (
+    evaluation_date_option,
+    fail_option,
+    grilles_option,
+    parallel_option,
+    profile_option,
+    reports_option,
+)
 from audit_ti.cli.output import err_console, out_console
-from audit_ti.cli.paths import grilles_dir_for
+from audit_ti.cli.paths import catalog_for
 from audit_ti.models.enums import ScanProfile, Severity, Status
 from audit_ti.models.evaluation import TargetAssessment, Verdict
 from audit_ti.text import neutralise
@@ -23,26 +30,16 @@ from audit_ti.text import neutralise
 if TYPE_CHECKING:
     from audit_ti.runs.cyber import CyberOutcome
 
-__all__ = ["import_command", "scan_command"]
+__all__ = ["LiveProgress", "import_command", "print_summary", "scan_command"]
 
-_FAIL_CHOICES = [Severity.CRITICAL.value, Severity.HIGH.value, Severity.MEDIUM.value]
 _VERDICT_STYLE = {
     Verdict.UNFAVOURABLE: "bold red",
     Verdict.CONDITIONAL: "bold yellow",
     Verdict.FAVOURABLE: "bold green",
 }
 
-_fail_option = click.option(
-    "--echec-si",
-    "fail_at",
-    type=click.Choice(_FAIL_CHOICES),
-    default=Severity.HIGH.value,
-    show_default=True,
-    help="Code de sortie 1 si une non-conformité de cette sévérité ou plus n'est pas acceptée.",
-)
 
-
-class _LiveProgress:
+class LiveProgress:
     """One line per gateway while nmap works, then a tick or a clock when it is done."""
 
     def __init__(self) -> None:
@@ -56,7 +53,7 @@ class _LiveProgress:
         )
         self._tasks: dict[str, list[TaskID]] = {}
 
-    def __enter__(self) -> _LiveProgress:
+    def __enter__(self) -> LiveProgress:
         self._progress.start()
         return self
 
@@ -93,7 +90,7 @@ def _assessment_row(assessment: TargetAssessment) -> list[str]:
     ]
 
 
-def _print_summary(outcome: CyberOutcome) -> None:
+def print_summary(outcome: CyberOutcome) -> None:
     evaluation = outcome.evaluation
     table = Table(title="Audit de cybersécurité", title_justify="left")
     for column in ("Cible", "Indice /5", "Verdict", "Non conformes", "À vérifier / non testés"):
@@ -132,19 +129,12 @@ def _print_summary(outcome: CyberOutcome) -> None:
 
 @click.command("scanner", short_help="Scanner les passerelles d'un audit et les évaluer.")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--profil",
-    type=click.Choice([profile.value for profile in ScanProfile]),
-    default=None,
-    help="Profil du scan (par défaut : celui du fichier d'audit). « intrusif » exige une autorisation qui le permet.",
-)
-@_fail_option
+@profile_option
+@fail_option
 @reports_option
 @grilles_option
 @evaluation_date_option
-@click.option(
-    "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
-)
+@parallel_option
 def scan_command(
     *,
     audit: Path,
@@ -161,12 +151,10 @@ def scan_command(
     résultats sont écrits dans rapports/<cas>/<horodatage>/. Codes de sortie : 0 rien de bloquant,
     1 non-conformité bloquante, 2 entrée invalide ou cible refusée, 3 scan incomplet.
     """
-    from audit_ti.checks import default_registry
     from audit_ti.runs.cyber import scan_audit
-    from audit_ti.validation.rules import GrilleCatalog
 
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
-    with _LiveProgress() as progress:
+    catalog = catalog_for(grilles_dir, [audit])
+    with LiveProgress() as progress:
         outcome = scan_audit(
             audit,
             reports_dir=reports_dir,
@@ -177,7 +165,7 @@ def scan_command(
             observer=progress,
             max_parallel=parallele,
         )
-    _print_summary(outcome)
+    print_summary(outcome)
     return int(outcome.exit_code)
 
 
@@ -190,7 +178,7 @@ def scan_command(
     required=True,
     help="Fichier d'audit qui déclare les passerelles du scan.",
 )
-@_fail_option
+@fail_option
 @reports_option
 @grilles_option
 @evaluation_date_option
@@ -208,11 +196,9 @@ def import_command(
     Aucun paquet n'est envoyé. Le XML est lu avec un analyseur qui refuse les documents piégés ;
     il est conservé comme preuve dans le dossier de l'exécution.
     """
-    from audit_ti.checks import default_registry
     from audit_ti.runs.cyber import import_scan
-    from audit_ti.validation.rules import GrilleCatalog
 
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
+    catalog = catalog_for(grilles_dir, [audit])
     outcome = import_scan(
         scan,
         audit,
@@ -221,5 +207,5 @@ def import_command(
         evaluation_date=evaluation_date,
         fail_at=Severity(fail_at),
     )
-    _print_summary(outcome)
+    print_summary(outcome)
     return int(outcome.exit_code)

@@ -12,12 +12,12 @@ from rich.table import Table
 
 from audit_ti.cli.options import evaluation_date_option, grilles_option, reports_option
 from audit_ti.cli.output import out_console
-from audit_ti.cli.paths import grilles_dir_for
+from audit_ti.cli.paths import catalog_for
 
 if TYPE_CHECKING:
-    from audit_ti.runs.impact import AssessmentOutcome
+    from audit_ti.runs.impact import ImpactOutcome
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "print_aipd", "print_blocking", "print_inclusion"]
 
 
 @click.command("evaluer", short_help="Évaluer l'AIPD et l'inclusion numérique d'un cas d'usage.")
@@ -33,26 +33,29 @@ def evaluate(audit: Path, reports_dir: Path, grilles_dir: Path | None, evaluatio
     obligatoire non validée ou présélection incomplète, consultation préalable de la CNIL
     requise (risque résiduel élevé), AIPD refusée, ou critère bloquant d'inclusion non satisfait.
     """
-    from audit_ti.checks import default_registry
-    from audit_ti.runs.impact import assess_audit, write_outcome
-    from audit_ti.validation.rules import GrilleCatalog
+    from audit_ti.runs.impact import evaluate_impact, write_outcome
 
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, [audit]), default_registry())
-    outcome = assess_audit(audit, catalog, evaluation_date or date.today())
+    catalog = catalog_for(grilles_dir, [audit])
+    outcome = evaluate_impact(audit, catalog)
     folder = write_outcome(outcome, reports_dir, evaluation_date=evaluation_date)
-    _print_aipd(outcome)
-    _print_inclusion(outcome)
+    print_aipd(outcome)
+    print_inclusion(outcome)
+    print_blocking(outcome)
+    out_console.print(f"Résultats écrits dans [bold]{escape(str(folder.root))}[/]")
+    return int(outcome.exit_code)
+
+
+def print_blocking(outcome: ImpactOutcome) -> None:
+    """The blocking outcomes of the AIPD and the inclusion, or that there are none."""
     if outcome.blocking:
         out_console.print("[bold red]Constats bloquants :[/]")
         for finding in outcome.blocking:
             out_console.print(f"  [red]✗[/] {escape(finding)}", soft_wrap=True)
     else:
         out_console.print("[green]Aucun constat bloquant.[/]")
-    out_console.print(f"Résultats écrits dans [bold]{escape(str(folder.root))}[/]")
-    return int(outcome.exit_code)
 
 
-def _print_aipd(outcome: AssessmentOutcome) -> None:
+def print_aipd(outcome: ImpactOutcome) -> None:
     aipd = outcome.aipd
     table = Table(title=f"AIPD — {escape(outcome.audit.use_case.name)}", title_justify="left", show_header=False)
     table.add_column("", style="bold", no_wrap=True)
@@ -83,7 +86,7 @@ def _print_aipd(outcome: AssessmentOutcome) -> None:
     out_console.print(table)
 
 
-def _print_inclusion(outcome: AssessmentOutcome) -> None:
+def print_inclusion(outcome: ImpactOutcome) -> None:
     inclusion = outcome.inclusion
     table = Table(title="Inclusion numérique", title_justify="left", show_header=False)
     table.add_column("", style="bold", no_wrap=True)

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-__all__ = ["date_option", "evaluation_date_option", "grilles_option", "reports_option"]
+from audit_ti.models.enums import ScanProfile, Severity
+
+__all__ = [
+    "date_option",
+    "evaluation_date_option",
+    "fail_option",
+    "grilles_option",
+    "parallel_option",
+    "profile_option",
+    "reports_option",
+]
 
 grilles_option = click.option(
     "--grilles",
@@ -58,4 +68,24 @@ evaluation_date_option = click.option(
     metavar="AAAA-MM-JJ",
     help="Juger certificats et risques acceptés à cette date (notée dans le manifeste) ; par défaut : "
     "aujourd'hui. L'autorisation de scanner est toujours vérifiée à la date réelle.",
+)
+
+fail_option = click.option(
+    "--echec-si",
+    "fail_at",
+    type=click.Choice([Severity.CRITICAL.value, Severity.HIGH.value, Severity.MEDIUM.value]),
+    default=Severity.HIGH.value,
+    show_default=True,
+    help="Code de sortie 1 si une non-conformité de cette sévérité ou plus n'est pas acceptée.",
+)
+
+profile_option = click.option(
+    "--profil",
+    type=click.Choice([profile.value for profile in ScanProfile]),
+    default=None,
+    help="Profil du scan (par défaut : celui du fichier d'audit). « intrusif » exige une autorisation qui le permet.",
+)
+
+parallel_option = click.option(
+    "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
 )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit_ti.errors import InvalidInputError, Problem
 
-__all__ = ["AUDITS_DIR", "GRILLES_DIR", "default_inputs", "grilles_dir_for"]
+if TYPE_CHECKING:
+    from audit_ti.validation.catalog import GrilleCatalog
+
+__all__ = ["AUDITS_DIR", "GRILLES_DIR", "catalog_for", "default_inputs", "grilles_dir_for"]
 
 AUDITS_DIR = Path("audits")
 GRILLES_DIR = Path("grilles")
@@ -38,3 +42,10 @@ def default_inputs() -> list[Path]:
             )
         )
     return sorted(GRILLES_DIR.glob("*.yaml")) + sorted(AUDITS_DIR.glob("*.yaml"))
+
+
+def catalog_for(option: Path | None, files: Sequence[Path] = ()) -> GrilleCatalog:
+    """The catalogue of the grilles folder (``--grilles``, else found as ``grilles_dir_for`` says)."""
+    from audit_ti.validation.catalog import GrilleCatalog
+
+    return GrilleCatalog.with_builtin_checks(grilles_dir_for(option, files))

@@ -9,13 +9,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from audit_ti.checks import default_registry
 from audit_ti.cli.options import date_option, grilles_option
 from audit_ti.cli.output import out_console, print_problems
-from audit_ti.cli.paths import default_inputs, grilles_dir_for
+from audit_ti.cli.paths import catalog_for, default_inputs
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
 from audit_ti.models.enums import Nature
-from audit_ti.validation.rules import FileKind, GrilleCatalog, summarise_referential, validate_files
+from audit_ti.validation.catalog import GrilleCatalog, InvalidEntryError, MissingEntryError
+from audit_ti.validation.files import FileKind, summarise_referential, validate_files
 
 __all__ = ["list_grilles", "schemas", "validate"]
 
@@ -40,7 +40,7 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
     paths = list(fichiers) or default_inputs()
     if not paths:
         raise InvalidInputError(Problem("aucun fichier YAML dans audits/ ni dans grilles/"))
-    catalog = GrilleCatalog(grilles_dir_for(grilles_dir, paths), default_registry())
+    catalog = catalog_for(grilles_dir, paths)
     reports = validate_files(paths, catalog, today, FileKind(kind) if kind else None)
 
     table = Table(title="Validation des fichiers", title_justify="left")
@@ -72,8 +72,8 @@ def validate(fichiers: tuple[Path, ...], grilles_dir: Path | None, kind: str | N
 @grilles_option
 def list_grilles(grilles_dir: Path | None) -> int:
     """Lister les grilles disponibles et leur nombre d'exigences."""
-    folder = grilles_dir_for(grilles_dir)
-    catalog = GrilleCatalog(folder, default_registry())
+    catalog = catalog_for(grilles_dir)
+    folder = catalog.folder
     ids = catalog.available()
     if not ids:
         raise InvalidInputError(Problem(f"aucune grille dans {folder}/"))
@@ -83,13 +83,14 @@ def list_grilles(grilles_dir: Path | None) -> int:
     table.add_column("Version", no_wrap=True)
     for column in ("Exigences", "Réseau", "Déclaratives", "Mixtes"):
         table.add_column(column, justify="right")
-    invalid = []
+    invalid: list[InvalidInputError] = []
     for grille_id in ids:
-        found = catalog.get(grille_id)
-        if isinstance(found, InvalidInputError) or found is None:
+        try:
+            found = catalog.grille(grille_id)
+        except (InvalidEntryError, MissingEntryError) as error:
             table.add_row(grille_id, "[red]grille invalide[/]", "", "", "", "", "")
-            if found is not None:
-                invalid.append(found)
+            if isinstance(error, InvalidEntryError):
+                invalid.append(error)
             continue
         natures = [item.nature for item in found.items]
         table.add_row(
@@ -103,8 +104,8 @@ def list_grilles(grilles_dir: Path | None) -> int:
         )
     out_console.print(table)
     invalid += _print_referentials(catalog)
-    for error in invalid:
-        print_problems(error.problems)
+    for entry in invalid:
+        print_problems(entry.problems)
     return int(ExitCode.INVALID_INPUT if invalid else ExitCode.OK)
 
 
@@ -120,13 +121,14 @@ def _print_referentials(catalog: GrilleCatalog) -> list[InvalidInputError]:
     table.add_column("Identifiant", no_wrap=True)
     table.add_column("Titre")
     table.add_column("Contenu")
-    invalid = []
+    invalid: list[InvalidInputError] = []
     for referential_id in ids:
-        found = catalog.referential(referential_id)
-        if isinstance(found, InvalidInputError) or found is None:
+        try:
+            found = catalog.referential(referential_id)
+        except (InvalidEntryError, MissingEntryError) as error:
             table.add_row(referential_id, "[red]référentiel invalide[/]", "")
-            if found is not None:
-                invalid.append(found)
+            if isinstance(error, InvalidEntryError):
+                invalid.append(error)
             continue
         table.add_row(found.id, escape(found.title), escape(summarise_referential(found)))
     out_console.print(table)

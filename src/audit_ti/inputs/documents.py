@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.inputs.messages import describe_error, french_type_name
-from audit_ti.inputs.yaml_reader import read_yaml
+from audit_ti.inputs.yaml_reader import YamlDocument, read_yaml
 from audit_ti.models.audit import Audit
 from audit_ti.models.base import KeyPath, SourceDocument, SourceMap, format_key_path
 from audit_ti.models.grille import Grille
@@ -21,6 +21,7 @@ __all__ = [
     "load_grille",
     "problem_at",
     "problems_from",
+    "validate_document",
 ]
 
 #: Beyond this, the first errors are enough to start fixing the file.
@@ -74,7 +75,16 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
     Raises:
         InvalidInputError: every problem found, in French, with file, line and key.
     """
-    document = read_yaml(path)
+    return validate_document(read_yaml(path), model)
+
+
+def validate_document(document: YamlDocument, model: type[DocumentT]) -> DocumentT:
+    """Validate a YAML document already read as ``model`` (the file is not read again).
+
+    Raises:
+        InvalidInputError: every problem found, in French, with file, line and key.
+    """
+    path = document.source.path
     if not isinstance(document.data, dict):
         raise InvalidInputError(
             Problem(
@@ -94,10 +104,10 @@ def load_document(path: Path, model: type[DocumentT]) -> DocumentT:
 
 
 def load_audit(path: Path) -> Audit:
-    """Read and validate one audit file (its own content only; see ``validation`` for the rest)."""
+    """Read and validate one audit file (its own content only; ``validation`` checks the rest)."""
     return load_document(path, Audit)
 
 
 def load_grille(path: Path) -> Grille:
-    """Read and validate one grille file (its own content only; see ``validation`` for the rest)."""
+    """Read and validate one grille file (its own content only; ``validation`` checks the rest)."""
     return load_document(path, Grille)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.inputs.documents import load_document
+from audit_ti.inputs.documents import validate_document
 from audit_ti.inputs.messages import did_you_mean
-from audit_ti.inputs.yaml_reader import read_yaml
+from audit_ti.inputs.yaml_reader import YamlDocument, read_yaml
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.inclusion_referential import InclusionReferential
@@ -25,6 +25,8 @@ __all__ = [
     "load_aipd_referential",
     "load_inclusion_referential",
     "load_referential",
+    "referential_from",
+    "referential_kind",
 ]
 
 Referential = AipdReferential | InclusionReferential | FactoryCredentials
@@ -36,15 +38,19 @@ _MODELS: dict[ReferentialKind, type[AipdReferential] | type[InclusionReferential
 }
 
 
+def referential_kind(document: YamlDocument) -> str | None:
+    """The value of the document's top-level ``referentiel`` key, or None (not a referential)."""
+    if isinstance(document.data, dict) and REFERENTIAL_KEY in document.data:
+        return str(document.data[REFERENTIAL_KEY])
+    return None
+
+
 def declared_referential(path: Path) -> str | None:
-    """The value of the top-level ``referentiel`` key, or None (not a referential, or unreadable)."""
+    """The value of the top-level ``referentiel`` key of a file, or None (not a referential, or unreadable)."""
     try:
-        data = read_yaml(path).data
+        return referential_kind(read_yaml(path))
     except InvalidInputError:
         return None
-    if isinstance(data, dict) and REFERENTIAL_KEY in data:
-        return str(data[REFERENTIAL_KEY])
-    return None
 
 
 def load_referential(path: Path) -> Referential:
@@ -53,7 +59,15 @@ def load_referential(path: Path) -> Referential:
     Raises:
         InvalidInputError: unknown kind (with a suggestion) or any problem of the content.
     """
-    document = read_yaml(path)
+    return referential_from(read_yaml(path))
+
+
+def referential_from(document: YamlDocument) -> Referential:
+    """Validate a document already read as a referential, choosing its model from its ``referentiel`` key.
+
+    Raises:
+        InvalidInputError: unknown kind (with a suggestion) or any problem of the content.
+    """
     declared = document.data.get(REFERENTIAL_KEY) if isinstance(document.data, dict) else None
     kinds = [kind.value for kind in ReferentialKind]
     if declared not in kinds:
@@ -61,12 +75,12 @@ def load_referential(path: Path) -> Referential:
         raise InvalidInputError(
             Problem(
                 f"référentiel « {declared} » inconnu{hint} Valeurs possibles : {', '.join(kinds)}.",
-                path,
+                document.source.path,
                 document.source.line_of((REFERENTIAL_KEY,)) or 1,
                 REFERENTIAL_KEY,
             )
         )
-    return load_document(path, _MODELS[ReferentialKind(declared)])
+    return validate_document(document, _MODELS[ReferentialKind(declared)])
 
 
 ReferentialT = TypeVar("ReferentialT", AipdReferential, InclusionReferential)

@@ -10,7 +10,10 @@ from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
 from audit_ti.models.types import CSV_PATH_PATTERN, RequirementId, Slug, Text
 
-__all__ = ["CriterionResponse", "InclusionAnswers", "PublicAnswer", "Territory"]
+__all__ = ["NOT_APPLICABLE", "CriterionResponse", "InclusionAnswers", "PublicAnswer", "Territory"]
+
+#: The answer that takes a criterion out of the score; it must be allowed by the criterion and justified.
+NOT_APPLICABLE = "non_applicable"
 
 #: A path relative to the audit file, without going through the root of the file system.
 RelativePath = Annotated[str, StringConstraints(pattern=CSV_PATH_PATTERN)]

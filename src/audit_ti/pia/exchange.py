@@ -23,8 +23,9 @@ from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.base import SourceMap
 from audit_ti.models.cnil_pia import PiaExport
 from audit_ti.pia.mapping import export_pia, import_pia
-from audit_ti.runs.impact import resolve_referentials
-from audit_ti.validation.rules import GrilleCatalog, check_audit
+from audit_ti.validation.audit_rules import examine_audit
+from audit_ti.validation.catalog import GrilleCatalog, MissingEntryError
+from audit_ti.validation.prepare import Pipeline, prepare_audit, required_referential
 
 __all__ = [
     "MAX_PIA_BYTES",
@@ -138,26 +139,31 @@ def import_into_audit(pia_path: Path, audit_path: Path, catalog: GrilleCatalog, 
     """
     document = read_pia_export(pia_path)
     audit = load_audit(audit_path)
-    referential, _ = resolve_referentials(audit, catalog)
+    referential = required_referential(audit, catalog, "aipd", audit.aipd.referential, AipdReferential)
     existing = audit.aipd.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True, mode="json")
     merged = _merge(existing, import_pia(document, referential))
     text = replace_aipd_block(audit_path.read_text(encoding="utf-8"), _dump_block(merged))
-    _check_result(text, audit_path, catalog, today)
+    _check_result(text, audit_path, catalog)
     return text
 
 
 def aipd_fragment(pia_path: Path, catalog: GrilleCatalog, referential_id: str = "aipd") -> str:
     """The ``aipd:`` block built from a PIA export alone, to paste into an audit file."""
     document = read_pia_export(pia_path)
-    found = catalog.referential(referential_id)
-    if isinstance(found, InvalidInputError):
-        raise found
+    return _dump_block(import_pia(document, _aipd_referential(catalog, referential_id)))
+
+
+def _aipd_referential(catalog: GrilleCatalog, referential_id: str) -> AipdReferential:
+    try:
+        found = catalog.referential(referential_id)
+    except MissingEntryError:
+        found = None
     if not isinstance(found, AipdReferential):
         raise InvalidInputError(Problem(f"référentiel AIPD « {referential_id} » introuvable dans {catalog.folder}"))
-    return _dump_block(import_pia(document, found))
+    return found
 
 
-def _check_result(text: str, audit_path: Path, catalog: GrilleCatalog, today: date) -> None:
+def _check_result(text: str, audit_path: Path, catalog: GrilleCatalog) -> None:
     # Validated as a file beside the original, so that relative paths (territory CSV) still resolve.
     with tempfile.NamedTemporaryFile(
         "w", suffix=".yaml", dir=audit_path.parent, prefix=".import-pia-", encoding="utf-8", delete=False
@@ -165,8 +171,7 @@ def _check_result(text: str, audit_path: Path, catalog: GrilleCatalog, today: da
         handle.write(text)
         temporary = Path(handle.name)
     try:
-        audit = load_audit(temporary)
-        problems = check_audit(audit, catalog, today)
+        problems = examine_audit(load_audit(temporary), catalog, statistics=True).problems
     except InvalidInputError as error:
         problems = list(error.problems)
     finally:
@@ -183,9 +188,7 @@ def export_audit(audit_path: Path, catalog: GrilleCatalog, today: date) -> dict[
     Raises:
         InvalidInputError: the audit file is invalid.
     """
-    audit = load_audit(audit_path)
-    problems = check_audit(audit, catalog, today)
-    if problems:
-        raise InvalidInputError(problems)
-    referential, _ = resolve_referentials(audit, catalog)
+    prepared = prepare_audit(audit_path, catalog, {Pipeline.IMPACT})
+    audit, referential = prepared.audit, prepared.aipd
+    assert referential is not None, "prepared for the impact pipeline"
     return export_pia(audit.aipd, referential, audit.use_case.name, audit.use_case.owner.name, today)

@@ -11,124 +11,29 @@ room to write the failed manifest when the disk fills up half-way.
 from __future__ import annotations
 
 import errno
-import getpass
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from audit_ti import __version__
 from audit_ti.errors import AuditTiError, ExitCode, OutputError
-from audit_ti.models.base import StrictModel
+from audit_ti.runs.manifest import AuthorisationRecord, Manifest, RunStatus, StepRecord, StepStatus
+from audit_ti.runs.writes import atomic_write, write_error
 
-__all__ = [
-    "AuthorisationRecord",
-    "Manifest",
-    "Operator",
-    "RunFolder",
-    "RunStatus",
-    "StepRecord",
-    "StepStatus",
-    "case_name",
-    "save_file",
-    "sha256_of",
-]
+__all__ = ["RunFolder", "case_name", "sha256_of"]
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%S"
 #: Room kept free in the run folder until it ends: enough for the last manifest, even with a full disk.
 RESERVE_BYTES = 256 * 1024
 _RESERVE = ".reserve"
-
-
-class RunStatus(StrEnum):
-    """State of a whole run."""
-
-    RUNNING = "en_cours"
-    COMPLETE = "complet"
-    INCOMPLETE = "incomplet"
-    FAILED = "echec"
-
-
-class StepStatus(StrEnum):
-    """State of one step of a run."""
-
-    DONE = "termine"
-    FAILED = "echec"
-    SKIPPED = "non_execute"
-
-
-class StepRecord(StrictModel):
-    """One step of a run (a scan, an evaluation, a report), and what happened."""
-
-    name: str = Field(alias="etape")
-    status: StepStatus = Field(alias="statut")
-    message: str = ""
-    started_at: datetime = Field(alias="debut")
-    finished_at: datetime = Field(alias="fin")
-
-
-class Operator(StrictModel):
-    """Who ran the tool, and from where."""
-
-    user: str = Field(alias="utilisateur")
-    host: str = Field(alias="machine")
-
-
-class AuthorisationRecord(StrictModel):
-    """The authorisation a scan relied on, as it stood when the scan started."""
-
-    reference: str
-    signatory: str = Field(alias="signataire")
-    signed_on: date = Field(alias="date")
-    valid_from: date = Field(alias="valable_a_partir_du")
-    valid_until: date = Field(alias="valable_jusqu_au")
-    profile: str = Field(alias="profil_autorise")
-    checked_on: date = Field(alias="verifiee_le", description="Date réelle à laquelle elle a été vérifiée.")
-
-
-def _operator() -> Operator:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # a container without a password entry for the uid
-        user = f"uid {os.getuid()}"
-    return Operator(user=user, host=socket.gethostname())
-
-
-class Manifest(StrictModel):
-    """What a run was, what it produced and how it ended."""
-
-    tool: str = Field(default="audit-ti", alias="outil")
-    tool_version: str = Field(default=__version__, alias="version_outil")
-    python_version: str = Field(default_factory=platform.python_version, alias="version_python")
-    case: str = Field(alias="cas")
-    audit_file: str = Field(alias="fichier_audit")
-    audit_sha256: str = Field(alias="empreinte_audit")
-    started_at: datetime = Field(alias="debut")
-    finished_at: datetime | None = Field(default=None, alias="fin")
-    status: RunStatus = Field(default=RunStatus.RUNNING, alias="statut")
-    exit_code: int | None = Field(default=None, alias="code_sortie")
-    operator: Operator = Field(default_factory=_operator, alias="operateur")
-    evaluation_date: date | None = Field(
-        default=None,
-        alias="date_evaluation",
-        description="Date de référence donnée par --date (évaluation hors ligne) ; absente : le jour même.",
-    )
-    authorisation: AuthorisationRecord | None = Field(default=None, alias="autorisation")
-    tools: dict[str, str] = Field(default_factory=dict, alias="outils_externes")
-    grilles: dict[str, dict[str, str]] = Field(default_factory=dict)
-    steps: tuple[StepRecord, ...] = Field(default=(), alias="etapes")
-    files: dict[str, str] = Field(default_factory=dict, alias="fichiers")
 
 
 def sha256_of(path: Path) -> str:
@@ -147,64 +52,6 @@ def case_name(audit_file: Path) -> str:
     """The folder name of a use case: the audit file's stem, reduced to a safe, non-hidden name."""
     name = _UNSAFE.sub("-", audit_file.stem).strip(".-")
     return name or "audit"
-
-
-def _why(error: OSError) -> str:
-    causes = {
-        errno.ENOSPC: "disque plein",
-        errno.EDQUOT: "quota disque dépassé",
-        errno.EROFS: "système de fichiers en lecture seule",
-        errno.EACCES: "droits insuffisants",
-        errno.EPERM: "droits insuffisants",
-        errno.ENOENT: "dossier introuvable",
-        errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    }
-    return causes.get(error.errno or 0, error.strerror or type(error).__name__)
-
-
-def write_error(path: Path, error: OSError, started: bool = True) -> OutputError:
-    """A French error naming the path and the cause (exit 3 once a run started, else 2)."""
-    code = ExitCode.INCOMPLETE_RUN if started else ExitCode.INVALID_INPUT
-    then = "l'exécution est incomplète" if started else "rien n'a été fait"
-    return OutputError(f"écriture impossible : {path} ({_why(error)}) ; {then}", code)
-
-
-def save_file(path: Path, text: str) -> None:
-    """Write a file the user asked for (an export, an updated audit) whole, or not at all.
-
-    Raises:
-        OutputError: the path names something that is not a regular file (a device such as
-            ``/dev/full`` is never replaced), or cannot be written; exit code 2, nothing written.
-    """
-    if path.exists() and not path.is_file():
-        raise OutputError(
-            f"écriture refusée : {path} n'est pas un fichier ordinaire ; rien n'a été écrit", ExitCode.INVALID_INPUT
-        )
-    try:
-        _atomic_write(path, text.encode("utf-8"))
-    except OSError as error:
-        raise write_error(path, error, started=False) from None
-
-
-def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write to a temporary name beside ``path`` and rename: never a truncated ``path``, no leftover."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode or 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        if mode is not None:
-            temporary.chmod(mode)  # the umask may have taken bits away
-        temporary.replace(path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class RunFolder:
@@ -330,7 +177,7 @@ class RunFolder:
         raw = data.encode("utf-8") if isinstance(data, str) else data
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, raw, 0o600 if private else None)
+            atomic_write(path, raw, 0o600 if private else None)
         except OSError as error:
             raise write_error(path, error) from None
         self.record_file(path)
@@ -366,11 +213,34 @@ class RunFolder:
         """Append a step to the manifest (written at once)."""
         self._update(steps=(*self.manifest.steps, step))
 
+    def record(
+        self, name: str, status: StepStatus, message: str, *, started: datetime | None = None, command: str = ""
+    ) -> None:
+        """Record a step that ends now: the one way the pipelines say what they did.
+
+        Args:
+            started: when the step began (default: now, for a step with no duration).
+            command: the command line it ran, kept beside the message as evidence.
+        """
+        now = datetime.now().astimezone()
+        text = f"{message} — {command}" if command else message
+        begun = started or now
+        self.record_step(
+            StepRecord(name=name, status=status, message=text, started_at=begun, finished_at=max(now, begun))
+        )
+
     def finish(self, status: RunStatus, exit_code: int, now: datetime | None = None) -> None:
         """Close the run: final status, exit code and end time (the reserve is given back first)."""
         self._release()
-        self._update(status=status, exit_code=exit_code, finished_at=(now or datetime.now()).astimezone())
+        # A run started at a given time (tests, replays) never ends before it began.
+        finished = max((now or datetime.now()).astimezone(), self.manifest.started_at)
+        self._update(status=status, exit_code=exit_code, finished_at=finished)
         self._closed = True
+
+    def close(self, *outcomes: ExitCode) -> None:
+        """Close a run after its pipelines: incomplete when one was cut short, the worst exit code of them."""
+        status = RunStatus.INCOMPLETE if ExitCode.INCOMPLETE_RUN in outcomes else RunStatus.COMPLETE
+        self.finish(status, int(max(outcomes, default=ExitCode.OK)))
 
     def fail(self, reason: str, exit_code: int) -> None:
         """Close a run that stopped on an error, whatever the state of the disk: never left « en cours »."""
@@ -417,6 +287,6 @@ class RunFolder:
         """
         path = self.root / "manifest.json"
         try:
-            _atomic_write(path, (self.manifest.model_dump_json(indent=2, by_alias=True) + "\n").encode("utf-8"))
+            atomic_write(path, (self.manifest.model_dump_json(indent=2, by_alias=True) + "\n").encode("utf-8"))
         except OSError as error:
             raise write_error(path, error, started=started) from None

@@ -1,6 +1,7 @@
-"""``audit-ti evaluer`` as a library: validate an audit, run both assessments, fill a run folder.
+"""The impact pipeline: the AIPD, the digital-inclusion assessment and the public notice, into a run folder.
 
-No network: only the audit file, the referentials of ``grilles/`` and the statistics CSVs.
+No network: only the audit file, the referentials of ``grilles/`` and the statistics CSVs, all
+read and checked once by ``prepare_audit``.
 """
 
 from __future__ import annotations
@@ -8,25 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
 
-from audit_ti.errors import ExitCode, InvalidInputError, Problem
+from audit_ti.errors import ExitCode
 from audit_ti.impact.aipd import assess_aipd
 from audit_ti.impact.inclusion import assess_inclusion
 from audit_ti.impact.public_notice import build_public_notice, render_markdown
-from audit_ti.inputs.documents import load_audit
-from audit_ti.inputs.statistics import read_statistics
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.aipd_result import AipdResult
 from audit_ti.models.audit import Audit
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.public_notice import PublicNotice
-from audit_ti.runs.folder import RunFolder, RunStatus, StepRecord, StepStatus
-from audit_ti.validation.impact_rules import national_statistics_path, statistics_path
-from audit_ti.validation.rules import GrilleCatalog, check_audit
+from audit_ti.runs.folder import RunFolder
+from audit_ti.runs.manifest import StepStatus
+from audit_ti.validation.catalog import GrilleCatalog
+from audit_ti.validation.prepare import Pipeline, PreparedAudit, prepare_audit
 
-__all__ = ["AssessmentOutcome", "assess_audit", "resolve_referentials", "write_outcome"]
+__all__ = ["RESULT_FILES", "ImpactOutcome", "evaluate_impact", "impact_of", "write_impact", "write_outcome"]
 
 RESULT_FILES = {
     "aipd": "results/aipd.json",
@@ -37,8 +36,8 @@ RESULT_FILES = {
 
 
 @dataclass(frozen=True)
-class AssessmentOutcome:
-    """Everything ``evaluer`` computed for one audit file."""
+class ImpactOutcome:
+    """Everything the impact pipeline computed for one audit file."""
 
     audit_path: Path
     audit: Audit
@@ -66,68 +65,33 @@ class AssessmentOutcome:
         return ExitCode.BLOCKING_FINDINGS if self.blocking else ExitCode.OK
 
 
-def resolve_referentials(audit: Audit, catalog: GrilleCatalog) -> tuple[AipdReferential, InclusionReferential]:
-    """The two referentials the audit names, loaded and checked.
-
-    Raises:
-        InvalidInputError: a referential is missing, invalid, or of the wrong kind.
-    """
-    aipd = _referential(audit, catalog, "aipd", audit.aipd.referential, AipdReferential)
-    inclusion = _referential(audit, catalog, "inclusion", audit.inclusion.referential, InclusionReferential)
-    return aipd, inclusion
-
-
-ReferentialT = TypeVar("ReferentialT", AipdReferential, InclusionReferential)
-
-
-def _referential(
-    audit: Audit, catalog: GrilleCatalog, key: str, referential_id: str, model: type[ReferentialT]
-) -> ReferentialT:
-    found = catalog.referential(referential_id)
-    if isinstance(found, InvalidInputError):
-        raise found
-    if not isinstance(found, model):
-        source = audit.source
-        raise InvalidInputError(
-            Problem(
-                f"référentiel « {referential_id} » introuvable dans {catalog.folder} "
-                f"(ou ce n'est pas un référentiel « {key} »)",
-                source.path if source else None,
-                source.line_of((key, "referentiel")) if source else None,
-                f"{key}.referentiel",
-            )
-        )
-    return found
-
-
-def assess_audit(path: Path, catalog: GrilleCatalog, today: date) -> AssessmentOutcome:
-    """Validate the audit file, then compute the AIPD, the inclusion assessment and the public notice.
+def evaluate_impact(path: Path, catalog: GrilleCatalog) -> ImpactOutcome:
+    """Prepare the audit file, then compute the AIPD, the inclusion assessment and the public notice.
 
     Raises:
         InvalidInputError: the audit, a referential or a statistics file is invalid.
     """
-    audit = load_audit(path)
-    problems = check_audit(audit, catalog, today)
-    if problems:
-        raise InvalidInputError(problems)
-    aipd_ref, inclusion_ref = resolve_referentials(audit, catalog)
-    national = read_statistics(national_statistics_path(inclusion_ref), inclusion_ref)
-    stats_path = statistics_path(audit)
-    territory = read_statistics(stats_path, inclusion_ref) if stats_path is not None else None
-    case = path.stem
-    return AssessmentOutcome(
-        audit_path=path,
+    return impact_of(prepare_audit(path, catalog, {Pipeline.IMPACT}))
+
+
+def impact_of(prepared: PreparedAudit) -> ImpactOutcome:
+    """The impact results of an audit prepared for the impact pipeline."""
+    audit, case = prepared.audit, prepared.case
+    aipd_ref, inclusion_ref, national = prepared.aipd, prepared.inclusion, prepared.national
+    assert aipd_ref is not None and inclusion_ref is not None and national is not None, "prepared for impact"
+    return ImpactOutcome(
+        audit_path=prepared.path,
         audit=audit,
         aipd_referential=aipd_ref,
         inclusion_referential=inclusion_ref,
         aipd=assess_aipd(audit.aipd, aipd_ref, case, audit.use_case.audit_date),
-        inclusion=assess_inclusion(audit.inclusion, inclusion_ref, case, national, territory),
+        inclusion=assess_inclusion(audit.inclusion, inclusion_ref, case, national, prepared.territory),
         notice=build_public_notice(audit, case),
     )
 
 
 def write_outcome(
-    outcome: AssessmentOutcome,
+    outcome: ImpactOutcome,
     reports_dir: Path,
     now: datetime | None = None,
     *,
@@ -141,11 +105,14 @@ def write_outcome(
     started = (now or datetime.now()).astimezone()
     folder = RunFolder.create(reports_dir, outcome.audit_path, started, evaluation_date=evaluation_date)
     with folder.guarded():
-        _fill(folder, outcome, started)
+        write_impact(folder, outcome, started)
+        folder.close(outcome.exit_code)
     return folder
 
 
-def _fill(folder: RunFolder, outcome: AssessmentOutcome, started: datetime) -> None:
+def write_impact(folder: RunFolder, outcome: ImpactOutcome, started: datetime | None = None) -> None:
+    """Write the impact results into an open run folder and record the step (the folder stays open)."""
+    begun = started or datetime.now().astimezone()
     for referential in (outcome.aipd_referential, outcome.inclusion_referential):
         if referential.source is not None:
             folder.record_grille(referential.id, referential.version, referential.source.path)
@@ -154,14 +121,4 @@ def _fill(folder: RunFolder, outcome: AssessmentOutcome, started: datetime) -> N
     folder.write_json(RESULT_FILES["notice"], outcome.notice)
     folder.write_file(RESULT_FILES["notice_markdown"], render_markdown(outcome.notice))
     message = f"{len(outcome.blocking)} constat(s) bloquant(s)" if outcome.blocking else "aucun constat bloquant"
-    finished = datetime.now().astimezone()
-    folder.record_step(
-        StepRecord(
-            name="evaluation_aipd_inclusion",
-            status=StepStatus.DONE,
-            message=message,
-            started_at=started,
-            finished_at=max(finished, started),
-        )
-    )
-    folder.finish(RunStatus.COMPLETE, int(outcome.exit_code), now=max(finished, started))
+    folder.record("evaluation_aipd_inclusion", StepStatus.DONE, message, started=begun)

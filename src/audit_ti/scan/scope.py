@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from audit_ti.errors import Problem, ScopeError
-from audit_ti.models.audit import Audit, Authorisation
+from audit_ti.models.audit import Audit
 from audit_ti.models.enums import ScanProfile
-from audit_ti.models.fields import is_placeholder
+from audit_ti.scan.authorisation import authorisation_problems
 
 __all__ = [
     "LOOPBACK_ENV",
     "AuthorisedScope",
     "Target",
-    "authorisation_problems",
     "authorise_scope",
     "check_loopback_only",
     "is_loopback_target",
@@ -109,35 +108,6 @@ def resolve_name(name: str) -> list[str]:
     """Addresses a host name resolves to (the system resolver, once)."""
     infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
     return sorted({str(info[4][0]) for info in infos})
-
-
-def authorisation_problems(authorisation: Authorisation, today: date) -> list[tuple[str, str]]:
-    """Why an authorisation is not in force on ``today`` (the real date of a scan): (key, French text)."""
-    problems = []
-    if authorisation.signed_on > today:
-        problems.append(
-            (
-                "date",
-                f"autorisation signée dans le futur (le {authorisation.signed_on:%d/%m/%Y}) : date erronée ou "
-                "autorisation pas encore signée",
-            )
-        )
-    elif authorisation.starts_on > today:
-        problems.append(
-            (
-                "valable_a_partir_du",
-                f"autorisation pas encore en vigueur (à partir du {authorisation.starts_on:%d/%m/%Y})",
-            )
-        )
-    if authorisation.valid_until < today:
-        problems.append(("valable_jusqu_au", f"autorisation expirée depuis le {authorisation.valid_until:%d/%m/%Y}"))
-    for key, what, value in (
-        ("reference", "référence", authorisation.reference),
-        ("signataire", "signataire", authorisation.signatory),
-    ):
-        if is_placeholder(value):
-            problems.append((key, f"{what} de l'autorisation encore à compléter (« {value[:60]} ») : rien n'est signé"))
-    return problems
 
 
 def _located(audit: Audit, key: str, message: str) -> Problem:
