@@ -20,7 +20,7 @@ from audit_ti.lab.folder import StateFolder
 from audit_ti.lab.layout import (
     LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
-    Gateway,
+    LabGateway,
     LabLayout,
     Profile,
     Service,
@@ -52,7 +52,7 @@ _LOG_TAIL_LINES = 8
 class EndpointStatus:
     """Whether one service of one gateway answers."""
 
-    gateway: Gateway
+    gateway: LabGateway
     service: Service
     up: bool
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program, config_lines
-from audit_ti.lab.layout import Gateway, Profile, ServiceKind
+from audit_ti.lab.layout import LabGateway, Profile, ServiceKind
 
 __all__ = ["LISTENERS_PER_SERVER", "PRIVSEP_DIR", "PROGRAM", "plan"]
 
@@ -74,7 +74,7 @@ _SCALE = (
 def _server(
     context: PlanContext,
     name: str,
-    gateways: list[Gateway],
+    gateways: list[LabGateway],
     host_key: Path,
     options: tuple[str, ...],
     *,
@@ -106,7 +106,7 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
     """One sshd per reference gateway with SSH (the IPv6 one included), one per group of 16 scale gateways."""
     material = context.material
     plans = []
-    references: list[tuple[str, Gateway | None, Path, tuple[str, ...], Path | None]] = [
+    references: list[tuple[str, LabGateway | None, Path, tuple[str, ...], Path | None]] = [
         ("sshd-moyenne", context.layout.reference(Profile.MEDIUM), material.medium_ssh_host_key, _MEDIUM, None),
         (
             "sshd-durcie",
