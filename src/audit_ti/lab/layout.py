@@ -24,6 +24,7 @@ __all__ = [
     "LAB_IPV6_ENV",
     "LAB_NETWORK_ENV",
     "MAX_SCALE_GATEWAYS",
+    "IPAddress",
     "LabGateway",
     "LabLayout",
     "Profile",
@@ -111,6 +112,7 @@ class Service:
         return f"{self.port}/{self.transport.value} {self.protocol_name}"
 
 
+#: A gateway's address: IPv4 in the lab's block, or the IPv6 loopback.
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 

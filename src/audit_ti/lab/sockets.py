@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit_ti.lab.layout import LabGateway, Service, Transport
+from audit_ti.lab.layout import IPAddress, LabGateway, Service, Transport
 
 __all__ = ["BoundSocket", "PortConflict", "bound_sockets", "find_conflicts", "process_name", "socket_owners"]
 
@@ -17,8 +17,6 @@ _PROC = Path("/proc")
 _TCP_LISTEN = "0A"
 # UDP sockets have no listening state; "07" (TCP_CLOSE) is how /proc shows an idle bound socket.
 _UDP_BOUND = "07"
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
