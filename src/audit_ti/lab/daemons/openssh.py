@@ -30,12 +30,17 @@ _COMMON = (
     "MaxStartups 100:30:300",
 )
 
-# What an old concentrator still offers: SHA-1 key exchanges, group1, CBC ciphers, MD5 MACs.
-_MEDIUM = (
+# Passwords offered to whoever asks, yet no account may log in: the medium and scale servers alike.
+_PASSWORDS_DENIED = (
     "PasswordAuthentication yes",
     "KbdInteractiveAuthentication no",
     "PermitRootLogin no",
     "DenyUsers *",
+)
+
+# What an old concentrator still offers: SHA-1 key exchanges, group1, CBC ciphers, MD5 MACs.
+_MEDIUM = (
+    *_PASSWORDS_DENIED,
     "KexAlgorithms +diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1",
     "Ciphers +aes128-cbc,aes256-cbc,3des-cbc",
     "MACs +hmac-sha1,hmac-md5,hmac-sha1-96",
@@ -63,12 +68,7 @@ _HARDENED = (
     "HostKeyAlgorithms ssh-ed25519",
 )
 
-_SCALE = (
-    "PasswordAuthentication yes",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin no",
-    "DenyUsers *",
-)
+_SCALE = _PASSWORDS_DENIED
 
 
 def _server(
