@@ -190,7 +190,7 @@ def test_without_root_the_lab_says_so_in_one_sentence(run_cli, spare_block: str,
     # the kernel, as for any user. Modules the command needs are loaded before, as a user's would be.
     import rich.progress  # noqa: F401
 
-    import audit_ti.lab.lab  # noqa: F401
+    import audit_ti.lab.lifecycle  # noqa: F401
 
     folder = tmp_path / "etat"
     os.seteuid(65534)

@@ -22,7 +22,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from audit_ti.lab import Gateway, Lab, LabLayout, Profile, ServiceKind
+from audit_ti.lab import Lab, LabGateway, LabLayout, Profile, ServiceKind
 from audit_ti.lab import mqtt as mqtt_packets
 from audit_ti.lab.content import ADMIN_PASSWORD, ADMIN_REALM, ADMIN_USER, MQTT_PASSWORD, MQTT_USER
 from audit_ti.lab.pki import Material
@@ -37,7 +37,7 @@ def _layout(lab: Lab) -> LabLayout:
     return lab.layout
 
 
-def _gateway(lab: Lab, profile: Profile) -> Gateway:
+def _gateway(lab: Lab, profile: Profile) -> LabGateway:
     return _layout(lab).reference(profile)
 
 
@@ -186,7 +186,7 @@ def test_debug_console_leaks_its_flows(lab: Lab) -> None:
     assert any(node.get("credentials", {}).get("user") == MQTT_USER for node in flows)
 
 
-async def _mqtt(gateway: Gateway, port: int, credentials: tuple[str, str] | None, tls: ssl.SSLContext | None) -> int:
+async def _mqtt(gateway: LabGateway, port: int, credentials: tuple[str, str] | None, tls: ssl.SSLContext | None) -> int:
     reader, writer = await asyncio.open_connection(
         str(gateway.address), port, ssl=tls, server_hostname=str(gateway.address) if tls else None
     )
@@ -284,14 +284,14 @@ def test_ssh_gives_no_shell_to_anyone(lab: Lab) -> None:
 
 
 @pytest.fixture
-def ipv6(lab: Lab) -> Gateway:
+def ipv6(lab: Lab) -> LabGateway:
     skip_without_ipv6(lab)
     gateway = _layout(lab).ipv6_gateway
     assert gateway is not None
     return gateway
 
 
-def test_the_ipv6_gateway_answers_on_the_ipv6_loopback_only(lab: Lab, ipv6: Gateway) -> None:
+def test_the_ipv6_gateway_answers_on_the_ipv6_loopback_only(lab: Lab, ipv6: LabGateway) -> None:
     status = lab.status()
     on_ipv6 = [(e.service.declaration, e.up) for e in status.endpoints if e.gateway == ipv6]
     assert on_ipv6 == [("22/tcp ssh", True), ("443/tcp https", True), ("8883/tcp mqtts", True)]
@@ -302,7 +302,7 @@ def test_the_ipv6_gateway_answers_on_the_ipv6_loopback_only(lab: Lab, ipv6: Gate
     assert {address for _, address, _ in sockets} == {"::1"}
 
 
-def test_the_ipv6_gateway_is_hardened_with_keys_of_its_own(lab: Lab, ipv6: Gateway) -> None:
+def test_the_ipv6_gateway_is_hardened_with_keys_of_its_own(lab: Lab, ipv6: LabGateway) -> None:
     material = Material.at(lab.folder)
     verified = ssl.create_default_context(cafile=str(material.ca_certificate))
     # HTTPS: the lab CA's certificate for ::1 (verified, host name included), old TLS refused, headers.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audit_ti.lab import IPV6_ADDRESS, Gateway, LabLayout, Profile, Service, ServiceKind, parse_network
+from audit_ti.lab import IPV6_ADDRESS, LabGateway, LabLayout, Profile, Service, ServiceKind, parse_network
 from audit_ti.lab.layout import Transport
 from audit_ti.lab.processes import (
     RUN_ID_ENV,
@@ -152,7 +152,7 @@ def test_conflicts_on_the_ipv6_loopback_are_found_with_an_ipv6_socket(unused_blo
         squatter.listen()
         port = squatter.getsockname()[1]
         service = Service(ServiceKind.SSH, port, Transport.TCP, "essai")
-        ipv6 = Gateway("passerelle-ipv6-01", IPV6_ADDRESS, Profile.HARDENED, (service,))
+        ipv6 = LabGateway("passerelle-ipv6-01", IPV6_ADDRESS, Profile.HARDENED, (service,))
         ipv4 = LabLayout.build(parse_network(unused_block)).reference(Profile.HARDENED)
         (conflict,) = find_conflicts([(ipv6, service), (ipv4, service)])
         assert conflict.gateway == ipv6

@@ -15,7 +15,7 @@ from audit_ti.lab.folder import LAB_FOLDER_ENV
 from audit_ti.lab.layout import IPV6_GATEWAY, LAB_IPV6_ENV, LAB_NETWORK_ENV, MAX_SCALE_GATEWAYS
 
 if TYPE_CHECKING:
-    from audit_ti.lab import Gateway, LabLayout, LabStatus
+    from audit_ti.lab import LabGateway, LabLayout, LabStatus
 
 __all__ = ["lab"]
 
@@ -74,7 +74,7 @@ def _reference_table(layout: LabLayout) -> Table:
     return table
 
 
-def _services(gateway: Gateway) -> str:
+def _services(gateway: LabGateway) -> str:
     """``telnet 23, snmp 161/udp…``: the transport is named only when it is not TCP."""
     return ", ".join(
         f"{service.kind.value} {service.port}" + ("" if service.transport.value == "tcp" else "/udp")

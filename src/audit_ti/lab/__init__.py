@@ -26,7 +26,7 @@ from audit_ti.lab.layout import (
     LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
     MAX_SCALE_GATEWAYS,
-    Gateway,
+    LabGateway,
     LabLayout,
     Profile,
     Service,
@@ -38,7 +38,8 @@ from audit_ti.lab.layout import (
 )
 
 if TYPE_CHECKING:
-    from audit_ti.lab.lab import DaemonStatus, EndpointStatus, Lab, LabStatus, ProgressCallback, StopReport
+    from audit_ti.lab.lifecycle import Lab, ProgressCallback, StopReport
+    from audit_ti.lab.state import DaemonStatus, EndpointStatus, LabStatus
 
 __all__ = [
     "DEFAULT_NETWORK",
@@ -50,8 +51,8 @@ __all__ = [
     "MAX_SCALE_GATEWAYS",
     "DaemonStatus",
     "EndpointStatus",
-    "Gateway",
     "Lab",
+    "LabGateway",
     "LabLayout",
     "LabStatus",
     "Profile",
@@ -66,10 +67,18 @@ __all__ = [
     "parse_network",
 ]
 
-_LAZY = {"DaemonStatus", "EndpointStatus", "Lab", "LabStatus", "ProgressCallback", "StopReport"}
+# Name → the module defining it, imported only when the name is first asked for (see above).
+_LAZY = {
+    "DaemonStatus": "audit_ti.lab.state",
+    "EndpointStatus": "audit_ti.lab.state",
+    "Lab": "audit_ti.lab.lifecycle",
+    "LabStatus": "audit_ti.lab.state",
+    "ProgressCallback": "audit_ti.lab.lifecycle",
+    "StopReport": "audit_ti.lab.lifecycle",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module("audit_ti.lab.lab"), name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from audit_ti.lab.layout import Gateway, Profile
+from audit_ti.lab.layout import LabGateway, Profile
 
 __all__ = [
     "ADMIN_PASSWORD",
@@ -56,7 +56,7 @@ def _page(title: str, body: str) -> str:
     return _PAGE.format(title=title, body=body)
 
 
-def admin_pages(gateway: Gateway) -> dict[str, str]:
+def admin_pages(gateway: LabGateway) -> dict[str, str]:
     """The street-lighting controller's admin site, an OSGi console as on Java IoT gateways."""
     console = _page(
         "Console d'administration — contrôleur d'armoire",
@@ -78,7 +78,7 @@ def admin_pages(gateway: Gateway) -> dict[str, str]:
     }
 
 
-def console_pages(gateway: Gateway) -> dict[str, str]:
+def console_pages(gateway: LabGateway) -> dict[str, str]:
     """The forgotten debug console: a Node-RED-like editor with its flows open to anyone."""
     flows = [
         {"id": "f1", "type": "tab", "label": f"Armoire {gateway.name}"},
@@ -100,7 +100,7 @@ def console_pages(gateway: Gateway) -> dict[str, str]:
     }
 
 
-def medium_pages(gateway: Gateway) -> dict[str, str]:
+def medium_pages(gateway: LabGateway) -> dict[str, str]:
     """The water-meter concentrator's HTTPS portal."""
     return {
         "index.html": _page(
@@ -112,7 +112,7 @@ def medium_pages(gateway: Gateway) -> dict[str, str]:
     }
 
 
-def hardened_pages(gateway: Gateway) -> dict[str, str]:
+def hardened_pages(gateway: LabGateway) -> dict[str, str]:
     """The hardened gateway's HTTPS portal."""
     return {
         "index.html": _page(
@@ -132,7 +132,7 @@ def scale_pages() -> dict[str, str]:
     }
 
 
-def ftp_files(gateway: Gateway) -> dict[str, str]:
+def ftp_files(gateway: LabGateway) -> dict[str, str]:
     """What the anonymous FTP folder of the vulnerable controller holds."""
     return {
         "LISEZMOI.txt": f"Dépôt de maintenance de {gateway.name}. Ne rien déposer ici.\n",
@@ -157,7 +157,7 @@ class SnmpIdentity:
     description: str
 
 
-def snmp_identity(gateway: Gateway) -> SnmpIdentity:
+def snmp_identity(gateway: LabGateway) -> SnmpIdentity:
     """System group of the vulnerable controller (ASCII: SNMP agents expect it)."""
     return SnmpIdentity(
         name=gateway.name,
@@ -178,7 +178,7 @@ class SmbIdentity:
     share_comment: str
 
 
-def smb_identity(gateway: Gateway) -> SmbIdentity:
+def smb_identity(gateway: LabGateway) -> SmbIdentity:
     """The vulnerable controller's SMB server (NetBIOS names: 15 characters at most, ASCII)."""
     return SmbIdentity(
         netbios_name="EP4000-ARMOIRE",
@@ -189,7 +189,7 @@ def smb_identity(gateway: Gateway) -> SmbIdentity:
     )
 
 
-def smb_files(gateway: Gateway) -> dict[str, str]:
+def smb_files(gateway: LabGateway) -> dict[str, str]:
     """What the supervision share left by the integrator holds (read-only, for anyone)."""
     return {
         "LISEZMOI.txt": (
@@ -207,7 +207,7 @@ def smb_files(gateway: Gateway) -> dict[str, str]:
     }
 
 
-def coap_resources(gateway: Gateway) -> dict[str, str]:
+def coap_resources(gateway: LabGateway) -> dict[str, str]:
     """CoAP resources of the water-meter concentrator (path → plain-text payload)."""
     return {
         "compteurs/index": "1248 compteurs",
@@ -217,7 +217,7 @@ def coap_resources(gateway: Gateway) -> dict[str, str]:
     }
 
 
-def mqtt_messages(gateway: Gateway) -> dict[str, str]:
+def mqtt_messages(gateway: LabGateway) -> dict[str, str]:
     """Retained messages published at start (topic → payload), as live telemetry would leave."""
     topics = {
         Profile.VULNERABLE: {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Final
 
 __all__ = ["LAB_FOLDER_ENV", "StateFolder", "default_folder"]
 
@@ -37,42 +38,21 @@ class StateFolder:
     """Named places inside the state folder."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root.absolute()
-
-    @property
-    def state_file(self) -> Path:
-        """What the running lab is: block, scale count, run id, start time."""
-        return self.root / "etat.json"
-
-    @property
-    def config_dir(self) -> Path:
-        """Daemon configuration files."""
-        return self.root / "config"
-
-    @property
-    def keys_dir(self) -> Path:
-        """Keys and certificates, generated at each start."""
-        return self.root / "cles"
-
-    @property
-    def data_dir(self) -> Path:
-        """What the services serve: web pages, the anonymous FTP folder, SNMP persistence."""
-        return self.root / "donnees"
-
-    @property
-    def logs_dir(self) -> Path:
-        """One log per daemon (its standard output and error)."""
-        return self.root / "journaux"
-
-    @property
-    def pids_dir(self) -> Path:
-        """One pid file per daemon started by the lab."""
-        return self.root / "pids"
-
-    @property
-    def run_dir(self) -> Path:
-        """Runtime files the daemons insist on writing (their own pid files)."""
-        return self.root / "run"
+        self.root: Final = root.absolute()
+        #: What the running lab is: block, scale count, run id, start time.
+        self.state_file: Final = self.root / "etat.json"
+        #: Daemon configuration files.
+        self.config_dir: Final = self.root / "config"
+        #: Keys and certificates, generated at each start.
+        self.keys_dir: Final = self.root / "cles"
+        #: What the services serve: web pages, the anonymous FTP folder, SNMP persistence.
+        self.data_dir: Final = self.root / "donnees"
+        #: One log per daemon (its standard output and error).
+        self.logs_dir: Final = self.root / "journaux"
+        #: One pid file per daemon started by the lab.
+        self.pids_dir: Final = self.root / "pids"
+        #: Runtime files the daemons insist on writing (their own pid files).
+        self.run_dir: Final = self.root / "run"
 
     def log(self, daemon: str) -> Path:
         """Log file of a daemon."""

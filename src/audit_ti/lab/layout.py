@@ -24,7 +24,8 @@ __all__ = [
     "LAB_IPV6_ENV",
     "LAB_NETWORK_ENV",
     "MAX_SCALE_GATEWAYS",
-    "Gateway",
+    "IPAddress",
+    "LabGateway",
     "LabLayout",
     "Profile",
     "Service",
@@ -111,12 +112,16 @@ class Service:
         return f"{self.port}/{self.transport.value} {self.protocol_name}"
 
 
+#: A gateway's address: IPv4 in the lab's block, or the IPv6 loopback.
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
-class Gateway:
-    """A simulated gateway: a name, one loopback address, a profile and its services."""
+class LabGateway:
+    """A simulated gateway of the lab: a name, one loopback address, a profile and its services.
+
+    Not the gateway an audit file declares: the lab knows nothing of audit files.
+    """
 
     name: str
     address: IPAddress
@@ -239,7 +244,7 @@ class LabLayout:
 
     network: ipaddress.IPv4Network
     scale_count: int
-    gateways: tuple[Gateway, ...]
+    gateways: tuple[LabGateway, ...]
     ipv6: bool = False
 
     @classmethod
@@ -258,13 +263,13 @@ class LabLayout:
             )
         base = network.network_address
         gateways = [
-            Gateway(name, base + _PROFILE_SUBNET * 256 + index, profile, services)
+            LabGateway(name, base + _PROFILE_SUBNET * 256 + index, profile, services)
             for index, (name, profile, services) in enumerate(_REFERENCE_GATEWAYS, start=1)
         ]
         if ipv6:
-            gateways.append(Gateway(IPV6_GATEWAY, IPV6_ADDRESS, Profile.HARDENED, _HARDENED_SERVICES))
+            gateways.append(LabGateway(IPV6_GATEWAY, IPV6_ADDRESS, Profile.HARDENED, _HARDENED_SERVICES))
         gateways += [
-            Gateway(
+            LabGateway(
                 f"capteurs-stationnement-{index:03d}",
                 base + _SCALE_SUBNET * 256 + index,
                 Profile.SCALE,
@@ -274,31 +279,31 @@ class LabLayout:
         ]
         return cls(network, scale_count, tuple(gateways), ipv6)
 
-    def of_profile(self, profile: Profile) -> tuple[Gateway, ...]:
+    def of_profile(self, profile: Profile) -> tuple[LabGateway, ...]:
         """The gateways of one profile, in layout order."""
         return tuple(gateway for gateway in self.gateways if gateway.profile is profile)
 
-    def reference(self, profile: Profile) -> Gateway:
+    def reference(self, profile: Profile) -> LabGateway:
         """The single IPv4 reference gateway of a non-scale profile (the IPv6 one: ``ipv6_gateway``)."""
         (gateway,) = (gateway for gateway in self.of_profile(profile) if not gateway.ipv6)
         return gateway
 
     @property
-    def ipv6_gateway(self) -> Gateway | None:
+    def ipv6_gateway(self) -> LabGateway | None:
         """The gateway on ::1, if the lab has it."""
         return next((gateway for gateway in self.gateways if gateway.ipv6), None)
 
     @property
-    def references(self) -> tuple[Gateway, ...]:
+    def references(self) -> tuple[LabGateway, ...]:
         """The gateways shown one by one: the three reference ones and the IPv6 one (not the fleet)."""
         return tuple(gateway for gateway in self.gateways if gateway.profile is not Profile.SCALE)
 
     @property
-    def fleet(self) -> tuple[Gateway, ...]:
+    def fleet(self) -> tuple[LabGateway, ...]:
         """The scale gateways."""
         return self.of_profile(Profile.SCALE)
 
-    def gateway(self, name: str) -> Gateway:
+    def gateway(self, name: str) -> LabGateway:
         """The gateway of that name.
 
         Raises:
@@ -309,13 +314,13 @@ class LabLayout:
                 return gateway
         raise KeyError(name)
 
-    def endpoints(self) -> Iterator[tuple[Gateway, Service]]:
+    def endpoints(self) -> Iterator[tuple[LabGateway, Service]]:
         """Every (gateway, service) pair, gateway by gateway."""
         for gateway in self.gateways:
             for service in gateway.services:
                 yield gateway, service
 
-    def serving(self, *kinds: ServiceKind) -> list[tuple[Gateway, Service]]:
+    def serving(self, *kinds: ServiceKind) -> list[tuple[LabGateway, Service]]:
         """The (gateway, service) pairs whose service is of one of ``kinds``."""
         return [(gateway, service) for gateway, service in self.endpoints() if service.kind in kinds]
 

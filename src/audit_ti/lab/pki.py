@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from audit_ti.lab.folder import StateFolder
-from audit_ti.lab.layout import Gateway, IPAddress, LabLayout, Profile
+from audit_ti.lab.layout import IPAddress, LabGateway, LabLayout, Profile
 
 __all__ = ["Material", "generate_material"]
 
@@ -45,7 +45,7 @@ class Material:
     ipv6_ssh_host_key: Path
     ipv6_authorized_keys: Path
 
-    def server_tls(self, gateway: Gateway) -> tuple[Path, Path]:
+    def server_tls(self, gateway: LabGateway) -> tuple[Path, Path]:
         """Certificate chain and key of a hardened gateway (IPv4 or IPv6)."""
         if gateway.ipv6:
             return self.ipv6_tls_chain, self.ipv6_tls_key

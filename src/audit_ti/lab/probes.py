@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from audit_ti.lab import mqtt
 from audit_ti.lab.content import MQTT_PASSWORD, MQTT_USER
-from audit_ti.lab.layout import Gateway, Profile, Service, ServiceKind
+from audit_ti.lab.layout import LabGateway, Profile, Service, ServiceKind
 
 __all__ = [
     "Endpoint",
@@ -34,7 +34,7 @@ __all__ = [
     "tls_context",
 ]
 
-Endpoint = tuple[Gateway, Service]
+Endpoint = tuple[LabGateway, Service]
 T = TypeVar("T")
 
 
@@ -94,7 +94,7 @@ class ProbeSettings:
     ca_file: Path | None = None
 
 
-def tls_context(gateway: Gateway, settings: ProbeSettings) -> ssl.SSLContext:
+def tls_context(gateway: LabGateway, settings: ProbeSettings) -> ssl.SSLContext:
     if gateway.profile is Profile.HARDENED and settings.ca_file is not None:
         return ssl.create_default_context(cafile=str(settings.ca_file))
     # The other gateways' certificates are expired or self-signed on purpose.
@@ -104,45 +104,45 @@ def tls_context(gateway: Gateway, settings: ProbeSettings) -> ssl.SSLContext:
     return context
 
 
-def mqtt_credentials(gateway: Gateway) -> tuple[str, str] | None:
+def mqtt_credentials(gateway: LabGateway) -> tuple[str, str] | None:
     """The account a client uses on that gateway's broker (None: anonymous)."""
     return None if gateway.profile is Profile.VULNERABLE else (MQTT_USER, MQTT_PASSWORD)
 
 
-Conversation = Callable[[Gateway, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bool]]
+Conversation = Callable[[LabGateway, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bool]]
 
 
-async def _ssh(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+async def _ssh(_gateway: LabGateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
     return (await reader.readline()).startswith(b"SSH-2.0-")
 
 
-async def _ftp(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+async def _ftp(_gateway: LabGateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
     return (await reader.readline()).startswith(b"220")
 
 
-async def _telnet(_gateway: Gateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+async def _telnet(_gateway: LabGateway, reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
     return (await reader.read(1)) == b"\xff"  # IAC: option negotiation comes first
 
 
-async def _http(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def _http(gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
     writer.write(f"GET / HTTP/1.0\r\nHost: {gateway.host}\r\n\r\n".encode())
     await writer.drain()
     return (await reader.readline()).startswith(b"HTTP/1.")
 
 
-async def _broker(gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def _broker(gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
     code = await mqtt.connect(reader, writer, "audit-ti-sonde", mqtt_credentials(gateway))
     return code == mqtt.CONNECTION_ACCEPTED
 
 
-async def _modbus(_gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def _modbus(_gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
     writer.write(_MODBUS_READ)
     await writer.drain()
     answer = await reader.readexactly(9)
     return answer[:2] == _MODBUS_READ[:2] and answer[7] == 3
 
 
-async def _smb(_gateway: Gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def _smb(_gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
     writer.write(_SMB_NEGOTIATE)
     await writer.drain()
     frame = await reader.readexactly(4)
@@ -174,7 +174,7 @@ _CLOSING_GRACE_SECONDS = 0.05
 
 
 async def open_stream(
-    gateway: Gateway, service: Service, settings: ProbeSettings
+    gateway: LabGateway, service: Service, settings: ProbeSettings
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A TCP connection to the service, in TLS when the service is."""
     tls = service.kind in _TLS_KINDS
@@ -193,7 +193,7 @@ async def close_stream(writer: asyncio.StreamWriter) -> None:
         await writer.wait_closed()
 
 
-async def _udp_exchange(gateway: Gateway, service: Service, request: bytes, expected_prefix: bytes) -> bool:
+async def _udp_exchange(gateway: LabGateway, service: Service, request: bytes, expected_prefix: bytes) -> bool:
     loop = asyncio.get_running_loop()
     family = socket.AF_INET6 if gateway.ipv6 else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as udp:
@@ -204,7 +204,7 @@ async def _udp_exchange(gateway: Gateway, service: Service, request: bytes, expe
     return answer.startswith(expected_prefix)
 
 
-async def _probe(gateway: Gateway, service: Service, settings: ProbeSettings) -> bool:
+async def _probe(gateway: LabGateway, service: Service, settings: ProbeSettings) -> bool:
     if service.kind in _UDP_EXCHANGES:
         request, expected = _UDP_EXCHANGES[service.kind]
         return await _udp_exchange(gateway, service, request, expected)
@@ -215,7 +215,7 @@ async def _probe(gateway: Gateway, service: Service, settings: ProbeSettings) ->
         await close_stream(writer)
 
 
-async def probe(gateway: Gateway, service: Service, settings: ProbeSettings) -> bool:
+async def probe(gateway: LabGateway, service: Service, settings: ProbeSettings) -> bool:
     """True when the service answers in its own protocol within the timeout."""
     try:
         return await asyncio.wait_for(_probe(gateway, service, settings), settings.timeout)
@@ -237,7 +237,7 @@ async def probe_all(endpoints: Sequence[Endpoint], settings: ProbeSettings, conc
     """Probe every endpoint, a bounded number at a time; results in the same order."""
     limit = asyncio.Semaphore(concurrency)
 
-    async def bounded(gateway: Gateway, service: Service) -> bool:
+    async def bounded(gateway: LabGateway, service: Service) -> bool:
         async with limit:
             return await probe(gateway, service, settings)
 

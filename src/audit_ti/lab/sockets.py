@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit_ti.lab.layout import Gateway, Service, Transport
+from audit_ti.lab.layout import IPAddress, LabGateway, Service, Transport
 
 __all__ = ["BoundSocket", "PortConflict", "bound_sockets", "find_conflicts", "process_name", "socket_owners"]
 
@@ -17,8 +17,6 @@ _PROC = Path("/proc")
 _TCP_LISTEN = "0A"
 # UDP sockets have no listening state; "07" (TCP_CLOSE) is how /proc shows an idle bound socket.
 _UDP_BOUND = "07"
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -102,12 +100,12 @@ def process_name(pid: int) -> str:
 class PortConflict:
     """A lab port that cannot be bound, and why."""
 
-    gateway: Gateway
+    gateway: LabGateway
     service: Service
     reason: str
 
 
-def _try_bind(gateway: Gateway, service: Service) -> int | None:
+def _try_bind(gateway: LabGateway, service: Service) -> int | None:
     """The errno that binding the lab's socket would raise, or None when it is free."""
     kind = socket.SOCK_STREAM if service.transport is Transport.TCP else socket.SOCK_DGRAM
     family = socket.AF_INET6 if gateway.ipv6 else socket.AF_INET
@@ -121,7 +119,7 @@ def _try_bind(gateway: Gateway, service: Service) -> int | None:
     return None
 
 
-def _clashes(gateway: Gateway, bound: BoundSocket) -> bool:
+def _clashes(gateway: LabGateway, bound: BoundSocket) -> bool:
     """True when ``bound`` may hold the gateway's address: the address itself, or a wildcard.
 
     An IPv6 wildcard (``::``) also takes the IPv4 addresses unless it is IPv6-only; 0.0.0.0 never
@@ -132,7 +130,7 @@ def _clashes(gateway: Gateway, bound: BoundSocket) -> bool:
     return bound.is_wildcard and (not gateway.ipv6 or bound.address.version == 6)
 
 
-def _holders(gateway: Gateway, service: Service, sockets: list[BoundSocket]) -> str:
+def _holders(gateway: LabGateway, service: Service, sockets: list[BoundSocket]) -> str:
     clashing = [
         bound.inode
         for bound in sockets
@@ -143,7 +141,7 @@ def _holders(gateway: Gateway, service: Service, sockets: list[BoundSocket]) -> 
     return ", ".join(f"« {process_name(pid)} » (pid {pid})" for pid in pids)
 
 
-def find_conflicts(endpoints: Iterable[tuple[Gateway, Service]]) -> list[PortConflict]:
+def find_conflicts(endpoints: Iterable[tuple[LabGateway, Service]]) -> list[PortConflict]:
     """The lab endpoints that cannot be bound now, with the process holding each, if known."""
     conflicts = []
     sockets: list[BoundSocket] | None = None

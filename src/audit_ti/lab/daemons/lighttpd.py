@@ -6,7 +6,7 @@ from pathlib import Path
 
 from audit_ti.lab import content
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program, config_lines
-from audit_ti.lab.layout import Gateway, Profile, Service, ServiceKind
+from audit_ti.lab.layout import LabGateway, Profile, Service, ServiceKind
 
 __all__ = ["PROGRAMS", "plan"]
 
@@ -32,7 +32,7 @@ _SECURITY_HEADERS = (
 )
 
 
-def _site(gateway: Gateway, service: Service) -> tuple[str, dict[str, str]]:
+def _site(gateway: LabGateway, service: Service) -> tuple[str, dict[str, str]]:
     """Folder name and pages of one web service."""
     if service.kind is ServiceKind.DEBUG_CONSOLE:
         return f"{gateway.name}-console", content.console_pages(gateway)
@@ -45,7 +45,7 @@ def _site(gateway: Gateway, service: Service) -> tuple[str, dict[str, str]]:
     return "echelle", content.scale_pages()
 
 
-def _socket_block(context: PlanContext, gateway: Gateway, service: Service, root: Path) -> list[str]:
+def _socket_block(context: PlanContext, gateway: LabGateway, service: Service, root: Path) -> list[str]:
     material = context.material
     lines = [
         f'$SERVER["socket"] == "{gateway.endpoint(service.port)}" {{',

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program, config_lines
-from audit_ti.lab.layout import Gateway, Profile, ServiceKind
+from audit_ti.lab.layout import LabGateway, Profile, ServiceKind
 
 __all__ = ["LISTENERS_PER_SERVER", "PRIVSEP_DIR", "PROGRAM", "plan"]
 
@@ -30,12 +30,17 @@ _COMMON = (
     "MaxStartups 100:30:300",
 )
 
-# What an old concentrator still offers: SHA-1 key exchanges, group1, CBC ciphers, MD5 MACs.
-_MEDIUM = (
+# Passwords offered to whoever asks, yet no account may log in: the medium and scale servers alike.
+_PASSWORDS_DENIED = (
     "PasswordAuthentication yes",
     "KbdInteractiveAuthentication no",
     "PermitRootLogin no",
     "DenyUsers *",
+)
+
+# What an old concentrator still offers: SHA-1 key exchanges, group1, CBC ciphers, MD5 MACs.
+_MEDIUM = (
+    *_PASSWORDS_DENIED,
     "KexAlgorithms +diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1",
     "Ciphers +aes128-cbc,aes256-cbc,3des-cbc",
     "MACs +hmac-sha1,hmac-md5,hmac-sha1-96",
@@ -63,18 +68,13 @@ _HARDENED = (
     "HostKeyAlgorithms ssh-ed25519",
 )
 
-_SCALE = (
-    "PasswordAuthentication yes",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin no",
-    "DenyUsers *",
-)
+_SCALE = _PASSWORDS_DENIED
 
 
 def _server(
     context: PlanContext,
     name: str,
-    gateways: list[Gateway],
+    gateways: list[LabGateway],
     host_key: Path,
     options: tuple[str, ...],
     *,
@@ -106,7 +106,7 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
     """One sshd per reference gateway with SSH (the IPv6 one included), one per group of 16 scale gateways."""
     material = context.material
     plans = []
-    references: list[tuple[str, Gateway | None, Path, tuple[str, ...], Path | None]] = [
+    references: list[tuple[str, LabGateway | None, Path, tuple[str, ...], Path | None]] = [
         ("sshd-moyenne", context.layout.reference(Profile.MEDIUM), material.medium_ssh_host_key, _MEDIUM, None),
         (
             "sshd-durcie",

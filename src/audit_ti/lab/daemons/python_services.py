@@ -1,4 +1,7 @@
-"""The services with no Debian daemon, run by one asyncio process: Modbus/TCP and CoAP."""
+"""Plan of the services with no Debian daemon: Modbus/TCP and CoAP, in one asyncio process.
+
+What that process runs is ``audit_ti.lab.protocol_servers``; this module only writes its config.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
             name="services-python",
             # The interpreter running audit-ti: pymodbus and aiocoap are installed beside it.
             program=Program(sys.executable, "python3"),
-            arguments=("-m", "audit_ti.lab.pyservices", str(config)),
+            arguments=("-m", "audit_ti.lab.protocol_servers", str(config)),
             files=(ConfigFile(config, text),),
         )
     ]

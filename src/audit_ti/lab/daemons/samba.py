@@ -12,7 +12,7 @@ from pathlib import Path
 from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.lab import content
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program, config_lines
-from audit_ti.lab.layout import Gateway, Service, ServiceKind
+from audit_ti.lab.layout import LabGateway, Service, ServiceKind
 
 __all__ = ["PROGRAM", "plan"]
 
@@ -38,7 +38,7 @@ def _check_socket_paths(own: Path) -> None:
         )
 
 
-def _server(context: PlanContext, index: int, gateway: Gateway, service: Service) -> DaemonPlan:
+def _server(context: PlanContext, index: int, gateway: LabGateway, service: Service) -> DaemonPlan:
     identity = content.smb_identity(gateway)
     # A short name: Samba's sockets live below it (see _SOCKET_PATH_MAX).
     own = context.folder.run_dir / f"smb{index}"

@@ -1,14 +1,15 @@
-"""The lab's life cycle: start (checks, keys, configs, daemons, readiness), stop, status."""
+"""The lab's life cycle: start (checks, keys, configs, daemons, readiness) and stop.
+
+What the state folder records of a started lab, and its status, live in ``lab.state``.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from audit_ti.errors import IncompleteRunError, InvalidInputError, Problem, ToolMissingError
@@ -17,16 +18,7 @@ from audit_ti.lab.content import mqtt_messages
 from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
 from audit_ti.lab.daemons.base import SYSTEM_PATH
 from audit_ti.lab.folder import StateFolder
-from audit_ti.lab.layout import (
-    LAB_IPV6_ENV,
-    LAB_NETWORK_ENV,
-    Gateway,
-    LabLayout,
-    Profile,
-    Service,
-    ServiceKind,
-    parse_network,
-)
+from audit_ti.lab.layout import LAB_IPV6_ENV, LAB_NETWORK_ENV, LabLayout, Profile, ServiceKind
 from audit_ti.lab.pki import Material, generate_material
 from audit_ti.lab.probes import (
     Endpoint,
@@ -38,53 +30,14 @@ from audit_ti.lab.probes import (
     run_sync,
 )
 from audit_ti.lab.sockets import BoundSocket, bound_sockets, find_conflicts, socket_owners
+from audit_ti.lab.state import LabState, LabStatus
 
-__all__ = ["DaemonStatus", "EndpointStatus", "Lab", "LabStatus", "ProgressCallback", "StopReport"]
+__all__ = ["Lab", "ProgressCallback", "StopReport"]
 
 #: Called with (services ready, services in all) while the lab waits for its services.
 ProgressCallback = Callable[[int, int], None]
 
-_STATE_FORMAT = 1
 _LOG_TAIL_LINES = 8
-
-
-@dataclass(frozen=True)
-class EndpointStatus:
-    """Whether one service of one gateway answers."""
-
-    gateway: Gateway
-    service: Service
-    up: bool
-
-
-@dataclass(frozen=True)
-class DaemonStatus:
-    """One daemon the lab started."""
-
-    name: str
-    pid: int
-    running: bool
-
-
-@dataclass(frozen=True)
-class LabStatus:
-    """What a lab folder holds: nothing, or a lab with its daemons and services."""
-
-    folder: Path
-    layout: LabLayout | None
-    started_at: datetime | None
-    daemons: tuple[DaemonStatus, ...]
-    endpoints: tuple[EndpointStatus, ...]
-
-    @property
-    def running(self) -> bool:
-        """True when a lab was started in this folder and not stopped."""
-        return self.layout is not None
-
-    @property
-    def all_up(self) -> bool:
-        """True when the lab runs and every service answers."""
-        return self.running and all(endpoint.up for endpoint in self.endpoints)
 
 
 @dataclass(frozen=True)
@@ -116,6 +69,7 @@ class Lab:
 
     def __init__(self, folder: Path, layout: LabLayout | None = None, *, search_path: str | None = None) -> None:
         self.folder = StateFolder(folder)
+        self._state = LabState(self.folder)
         self._layout = layout
         self._search_path = search_path if search_path is not None else f"{os.environ.get('PATH', '')}:{SYSTEM_PATH}"
 
@@ -124,50 +78,13 @@ class Lab:
         """The layout given to start, else the one of the lab running in the folder."""
         return self._layout if self._layout is not None else self.running_layout()
 
-    # -- state file -------------------------------------------------------------------------
-
-    def _read_state(self) -> dict[str, object] | None:
-        try:
-            data = json.loads(self.folder.state_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            raise InvalidInputError(
-                Problem(
-                    "fichier d'état du laboratoire illisible : arrêtez les processus du laboratoire, puis supprimez-le",
-                    file=self.folder.state_file,
-                )
-            ) from None
-        return data if isinstance(data, dict) else None
+    def pids(self) -> list[int]:
+        """Every live process of the lab: its daemons and what they forked."""
+        return self._state.pids()
 
     def running_layout(self) -> LabLayout | None:
         """The layout of the lab started in this folder, if any."""
-        state = self._read_state()
-        if state is None:
-            return None
-        return LabLayout.build(
-            parse_network(str(state["reseau"])),
-            int(str(state["passerelles_echelle"])),
-            ipv6=state.get("ipv6") is True,
-        )
-
-    def _signature(self) -> processes.LabSignature | None:
-        state = self._read_state()
-        if state is None:
-            return None
-        programs = state.get("programmes", [])
-        return processes.LabSignature(
-            str(state["identifiant"]),
-            self.folder.root,
-            frozenset(str(program) for program in programs) if isinstance(programs, list) else frozenset(),
-        )
-
-    def _records(self) -> list[processes.ProcessRecord]:
-        return processes.read_records(self.folder.pids_dir) if self.folder.pids_dir.is_dir() else []
-
-    def pids(self) -> list[int]:
-        """Every live process of the lab: its daemons and what they forked."""
-        return sorted(processes.lab_pids(self._records(), self._signature()))
+        return self._state.layout()
 
     def sockets(self) -> list[BoundSocket]:
         """Listening TCP and bound UDP sockets held by the lab's processes."""
@@ -207,7 +124,7 @@ class Lab:
 
     def _check_not_running(self) -> None:
         """Refuse a second lab in the same folder; forget a dead one (stale pid files)."""
-        if self._read_state() is None and not self._records():
+        if self._state.read() is None and not self._state.records():
             return
         if self.pids():
             raise InvalidInputError(
@@ -216,7 +133,7 @@ class Lab:
                     "(« audit-ti lab arreter »)."
                 )
             )
-        self._forget()
+        self._state.forget()
 
     @staticmethod
     def _check_ports(layout: LabLayout) -> None:
@@ -283,17 +200,8 @@ class Lab:
         self._write_files(plans)
         run_id = secrets.token_hex(8)
         executables = [str(plan.program.locate(self._search_path)) for plan in plans]
-        state = {
-            "format": _STATE_FORMAT,
-            "identifiant": run_id,
-            "programmes": sorted({os.path.realpath(path) for path in executables}),
-            "reseau": str(layout.network),
-            "passerelles_echelle": layout.scale_count,
-            "ipv6": layout.ipv6,
-            "demarre_le": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
         # Written before the first daemon starts: a crash from here on can always be cleaned up.
-        self.folder.state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        self._state.write(layout, run_id, executables)
         try:
             records = [
                 processes.spawn(
@@ -363,19 +271,14 @@ class Lab:
 
     # -- stop and status ------------------------------------------------------------------------
 
-    def _forget(self) -> None:
-        for path in self.folder.pids_dir.glob("*.pid"):
-            path.unlink(missing_ok=True)
-        self.folder.state_file.unlink(missing_ok=True)
-
     def stop(self) -> StopReport:
         """Stop every process of the lab of this folder, by pid; forget its state.
 
         Raises:
             IncompleteRunError: a process survived SIGKILL (its pid is named).
         """
-        signature = self._signature()
-        records = self._records()
+        signature = self._state.signature()
+        records = self._state.records()
         if signature is None and not records:
             return StopReport(was_running=False, stopped=0)
         alive = self.pids()
@@ -384,36 +287,9 @@ class Lab:
             raise IncompleteRunError(
                 f"processus du laboratoire encore vivants après SIGKILL : {', '.join(map(str, survivors))}"
             )
-        self._forget()
+        self._state.forget()
         return StopReport(was_running=True, stopped=len(alive))
 
     def status(self, timeout: float = 3.0) -> LabStatus:
         """Which daemons run and which services answer (probed now)."""
-        layout = self.running_layout()
-        if layout is None:
-            return LabStatus(self.folder.root, None, None, (), ())
-        state = self._read_state() or {}
-        daemons = tuple(
-            DaemonStatus(record.name, record.pid, processes.is_running(record)) for record in self._records()
-        )
-        endpoints = list(layout.endpoints())
-        ca_file = Material.at(self.folder).ca_certificate
-        settings = ProbeSettings(timeout=timeout, ca_file=ca_file if ca_file.exists() else None)
-        results = run_sync(probe_all(endpoints, settings))
-        # A busy machine can make a healthy daemon miss a short timeout: a service is only reported
-        # down after a second, longer try.
-        retry = [index for index, up in enumerate(results) if not up]
-        if retry:
-            slower = ProbeSettings(timeout=3 * timeout, ca_file=settings.ca_file)
-            again = run_sync(probe_all([endpoints[index] for index in retry], slower))
-            for index, up in zip(retry, again, strict=True):
-                results[index] = up
-        return LabStatus(
-            self.folder.root,
-            layout,
-            datetime.fromisoformat(str(state["demarre_le"])) if "demarre_le" in state else None,
-            daemons,
-            tuple(
-                EndpointStatus(gateway, service, up) for (gateway, service), up in zip(endpoints, results, strict=True)
-            ),
-        )
+        return self._state.status(timeout)

@@ -1,7 +1,8 @@
-"""The lab's Python services process: ``python -m audit_ti.lab.pyservices CONFIG.json``.
+"""Entry point of the lab's Python services process: ``python -m audit_ti.lab.protocol_servers CONFIG.json``.
 
 Runs the real protocol stacks that Debian does not package as daemons: pymodbus's Modbus/TCP
 server and aiocoap's CoAP server, each bound to its gateway's address only. Stops on SIGTERM.
+The process is planned (config file, arguments) by ``daemons.python_services``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 __all__ = ["main"]
 
-_LOG = logging.getLogger("audit_ti.lab.pyservices")
+_LOG = logging.getLogger("audit_ti.lab.protocol_servers")
 _MODBUS_UNIT = 1
 
 
