@@ -40,13 +40,22 @@ class InvalidEntryError(InvalidInputError):
     """The grille or referential exists but is invalid; ``problems`` says why, in its own file."""
 
 
+def _signature(path: Path) -> tuple[int, int]:
+    """What tells a file changed since it was read (a file rewritten during a command is read again)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (status.st_mtime_ns, status.st_size)
+
+
 @dataclass
 class GrilleCatalog:
     """Grilles and referentials of a folder, read and checked once, looked up by id."""
 
     folder: Path
     registry: CheckRegistry
-    _documents: dict[Path, YamlDocument | InvalidInputError] = field(default_factory=dict)
+    _documents: dict[Path, tuple[tuple[int, int], YamlDocument | InvalidInputError]] = field(default_factory=dict)
     _grilles: dict[str, Grille | InvalidEntryError] = field(default_factory=dict)
     _referentials: dict[str, Referential | InvalidEntryError] = field(default_factory=dict)
     _national: dict[str, TerritoryStatistics | InvalidEntryError] = field(default_factory=dict)
@@ -57,20 +66,22 @@ class GrilleCatalog:
         return cls(folder, default_registry())
 
     def document(self, path: Path) -> YamlDocument:
-        """A YAML file of the folder (or any other), read once whoever asks.
+        """A YAML file of the folder (or any other), read once whoever asks (again only if it changed).
 
         Raises:
             InvalidInputError: the file cannot be read as YAML.
         """
-        if path not in self._documents:
+        signature = _signature(path)
+        cached = self._documents.get(path)
+        if cached is None or cached[0] != signature:
             try:
-                self._documents[path] = read_yaml(path)
+                found: YamlDocument | InvalidInputError = read_yaml(path)
             except InvalidInputError as error:
-                self._documents[path] = error
-        found = self._documents[path]
-        if isinstance(found, InvalidInputError):
-            raise found
-        return found
+                found = error
+            cached = self._documents[path] = (signature, found)
+        if isinstance(cached[1], InvalidInputError):
+            raise cached[1]
+        return cached[1]
 
     def _kind(self, path: Path) -> str | None:
         """The file's ``referentiel`` key (None for a grille, or for a file that cannot be read)."""
