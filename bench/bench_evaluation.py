@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from audit_ti.checks import default_registry
+from audit_ti.impact.residents import AreaInput, estimate_residents
 from audit_ti.inputs.referentials import load_inclusion_referential
-from audit_ti.inputs.statistics import AreaInput, estimate_residents, read_statistics
+from audit_ti.inputs.statistics import read_statistics
 from audit_ti.runs.impact import assess_audit
 from audit_ti.validation.rules import GrilleCatalog
 

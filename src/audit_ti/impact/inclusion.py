@@ -8,7 +8,8 @@ score as a share of the highest possible raw score.
 
 from __future__ import annotations
 
-from audit_ti.inputs.statistics import AreaInput, TerritoryStatistics, estimate_residents
+from audit_ti.impact.residents import AreaInput, estimate_residents
+from audit_ti.inputs.statistics import TerritoryStatistics
 from audit_ti.models.inclusion import CriterionResponse, InclusionAnswers
 from audit_ti.models.inclusion_referential import InclusionCriterion, InclusionReferential, LevelRule
 from audit_ti.models.inclusion_result import CriterionScore, InclusionResult, ScoreSummary
