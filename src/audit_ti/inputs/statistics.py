@@ -19,6 +19,7 @@ from audit_ti.errors import InvalidInputError, Problem
 from audit_ti.inputs.files import decode_utf8, read_capped
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.scales import StatUnit
+from audit_ti.text import french_number
 
 if TYPE_CHECKING:  # pandas costs a quarter of a second: imported only when a CSV is read
     import pandas as pd
@@ -228,7 +229,7 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
     if unit is StatUnit.PERCENT and not 0 <= value <= 100:
         return [
             Problem(
-                f"colonne « valeur » : part de {_fr(value)} % pour « {indicator} », hors de 0 à 100 "
+                f"colonne « valeur » : part de {french_number(value)} % pour « {indicator} », hors de 0 à 100 "
                 "(les parts s'écrivent en pourcentage : 12,5 pour 12,5 %)",
                 path,
                 line,
@@ -237,7 +238,7 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
     if unit is StatUnit.INHABITANTS and value > MAX_POPULATION:
         return [
             Problem(
-                f"colonne « valeur » : population de {_fr(value)} habitants, plus que la France entière : "
+                f"colonne « valeur » : population de {french_number(value)} habitants, plus que la France entière : "
                 "faute de frappe ?",
                 path,
                 line,
@@ -246,19 +247,20 @@ def _range_problems(unit: StatUnit, value: float, indicator: str, line: int, pat
     if unit is StatUnit.INHABITANTS and (value < 0 or value != int(value)):
         return [
             Problem(
-                f"colonne « valeur » : population de {_fr(value)} habitants : un nombre entier positif est attendu",
+                f"colonne « valeur » : population de {french_number(value)} habitants : "
+                "un nombre entier positif est attendu",
                 path,
                 line,
             )
         ]
     if unit is StatUnit.INDEX and value <= 0:
-        return [Problem(f"colonne « valeur » : indice de {_fr(value)} : un indice positif est attendu", path, line)]
+        return [
+            Problem(
+                f"colonne « valeur » : indice de {french_number(value)} : un indice positif est attendu", path, line
+            )
+        ]
     return []
 
 
 def _year_ok(text: str) -> bool:
     return len(text) == 4 and text.isascii() and text.isdigit() and 1950 <= int(text) <= 2100
-
-
-def _fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
