@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from audit_ti.impact.aipd import measure_title
 from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.scales import DpoVerdict, MeasureState
@@ -91,7 +92,7 @@ def _answers(answers: AipdAnswers, referential: AipdReferential, stamp: str) -> 
         if risk is None:
             continue
         base = risk_question_base(event)
-        titles = [_measure_title(m, answers, referential) for m in risk.measures]
+        titles = [measure_title(m, answers, referential, for_pia=True) for m in risk.measures]
         for key, values in (
             ("impacts", risk.impacts),
             ("menaces", risk.threats),
@@ -104,14 +105,6 @@ def _answers(answers: AipdAnswers, referential: AipdReferential, stamp: str) -> 
     return result
 
 
-def _measure_title(measure_id: str, answers: AipdAnswers, referential: AipdReferential) -> str:
-    catalogue = referential.measure(measure_id)
-    used = answers.measures.get(measure_id)
-    if catalogue is not None:
-        return catalogue.pia_title or catalogue.title
-    return used.title if used is not None and used.title else measure_id
-
-
 def _measure(
     measure_id: str, index: int, answers: AipdAnswers, referential: AipdReferential, stamp: str
 ) -> dict[str, Any]:
@@ -122,7 +115,7 @@ def _measure(
         content = f"{PLANNED_PREFIX} {content}".strip()
     return {
         "id": index,
-        "title": _measure_title(measure_id, answers, referential),
+        "title": measure_title(measure_id, answers, referential, for_pia=True),
         "content": content,
         "placeholder": "measures.default_placeholder",
         "created_at": stamp,
