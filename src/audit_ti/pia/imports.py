@@ -14,10 +14,10 @@ from audit_ti.models.cnil_pia import PiaAnswer, PiaEvaluation, PiaExport, PiaMea
 from audit_ti.models.scales import ActionStatus, DpoVerdict, MeasureState, ValidationState
 from audit_ti.pia.mapping import (
     CONTEXT_QUESTIONS,
-    EVALUATION_TO_PIA,
+    PIA_TO_EVALUATION,
+    PIA_TO_STATUS,
     PLANNED_PREFIX,
     RISK_QUESTIONS,
-    STATUS_TO_PIA,
     principle_reference,
     risk_question_base,
 )
@@ -25,8 +25,6 @@ from audit_ti.pia.mapping import (
 __all__ = ["import_pia", "slugify"]
 
 _TAGS = re.compile(r"<[^>]+>")
-_PIA_TO_STATUS = {value: key for key, value in STATUS_TO_PIA.items()}
-_PIA_TO_EVALUATION = {value: key for key, value in EVALUATION_TO_PIA.items()}
 
 
 def slugify(title: str) -> str:
@@ -106,8 +104,8 @@ def _import_principles(
             continue
         entry: dict[str, Any] = {"reponse": text}
         evaluation = evaluations.get(principle_reference(principle))
-        if evaluation is not None and evaluation.status in _PIA_TO_EVALUATION:
-            entry["evaluation"] = _PIA_TO_EVALUATION[evaluation.status].value
+        if evaluation is not None and evaluation.status in PIA_TO_EVALUATION:
+            entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
         if evaluation is not None and (comment := _plain(evaluation.evaluation_comment)):
             entry["commentaire"] = comment
         principles[principle.id] = entry
@@ -174,8 +172,8 @@ def _import_risks(
         if evaluation is not None:
             if evaluation.gauges.x and evaluation.gauges.y:
                 entry["apres"] = {"gravite": evaluation.gauges.x, "vraisemblance": evaluation.gauges.y}
-            if evaluation.status in _PIA_TO_EVALUATION:
-                entry["evaluation"] = _PIA_TO_EVALUATION[evaluation.status].value
+            if evaluation.status in PIA_TO_EVALUATION:
+                entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
             if comment := _plain(evaluation.evaluation_comment):
                 entry["commentaire"] = comment
         risks[event.id] = entry
@@ -229,7 +227,7 @@ def _import_opinions(document: PiaExport) -> dict[str, Any]:
 
 def _import_validation(document: PiaExport) -> dict[str, Any]:
     pia = document.pia
-    state = _PIA_TO_STATUS.get(pia.status, ValidationState.PENDING)
+    state = PIA_TO_STATUS.get(pia.status, ValidationState.PENDING)
     validation: dict[str, Any] = {"etat": state.value}
     if pia.validator_name:
         validation["par"] = pia.validator_name

@@ -24,6 +24,8 @@ from audit_ti.models.scales import ItemEvaluation, ValidationState
 __all__ = [
     "CONTEXT_QUESTIONS",
     "EVALUATION_TO_PIA",
+    "PIA_TO_EVALUATION",
+    "PIA_TO_STATUS",
     "PLANNED_PREFIX",
     "RISK_QUESTIONS",
     "STATUS_TO_PIA",
@@ -54,6 +56,8 @@ EVALUATION_TO_PIA = {
     ItemEvaluation.IMPROVABLE: 2,
     ItemEvaluation.ACCEPTABLE: 3,
 }
+PIA_TO_STATUS = {value: key for key, value in STATUS_TO_PIA.items()}
+PIA_TO_EVALUATION = {value: key for key, value in EVALUATION_TO_PIA.items()}
 #: The last digit of each question of a feared event (3x1–3x6).
 RISK_QUESTIONS = {"impacts": 1, "menaces": 2, "sources": 3, "mesures": 4, "gravite": 5, "vraisemblance": 6}
 
