@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from audit_ti.checks import default_registry
+from audit_ti.impact.residents import AreaInput, estimate_residents
 from audit_ti.inputs.referentials import load_inclusion_referential
-from audit_ti.inputs.statistics import AreaInput, estimate_residents, read_statistics
+from audit_ti.inputs.statistics import read_statistics
 from audit_ti.runs.impact import evaluate_impact
 from audit_ti.validation.catalog import GrilleCatalog
 

@@ -13,7 +13,9 @@ from audit_ti.inputs.documents import load_audit
 from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.cnil_pia import PiaExport
 from audit_ti.pia.exchange import read_pia_export, replace_aipd_block
-from audit_ti.pia.mapping import PLANNED_PREFIX, export_pia, import_pia, slugify
+from audit_ti.pia.export import export_pia
+from audit_ti.pia.imports import import_pia, slugify
+from audit_ti.pia.mapping import PLANNED_PREFIX
 from tests.assess_helpers import aipd_answers, aipd_referential
 from tests.conftest import FIXTURES, ROOT
 

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from audit_ti.errors import InvalidInputError
-from audit_ti.inputs.statistics import AreaInput, estimate_residents, read_statistics
+from audit_ti.impact.residents import AreaInput, estimate_residents
+from audit_ti.inputs.statistics import read_statistics
 from tests.assess_helpers import inclusion_referential, national
 from tests.conftest import FIXTURES, ROOT
 

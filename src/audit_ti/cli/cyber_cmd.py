@@ -25,7 +25,7 @@ from audit_ti.cli.output import err_console, out_console
 from audit_ti.cli.paths import catalog_for
 from audit_ti.models.enums import ScanProfile, Severity, Status
 from audit_ti.models.evaluation import TargetAssessment, Verdict
-from audit_ti.text import neutralise
+from audit_ti.text import french_number, neutralise
 
 if TYPE_CHECKING:
     from audit_ti.runs.cyber import CyberOutcome
@@ -80,7 +80,7 @@ class LiveProgress:
 
 def _assessment_row(assessment: TargetAssessment) -> list[str]:
     counts = assessment.counts
-    index = "—" if assessment.index is None else f"{assessment.index:.1f}".replace(".", ",")
+    index = "—" if assessment.index is None else french_number(assessment.index, ".1f")
     return [
         escape(assessment.target or "cas d'usage"),
         index,

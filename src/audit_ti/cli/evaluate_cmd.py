@@ -13,6 +13,7 @@ from rich.table import Table
 from audit_ti.cli.options import evaluation_date_option, grilles_option, reports_option
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import catalog_for
+from audit_ti.text import french_number
 
 if TYPE_CHECKING:
     from audit_ti.runs.impact import ImpactOutcome
@@ -81,7 +82,7 @@ def print_aipd(outcome: ImpactOutcome) -> None:
     )
     table.add_row("Validation", aipd.validation.label)
     late = sum(1 for action in aipd.action_plan if action.late)
-    cost = f"{aipd.action_plan_cost_eur:,.0f}".replace(",", "\u202f")
+    cost = french_number(aipd.action_plan_cost_eur, ",.0f")
     table.add_row("Plan d'action", f"{len(aipd.action_plan)} action(s), {late} en retard, coût estimé {cost} €")
     out_console.print(table)
 
@@ -97,7 +98,7 @@ def print_inclusion(outcome: ImpactOutcome) -> None:
     table.add_row(
         "Scores",
         f"brut {scores.raw}/{scores.raw_max}, atténuation {scores.mitigation}/{scores.mitigation_max}, "
-        f"final {scores.final} ({scores.final_percent:g} %)".replace(".", ","),
+        f"final {scores.final} ({french_number(scores.final_percent)} %)",
     )
     blocking = ", ".join(c.title for c in inclusion.criteria if c.blocking_unmet) or "aucun"
     table.add_row("Critères bloquants non satisfaits", escape(blocking))
@@ -105,7 +106,7 @@ def print_inclusion(outcome: ImpactOutcome) -> None:
     residents = inclusion.residents
     people = Table(
         title=f"Habitants concernés — {escape(residents.area or 'zone du cas d’usage')}"
-        + (f" ({residents.population:,} habitants)".replace(",", "\u202f") if residents.population else ""),
+        + (f" ({french_number(residents.population, ',')} habitants)" if residents.population else ""),
         title_justify="left",
     )
     people.add_column("Public")
@@ -113,8 +114,8 @@ def print_inclusion(outcome: ImpactOutcome) -> None:
     people.add_column("Habitants", justify="right")
     people.add_column("Origine du chiffre")
     for public in residents.publics:
-        share = f"{public.share_percent:g} %".replace(".", ",") if public.share_percent is not None else "—"
-        count = f"{public.residents:,}".replace(",", "\u202f") if public.residents is not None else "—"
+        share = f"{french_number(public.share_percent)} %" if public.share_percent is not None else "—"
+        count = french_number(public.residents, ",") if public.residents is not None else "—"
         title = public.title if public.concerned else f"{public.title} (non concerné)"
         people.add_row(escape(title), share, count, public.origin)
     out_console.print(people)

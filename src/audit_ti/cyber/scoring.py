@@ -16,6 +16,7 @@ from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
+from audit_ti.text import french_number
 
 __all__ = [
     "FAVOURABLE_FROM",
@@ -176,7 +177,7 @@ def _decide(index: float | None, tally: _Tally) -> tuple[Verdict, list[str]]:
 
 
 def _fr(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return french_number(value, ".1f")
 
 
 def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:

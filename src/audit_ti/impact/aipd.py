@@ -26,7 +26,7 @@ from audit_ti.models.aipd_result import (
 )
 from audit_ti.models.scales import ActionStatus, ItemEvaluation, PrescreenVerdict, ValidationState
 
-__all__ = ["assess_aipd", "assess_prescreen", "risk_level"]
+__all__ = ["assess_aipd", "assess_prescreen", "measure_title", "risk_level"]
 
 
 def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, audit_date: date) -> AipdResult:
@@ -207,17 +207,22 @@ def _risk(
         impacts=tuple(answer.impacts),
         threats=tuple(answer.threats),
         sources=tuple(answer.sources),
-        measures=tuple(_measure_title(m, answers, referential) for m in answer.measures),
+        measures=tuple(measure_title(m, answers, referential) for m in answer.measures),
         before=before,
         after=after,
         residual=after or before,
     )
 
 
-def _measure_title(measure_id: str, answers: AipdAnswers, referential: AipdReferential) -> str:
+def measure_title(measure_id: str, answers: AipdAnswers, referential: AipdReferential, *, for_pia: bool = False) -> str:
+    """The title of a measure: the catalogue's, else the one the answers give, else its id.
+
+    With ``for_pia``, a catalogue measure takes its name in the CNIL PIA software's knowledge base
+    (``titre_pia``) when the catalogue gives one: the PIA export writes that name, the results ours.
+    """
     catalogue = referential.measure(measure_id)
     if catalogue is not None:
-        return catalogue.title
+        return (catalogue.pia_title if for_pia else None) or catalogue.title
     used = answers.measures.get(measure_id)
     return used.title if used is not None and used.title else measure_id
 
@@ -229,7 +234,7 @@ def _measures(answers: AipdAnswers, referential: AipdReferential) -> tuple[Measu
         results.append(
             MeasureResult(
                 id=measure_id,
-                title=catalogue.title if catalogue else (used.title or measure_id),
+                title=measure_title(measure_id, answers, referential),
                 state=used.state,
                 category=catalogue.category if catalogue else None,
                 in_catalogue=catalogue is not None,
@@ -278,7 +283,7 @@ def _action(action: Action, answers: AipdAnswers, referential: AipdReferential, 
     )
     return ActionResult(
         measure=action.measure,
-        measure_title=_measure_title(action.measure, answers, referential) if action.measure else None,
+        measure_title=measure_title(action.measure, answers, referential) if action.measure else None,
         action=action.action,
         owner=action.owner,
         due=action.due,

@@ -8,14 +8,15 @@ score as a share of the highest possible raw score.
 
 from __future__ import annotations
 
-from audit_ti.inputs.statistics import AreaInput, TerritoryStatistics, estimate_residents
-from audit_ti.models.inclusion import CriterionResponse, InclusionAnswers
+from audit_ti.impact.residents import AreaInput, estimate_residents
+from audit_ti.inputs.statistics import TerritoryStatistics
+from audit_ti.models.inclusion import NOT_APPLICABLE, CriterionResponse, InclusionAnswers
 from audit_ti.models.inclusion_referential import InclusionCriterion, InclusionReferential, LevelRule
 from audit_ti.models.inclusion_result import CriterionScore, InclusionResult, ScoreSummary
 from audit_ti.models.scales import CriterionRole, InclusionLevel
+from audit_ti.text import french_number
 
 __all__ = [
-    "NOT_APPLICABLE",
     "assess_inclusion",
     "level_for",
     "option_for_rate",
@@ -23,8 +24,6 @@ __all__ = [
     "score_criterion",
 ]
 
-#: The answer that takes a criterion out of the score, when the referential allows it.
-NOT_APPLICABLE = "non_applicable"
 _LEVEL_ORDER = list(InclusionLevel)
 
 
@@ -178,10 +177,6 @@ def _summary(scores: tuple[CriterionScore, ...], referential: InclusionReferenti
     )
 
 
-def _fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def _explain(
     scores: tuple[CriterionScore, ...],
     *,
@@ -196,18 +191,20 @@ def _explain(
         f"Score brut de risque : {summary.raw} sur {summary.raw_max} "
         "(somme, pour chaque critère « risque », des points de la réponse × le poids du critère).",
         f"Score d'atténuation : {summary.mitigation} sur {summary.mitigation_max}, "
-        f"soit {_fr(summary.mitigation_percent)} % (seuil : {_fr(rule.threshold_percent)} %).",
+        f"soit {french_number(summary.mitigation_percent)} % (seuil : {french_number(rule.threshold_percent)} %).",
     ]
-    factor = _fr((100 - rule.reduction_percent) / 100)
+    factor = french_number((100 - rule.reduction_percent) / 100)
     if summary.reduction_applied:
         lines.append(
             f"Seuil d'atténuation atteint : score final = arrondi({summary.raw} × {factor}) = {summary.final}."
         )
     else:
         lines.append(f"Seuil d'atténuation non atteint : score final = score brut = {summary.final}.")
-    bounds = ", ".join(f"≤ {_fr(level.max_percent)} % : {level.level.value}" for level in referential.scoring.levels)
+    bounds = ", ".join(
+        f"≤ {french_number(level.max_percent)} % : {level.level.value}" for level in referential.scoring.levels
+    )
     lines.append(
-        f"Score final : {summary.final} sur {summary.raw_max}, soit {_fr(summary.final_percent)} % → "
+        f"Score final : {summary.final} sur {summary.raw_max}, soit {french_number(summary.final_percent)} % → "
         f"niveau {score_rule.level.value} ({bounds})."
     )
     unanswered = [s.id for s in scores if s.unanswered]

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.text import french_number
 
 __all__ = ["decode_utf8", "format_megabytes", "inside", "line_of", "read_capped"]
 
@@ -24,7 +25,7 @@ _CHUNK = 1 << 20
 
 def format_megabytes(size: int) -> str:
     """A size in megabytes with a French decimal comma (``1,5``)."""
-    return f"{size / 1_048_576:.1f}".replace(".", ",")
+    return french_number(size / 1_048_576, ".1f")
 
 
 def _why(error: OSError) -> str:

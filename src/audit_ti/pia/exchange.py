@@ -22,7 +22,8 @@ from audit_ti.inputs.json_lines import index_json
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.base import SourceMap
 from audit_ti.models.cnil_pia import PiaExport
-from audit_ti.pia.mapping import export_pia, import_pia
+from audit_ti.pia.export import export_pia
+from audit_ti.pia.imports import import_pia
 from audit_ti.validation.audit_rules import examine_audit
 from audit_ti.validation.catalog import GrilleCatalog, MissingEntryError
 from audit_ti.validation.prepare import Pipeline, prepare_audit, required_referential

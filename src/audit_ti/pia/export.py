@@ -1,0 +1,189 @@
+"""The audit's AIPD answers as the JSON the CNIL PIA software imports (``audit_ti.pia.mapping`` says what maps)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from audit_ti.impact.aipd import measure_title
+from audit_ti.models.aipd import AipdAnswers
+from audit_ti.models.aipd_referential import AipdReferential
+from audit_ti.models.scales import DpoVerdict, MeasureState
+from audit_ti.pia.mapping import (
+    CONTEXT_QUESTIONS,
+    EVALUATION_TO_PIA,
+    PLANNED_PREFIX,
+    RISK_QUESTIONS,
+    STATUS_TO_PIA,
+    principle_reference,
+    risk_question_base,
+)
+
+__all__ = ["export_pia"]
+
+
+def export_pia(
+    answers: AipdAnswers, referential: AipdReferential, name: str, author: str | None, exported_on: date
+) -> dict[str, Any]:
+    """The AIPD answers as a JSON document the CNIL PIA software can import."""
+    stamp = f"{exported_on.isoformat()}T00:00:00.000Z"
+    measure_ids = {measure_id: index for index, measure_id in enumerate(answers.measures, start=1)}
+    return {
+        "pia": _pia_record(answers, name, author, stamp),
+        "answers": _answers(answers, referential, stamp),
+        "measures": [
+            _measure(measure_id, index, answers, referential, stamp) for measure_id, index in measure_ids.items()
+        ],
+        "evaluations": _evaluations(answers, referential, measure_ids, stamp),
+        "comments": [],
+    }
+
+
+def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str) -> dict[str, Any]:
+    dpo = answers.opinions.dpo
+    subjects = answers.opinions.data_subjects
+    return {
+        "name": name,
+        "category": "",
+        "status": STATUS_TO_PIA[answers.validation.state],
+        "author_name": author or "",
+        "evaluator_name": "",
+        "validator_name": answers.validation.by or "",
+        "dpo_status": (1 if dpo.verdict is DpoVerdict.FAVOURABLE else 0) if dpo else None,
+        "dpo_opinion": (dpo.reasons or "") if dpo else "",
+        "dpos_names": dpo.name if dpo else "",
+        "concerned_people_searched_opinion": subjects.sought if subjects else None,
+        "concerned_people_searched_content": (subjects.reason_not_sought or "") if subjects else "",
+        "concerned_people_opinion": (subjects.opinion or "") if subjects else "",
+        "concerned_people_status": None,
+        "people_names": (subjects.who or "") if subjects else "",
+        "rejection_reason": answers.validation.refusal_reason or "",
+        "applied_adjustments": "",
+        "created_at": stamp,
+        "updated_at": stamp,
+        "is_example": False,
+    }
+
+
+def _answer(
+    question: int, stamp: str, text: str | None = None, gauge: int = 0, tags: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "reference_to": question,
+        "data": {"text": text, "gauge": gauge, "list": tags or []},
+        "created_at": stamp,
+    }
+
+
+def _answers(answers: AipdAnswers, referential: AipdReferential, stamp: str) -> list[dict[str, Any]]:
+    result = []
+    context = answers.context.model_dump(by_alias=True)
+    texts: dict[int, list[str]] = {}
+    for key, question in CONTEXT_QUESTIONS.items():
+        if context.get(key):
+            texts.setdefault(question, []).append(context[key])
+    result += [_answer(question, stamp, "\n\n".join(parts)) for question, parts in sorted(texts.items())]
+    for principle in referential.principles:
+        given = answers.principles.get(principle.id)
+        if given is not None:
+            result.append(_answer(principle.pia_question, stamp, given.answer))
+    for event in referential.feared_events:
+        risk = answers.risks.get(event.id)
+        if risk is None:
+            continue
+        base = risk_question_base(event)
+        titles = [measure_title(m, answers, referential, for_pia=True) for m in risk.measures]
+        for key, values in (
+            ("impacts", risk.impacts),
+            ("menaces", risk.threats),
+            ("sources", risk.sources),
+            ("mesures", titles),
+        ):
+            result.append(_answer(base + RISK_QUESTIONS[key], stamp, None, 0, list(values)))
+        result.append(_answer(base + 5, stamp, risk.before.justification, int(risk.before.severity)))
+        result.append(_answer(base + 6, stamp, None, int(risk.before.likelihood)))
+    return result
+
+
+def _measure(
+    measure_id: str, index: int, answers: AipdAnswers, referential: AipdReferential, stamp: str
+) -> dict[str, Any]:
+    used = answers.measures[measure_id]
+    catalogue = referential.measure(measure_id)
+    content = used.description or (catalogue.description if catalogue else "")
+    if used.state is MeasureState.PLANNED:
+        content = f"{PLANNED_PREFIX} {content}".strip()
+    return {
+        "id": index,
+        "title": measure_title(measure_id, answers, referential, for_pia=True),
+        "content": content,
+        "placeholder": "measures.default_placeholder",
+        "created_at": stamp,
+    }
+
+
+def _evaluation(reference: str, stamp: str, **values: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "reference_to": reference,
+        "status": 0,
+        "evaluation_comment": None,
+        "action_plan_comment": None,
+        "gauges": {"x": 0, "y": 0},
+        "estimated_implementation_date": None,
+        "person_in_charge": None,
+        "global_status": 0,
+        "created_at": stamp,
+    }
+    record.update(values)
+    return record
+
+
+def _evaluations(
+    answers: AipdAnswers, referential: AipdReferential, measure_ids: dict[str, int], stamp: str
+) -> list[dict[str, Any]]:
+    result = []
+    for principle in referential.principles:
+        given = answers.principles.get(principle.id)
+        if given is not None and given.evaluation is not None:
+            result.append(
+                _evaluation(
+                    principle_reference(principle),
+                    stamp,
+                    status=EVALUATION_TO_PIA[given.evaluation],
+                    evaluation_comment=given.comment,
+                    global_status=2,
+                )
+            )
+    for event in referential.feared_events:
+        risk = answers.risks.get(event.id)
+        if risk is None or (risk.after is None and risk.evaluation is None):
+            continue
+        gauges = {"x": int(risk.after.severity), "y": int(risk.after.likelihood)} if risk.after else {"x": 0, "y": 0}
+        result.append(
+            _evaluation(
+                event.pia_section,
+                stamp,
+                status=EVALUATION_TO_PIA.get(risk.evaluation, 0) if risk.evaluation else 0,
+                evaluation_comment=risk.comment,
+                gauges=gauges,
+                global_status=2 if risk.evaluation else 1,
+            )
+        )
+    planned: dict[str, list[Any]] = {}
+    for action in answers.action_plan:
+        if action.measure is not None and action.measure in measure_ids:
+            planned.setdefault(action.measure, []).append(action)
+    for measure_id, actions in planned.items():
+        first = actions[0]
+        result.append(
+            _evaluation(
+                f"3.1.{measure_ids[measure_id]}",
+                stamp,
+                status=2,
+                action_plan_comment="\n".join(action.action for action in actions),
+                estimated_implementation_date=f"{first.due.isoformat()}T00:00:00.000Z" if first.due else None,
+                person_in_charge=first.owner,
+                global_status=2,
+            )
+        )
+    return result
