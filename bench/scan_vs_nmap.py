@@ -23,7 +23,7 @@ from audit_ti.checks import default_registry
 from audit_ti.inputs.documents import load_audit, load_grille
 from audit_ti.lab import Lab, LabLayout, network_from_env
 from audit_ti.models import ScanProfile
-from audit_ti.runs.cyber import scan_audit
+from audit_ti.runs.cyber import ScanSettings, scan_audit
 from audit_ti.scan.nmap_xml import parse_nmap_xml
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, build_plan, credential_arguments, nmap_arguments
 from audit_ti.scan.scope import LOOPBACK_ENV
@@ -111,7 +111,7 @@ def main() -> int:
                     audit_path,
                     reports_dir=folder / "rapports",
                     catalog=catalog,
-                    profile=profile,
+                    settings=ScanSettings(profile=profile),
                 )
                 ours.append(time.perf_counter() - started)
         finally:

@@ -18,18 +18,15 @@ fi
 "$bin/audit-ti" lab demarrer --dossier "$etat" || exit $?
 trap '"$bin/audit-ti" lab arreter --dossier "$etat" >/dev/null' EXIT
 
+# One run: the scan of the gateways and the AIPD and inclusion evaluations, side by side in one folder.
 # Exit code 1 means "blocking findings": expected for the vulnerable gateways of the demo.
-"$bin/audit-ti" scanner "$audit" --profil intrusif
-scan=$?
-"$bin/audit-ti" evaluer "$audit"
-evaluation=$?
+"$bin/audit-ti" auditer "$audit" --profil intrusif
+code=$?
 
 echo
-echo "Résultats de la démonstration, dans rapports/demo-lab/ :"
-ls -1dt rapports/demo-lab/*/ 2>/dev/null | head -2 | sed 's/^/  /'
-for code in "$scan" "$evaluation"; do
-    if [ "$code" -ge 2 ]; then
-        exit "$code"
-    fi
-done
+echo "Résultats de la démonstration (scan, AIPD et inclusion) :"
+ls -1dt rapports/demo-lab/*/ 2>/dev/null | head -1 | sed 's/^/  /'
+if [ "$code" -ge 2 ]; then
+    exit "$code"
+fi
 exit 0

@@ -13,7 +13,7 @@ from audit_ti.checks import default_registry
 from audit_ti.errors import ExitCode, InvalidInputError
 from audit_ti.models import Status
 from audit_ti.report.findings_io import read_findings
-from audit_ti.runs.cyber import import_scan
+from audit_ti.runs.cyber import ScanSettings, import_scan
 from audit_ti.runs.folder import sha256_of
 from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import FIXTURES, ROOT
@@ -29,7 +29,7 @@ def _import(xml: Path, reports: Path):
         AUDIT,
         reports_dir=reports,
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        evaluation_date=TODAY,
+        settings=ScanSettings(evaluation_date=TODAY),
     )
 
 
@@ -149,7 +149,7 @@ def test_accepted_risks_stay_visible_and_only_valid_ones_unblock(tmp_path: Path)
         audit,
         reports_dir=tmp_path / "r",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        evaluation_date=TODAY,
+        settings=ScanSettings(evaluation_date=TODAY),
     )
     by_requirement = {f.requirement: f for f in outcome.findings if f.target == "passerelle-dionaea"}
     telnet, ftp = by_requirement["telnet_expose"], by_requirement["ftp_anonyme"]
@@ -232,7 +232,7 @@ def _smb_findings(xml: str, tmp_path: Path, address: str = "127.60.10.1") -> dic
         audit,
         reports_dir=tmp_path / "rapports",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        evaluation_date=TODAY,
+        settings=ScanSettings(evaluation_date=TODAY),
     )
     assert outcome.exit_code is not ExitCode.INCOMPLETE_RUN
     return {f.requirement: (f.status, f.evidence) for f in outcome.findings if f.target == "eclairage-armoire-01"}
@@ -270,7 +270,9 @@ def test_an_acceptance_dated_in_the_future_covers_nothing_yet(tmp_path: Path) ->
         encoding="utf-8",
     )
     catalog = GrilleCatalog(ROOT / "grilles", default_registry())
-    outcome = import_scan(DIONAEA, audit, reports_dir=tmp_path / "rapports", catalog=catalog, evaluation_date=TODAY)
+    outcome = import_scan(
+        DIONAEA, audit, reports_dir=tmp_path / "rapports", catalog=catalog, settings=ScanSettings(evaluation_date=TODAY)
+    )
     telnet = next(f for f in outcome.findings if f.requirement == "telnet_expose")
     assert telnet.accepted_risk is None
     assert outcome.evaluation.use_case.verdict.value == "deploiement_deconseille"

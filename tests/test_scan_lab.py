@@ -12,7 +12,7 @@ from audit_ti.checks import default_registry
 from audit_ti.errors import ExitCode
 from audit_ti.models import ScanProfile, Severity, Status
 from audit_ti.models.evaluation import Verdict
-from audit_ti.runs.cyber import CyberOutcome, scan_audit
+from audit_ti.runs.cyber import CyberOutcome, ScanSettings, scan_audit
 from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import ROOT, lab_block
 
@@ -48,8 +48,7 @@ def scan(lab, folder: Path, profile: ScanProfile) -> CyberOutcome:
         lab_audit(folder, lab.layout.ipv6_gateway is not None),
         reports_dir=folder / "rapports",
         catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
-        evaluation_date=TODAY,
-        profile=profile,
+        settings=ScanSettings(profile=profile, evaluation_date=TODAY),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from audit_ti.cli.options import date_option, grilles_option
+from audit_ti.cli.options import audit_file_option, date_option, force_option, grilles_option, output_option
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import catalog_for
 from audit_ti.errors import ExitCode, InvalidInputError, Problem
@@ -28,29 +28,16 @@ def aipd() -> None:
 
 @aipd.command("importer")
 @click.argument("pia", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--audit",
-    "audit_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Fichier d'audit dont le bloc « aipd » est mis à jour.",
-)
-@click.option(
-    "--sortie",
-    "-o",
-    "output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Écrire le fichier d'audit mis à jour ici (nouveau fichier).",
-)
+@audit_file_option("Fichier d'audit dont le bloc « aipd » est mis à jour.")
+@output_option("Écrire le fichier d'audit mis à jour ici (nouveau fichier).")
 @click.option("--remplacer", is_flag=True, help="Mettre à jour le fichier d'audit lui-même (copie .bak gardée).")
-@click.option("--forcer", is_flag=True, help="Écraser le fichier de --sortie s'il existe.")
+@force_option("Écraser le fichier de --sortie s'il existe.")
 @grilles_option
 @date_option
 def import_command(
     pia: Path,
     *,
-    audit_path: Path | None,
+    audit: Path | None,
     output: Path | None,
     remplacer: bool,
     forcer: bool,
@@ -66,25 +53,25 @@ def import_command(
     from audit_ti.pia.exchange import aipd_fragment, import_into_audit
     from audit_ti.runs.writes import save_file
 
-    if (output is not None or remplacer) and audit_path is None:
+    if (output is not None or remplacer) and audit is None:
         raise InvalidInputError(Problem("--sortie et --remplacer demandent --audit (le fichier à mettre à jour)"))
     if output is not None and remplacer:
         raise InvalidInputError(Problem("choisissez --sortie ou --remplacer, pas les deux"))
-    catalog = catalog_for(grilles_dir, [audit_path] if audit_path else [])
-    if audit_path is None:
+    catalog = catalog_for(grilles_dir, [audit] if audit else [])
+    if audit is None:
         click.echo(aipd_fragment(pia, catalog), nl=False)
         return int(ExitCode.OK)
-    text = import_into_audit(pia, audit_path, catalog, today)
+    text = import_into_audit(pia, audit, catalog, today)
     if output is None and not remplacer:
         click.echo(text, nl=False)
         return int(ExitCode.OK)
-    target = audit_path if remplacer else output
+    target = audit if remplacer else output
     assert target is not None
     if output is not None and output.exists() and not forcer:
         raise InvalidInputError(Problem(f"{output} existe déjà : rien n'a été écrit (--forcer pour l'écraser)"))
     if remplacer:
-        backup = audit_path.with_name(audit_path.name + ".bak")
-        save_file(backup, audit_path.read_text(encoding="utf-8"))
+        backup = audit.with_name(audit.name + ".bak")
+        save_file(backup, audit.read_text(encoding="utf-8"))
         out_console.print(f"Copie de l'ancien fichier : [bold]{escape(str(backup))}[/]")
     save_file(target, text)
     out_console.print(f"Fichier d'audit écrit : [bold]{escape(str(target))}[/]")
@@ -93,15 +80,8 @@ def import_command(
 
 @aipd.command("exporter")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--sortie",
-    "-o",
-    "output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Fichier .json à écrire, importable dans le logiciel PIA.",
-)
-@click.option("--forcer", is_flag=True, help="Écraser le fichier de sortie s'il existe.")
+@output_option("Fichier .json à écrire, importable dans le logiciel PIA.", required=True)
+@force_option("Écraser le fichier de sortie s'il existe.")
 @grilles_option
 @date_option
 def export_command(audit: Path, *, output: Path, forcer: bool, grilles_dir: Path | None, today: date) -> int:

@@ -8,31 +8,20 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from audit_ti.cli.cyber_cmd import LiveProgress, print_summary
+from audit_ti.cli.cyber_cmd import LiveProgress, print_summary, scan_settings
 from audit_ti.cli.evaluate_cmd import print_aipd, print_blocking, print_inclusion
 from audit_ti.cli.options import (
-    evaluation_date_option,
-    fail_option,
-    grilles_option,
-    parallel_option,
-    profile_option,
-    reports_option,
+    scan_options,
 )
 from audit_ti.cli.output import out_console
 from audit_ti.cli.paths import catalog_for
-from audit_ti.models.enums import ScanProfile, Severity
 
 __all__ = ["audit_command"]
 
 
 @click.command("auditer", short_help="Scanner, évaluer l'AIPD et l'inclusion : tout l'audit en une exécution.")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
-@profile_option
-@fail_option
-@reports_option
-@grilles_option
-@evaluation_date_option
-@parallel_option
+@scan_options
 def audit_command(
     *,
     audit: Path,
@@ -54,16 +43,8 @@ def audit_command(
 
     catalog = catalog_for(grilles_dir, [audit])
     with LiveProgress() as progress:
-        outcome = run_audit(
-            audit,
-            reports_dir=reports_dir,
-            catalog=catalog,
-            evaluation_date=evaluation_date,
-            profile=ScanProfile(profil) if profil else None,
-            fail_at=Severity(fail_at),
-            observer=progress,
-            max_parallel=parallele,
-        )
+        settings = scan_settings(profil, fail_at, evaluation_date, parallele, progress)
+        outcome = run_audit(audit, reports_dir=reports_dir, catalog=catalog, settings=settings)
     print_summary(outcome.cyber)
     print_aipd(outcome.impact)
     print_inclusion(outcome.impact)

@@ -14,12 +14,12 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from audit_ti.cli.options import (
+    audit_file_option,
     evaluation_date_option,
     fail_option,
     grilles_option,
-    parallel_option,
-    profile_option,
     reports_option,
+    scan_options,
 )
 from audit_ti.cli.output import err_console, out_console
 from audit_ti.cli.paths import catalog_for
@@ -28,9 +28,10 @@ from audit_ti.models.evaluation import TargetAssessment, Verdict
 from audit_ti.text import french_number, neutralise
 
 if TYPE_CHECKING:
-    from audit_ti.runs.cyber import CyberOutcome
+    from audit_ti.runs.cyber import CyberOutcome, ScanSettings
+    from audit_ti.runs.scan_steps import ScanObserver
 
-__all__ = ["LiveProgress", "import_command", "print_summary", "scan_command"]
+__all__ = ["LiveProgress", "import_command", "print_summary", "scan_command", "scan_settings"]
 
 _VERDICT_STYLE = {
     Verdict.UNFAVOURABLE: "bold red",
@@ -90,6 +91,26 @@ def _assessment_row(assessment: TargetAssessment) -> list[str]:
     ]
 
 
+def scan_settings(
+    profil: str | None,
+    fail_at: str,
+    evaluation_date: date | None,
+    parallele: int = 2,
+    observer: ScanObserver | None = None,
+) -> ScanSettings:
+    """The settings of a cyber run, from the command's options."""
+    from audit_ti.runs.cyber import ScanSettings
+    from audit_ti.runs.scan_steps import SilentObserver
+
+    return ScanSettings(
+        profile=ScanProfile(profil) if profil else None,
+        fail_at=Severity(fail_at),
+        evaluation_date=evaluation_date,
+        max_parallel=parallele,
+        observer=observer or SilentObserver(),
+    )
+
+
 def print_summary(outcome: CyberOutcome) -> None:
     evaluation = outcome.evaluation
     table = Table(title="Audit de cybersécurité", title_justify="left")
@@ -129,12 +150,7 @@ def print_summary(outcome: CyberOutcome) -> None:
 
 @click.command("scanner", short_help="Scanner les passerelles d'un audit et les évaluer.")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
-@profile_option
-@fail_option
-@reports_option
-@grilles_option
-@evaluation_date_option
-@parallel_option
+@scan_options
 def scan_command(
     *,
     audit: Path,
@@ -155,29 +171,15 @@ def scan_command(
 
     catalog = catalog_for(grilles_dir, [audit])
     with LiveProgress() as progress:
-        outcome = scan_audit(
-            audit,
-            reports_dir=reports_dir,
-            catalog=catalog,
-            evaluation_date=evaluation_date,
-            profile=ScanProfile(profil) if profil else None,
-            fail_at=Severity(fail_at),
-            observer=progress,
-            max_parallel=parallele,
-        )
+        settings = scan_settings(profil, fail_at, evaluation_date, parallele, progress)
+        outcome = scan_audit(audit, reports_dir=reports_dir, catalog=catalog, settings=settings)
     print_summary(outcome)
     return int(outcome.exit_code)
 
 
 @click.command("importer", short_help="Évaluer un scan nmap existant (XML) sans rien envoyer.")
 @click.argument("scan", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--audit",
-    "audit",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Fichier d'audit qui déclare les passerelles du scan.",
-)
+@audit_file_option("Fichier d'audit qui déclare les passerelles du scan.", required=True)
 @fail_option
 @reports_option
 @grilles_option
@@ -199,13 +201,7 @@ def import_command(
     from audit_ti.runs.cyber import import_scan
 
     catalog = catalog_for(grilles_dir, [audit])
-    outcome = import_scan(
-        scan,
-        audit,
-        reports_dir=reports_dir,
-        catalog=catalog,
-        evaluation_date=evaluation_date,
-        fail_at=Severity(fail_at),
-    )
+    settings = scan_settings(None, fail_at, evaluation_date)
+    outcome = import_scan(scan, audit, reports_dir=reports_dir, catalog=catalog, settings=settings)
     print_summary(outcome)
     return int(outcome.exit_code)

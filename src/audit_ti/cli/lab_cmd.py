@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from audit_ti.cli.output import err_console, out_console
-from audit_ti.errors import ExitCode
+from audit_ti.errors import ExitCode, ToolMissingError
 from audit_ti.lab.folder import LAB_FOLDER_ENV
 from audit_ti.lab.layout import IPV6_GATEWAY, LAB_IPV6_ENV, LAB_NETWORK_ENV, MAX_SCALE_GATEWAYS
 
@@ -111,6 +112,7 @@ def start(scale_count: int, reseau: str | None, ipv6: bool | None, dossier: Path
     Code de sortie 2 sans root, s'il manque un logiciel ou si un port est occupé (rien n'est
     démarré) ; 3 si un service ne répond pas (tout ce qui a été démarré est arrêté).
     """
+    _require_lab_extras()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from audit_ti.lab import DEFAULT_NETWORK, Lab, LabLayout, ipv6_from_env, parse_network
@@ -157,6 +159,20 @@ def stop(dossier: Path | None) -> int:
     else:
         out_console.print(f"Laboratoire arrêté : {report.stopped} processus terminé(s).")
     return int(ExitCode.OK)
+
+
+#: What the lab's Python services and certificates need beyond the package's own dependencies.
+_LAB_EXTRAS = ("cryptography", "pymodbus", "aiocoap")
+
+
+def _require_lab_extras() -> None:
+    """Refuse to start, in French, when the ``lab`` group of dependencies is not installed."""
+    missing = [name for name in _LAB_EXTRAS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ToolMissingError(
+            f"le laboratoire a besoin de {', '.join(missing)} : installez le groupe « lab » "
+            "(pip install 'audit-ti[lab]', ou make demo qui l'installe)"
+        )
 
 
 def _mark(up: int, total: int) -> str:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from audit_ti.models.enums import ScanProfile, Severity
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 __all__ = [
+    "audit_file_option",
     "date_option",
     "evaluation_date_option",
     "fail_option",
+    "force_option",
     "grilles_option",
+    "output_option",
     "parallel_option",
     "profile_option",
     "reports_option",
+    "scan_options",
 ]
 
 grilles_option = click.option(
@@ -89,3 +97,33 @@ profile_option = click.option(
 parallel_option = click.option(
     "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
 )
+
+
+def _file_option(*names: str, help_text: str, required: bool) -> Callable[[F], F]:
+    return click.option(
+        *names, type=click.Path(path_type=Path, dir_okay=False), required=required, default=None, help=help_text
+    )
+
+
+def audit_file_option(help_text: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--audit FICHIER``: the audit file a command works with, besides its main argument."""
+    return _file_option("--audit", "audit", help_text=help_text, required=required)
+
+
+def output_option(help_text: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--sortie/-o FICHIER``: a file the command writes (never replaced without ``--forcer``)."""
+    return _file_option("--sortie", "-o", "output", help_text=help_text, required=required)
+
+
+def force_option(help_text: str) -> Callable[[F], F]:
+    """``--forcer``: replace the file of ``--sortie`` if it exists."""
+    return click.option("--forcer", is_flag=True, help=help_text)
+
+
+def scan_options(command: F) -> F:
+    """The options of a command that scans: profile, failure threshold, folders, date, parallel runs."""
+    for option in reversed(
+        (profile_option, fail_option, reports_option, grilles_option, evaluation_date_option, parallel_option)
+    ):
+        command = option(command)
+    return command

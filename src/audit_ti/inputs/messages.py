@@ -7,6 +7,7 @@ import re
 import types
 import typing
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,23 +19,25 @@ from audit_ti.models.types import PATTERN_HINTS
 __all__ = ["allowed_keys", "describe_error", "did_you_mean", "french_type_name", "suggest"]
 
 
+#: French names of the YAML value types, most specific first (a bool is also an int).
+_TYPE_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "un booléen (true/false)"),
+    (int, "un nombre entier"),
+    (float, "un nombre décimal"),
+    (str, "un texte"),
+    (list, "une liste"),
+    (dict, "un bloc de clés"),
+)
+
+
 def french_type_name(value: Any) -> str:
     """What kind of YAML value this is, in French."""
     if value is None:
         return "une valeur vide"
-    if isinstance(value, bool):
-        return "un booléen (true/false)"
-    if isinstance(value, int):
-        return "un nombre entier"
-    if isinstance(value, float):
-        return "un nombre décimal"
-    if isinstance(value, str):
-        return "un texte"
-    if isinstance(value, list):
-        return "une liste"
-    if isinstance(value, dict):
-        return "un bloc de clés"
-    return f"une valeur de type {type(value).__name__}"
+    return next(
+        (name for kind, name in _TYPE_NAMES if isinstance(value, kind)),
+        f"une valeur de type {type(value).__name__}",
+    )
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -125,9 +128,29 @@ def _bounds_message(kind: str, ctx: dict[str, Any], value: Any) -> str:
     return f"la valeur doit être {symbols[kind]} {bound} (reçu {_shown(value)})"
 
 
+#: Errors of type: what was expected (the message adds the type received).
+_EXPECTED_TYPE: dict[str, str] = {
+    "string_type": "texte attendu",
+    "int_type": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "bool_type": "oui ou non attendu (true/false)",
+    "list_type": "liste attendue (éléments précédés de « - »)",
+    "tuple_type": "liste attendue",
+    "dict_type": "bloc de clés attendu",
+    "model_type": "bloc de clés attendu",
+    "model_attributes_type": "bloc de clés attendu",
+}
+
+#: Errors of reading: what was expected (the message adds the value received).
+_EXPECTED_VALUE: dict[str, str] = {
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "bool_parsing": "oui ou non attendu (true/false)",
+}
+
 _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "missing": lambda v, c: "clé obligatoire absente",
-    "string_type": lambda v, c: f"texte attendu, reçu {french_type_name(v)}",
     "string_too_short": lambda v, c: (
         "ne doit pas être vide" if c.get("min_length") == 1 else f"au moins {c.get('min_length')} caractères attendus"
     ),
@@ -136,18 +159,6 @@ _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
         f"{_shown(v)} ne convient pas : attendu "
         + PATTERN_HINTS.get(str(c.get("pattern")), f"un texte de la forme {c.get('pattern')}")
     ),
-    "int_type": lambda v, c: f"nombre entier attendu, reçu {french_type_name(v)}",
-    "int_parsing": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
-    "int_from_float": lambda v, c: f"nombre entier attendu, reçu {_shown(v)}",
-    "float_type": lambda v, c: f"nombre attendu, reçu {french_type_name(v)}",
-    "float_parsing": lambda v, c: f"nombre attendu, reçu {_shown(v)}",
-    "bool_type": lambda v, c: f"oui ou non attendu (true/false), reçu {french_type_name(v)}",
-    "bool_parsing": lambda v, c: f"oui ou non attendu (true/false), reçu {_shown(v)}",
-    "list_type": lambda v, c: f"liste attendue (éléments précédés de « - »), reçu {french_type_name(v)}",
-    "tuple_type": lambda v, c: f"liste attendue, reçu {french_type_name(v)}",
-    "dict_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
-    "model_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
-    "model_attributes_type": lambda v, c: f"bloc de clés attendu, reçu {french_type_name(v)}",
     "too_short": lambda v, c: (
         "la liste ne doit pas être vide"
         if c.get("min_length") == 1
@@ -167,6 +178,18 @@ _SIMPLE: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "recursion_loop": lambda v, c: "structure récursive (alias YAML qui se contient lui-même)",
     "json_type": lambda v, c: "valeur non représentable en JSON",
 }
+
+
+def _type_received(expected: str, value: Any, _ctx: dict[str, Any]) -> str:
+    return f"{expected}, reçu {french_type_name(value)}"
+
+
+def _value_received(expected: str, value: Any, _ctx: dict[str, Any]) -> str:
+    return f"{expected}, reçu {_shown(value)}"
+
+
+_SIMPLE.update({kind: partial(_type_received, expected) for kind, expected in _EXPECTED_TYPE.items()})
+_SIMPLE.update({kind: partial(_value_received, expected) for kind, expected in _EXPECTED_VALUE.items()})
 
 
 def describe_error(error: ErrorDetails, model: type[BaseModel]) -> str:

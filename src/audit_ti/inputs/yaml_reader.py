@@ -191,25 +191,15 @@ class _Indexer:
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if not isinstance(node, yaml.CollectionNode):
             if node.tag == _INT_TAG and len(str(node.value)) > MAX_INT_DIGITS:
-                raise InvalidInputError(
-                    Problem(
-                        f"nombre entier de {len(str(node.value))} chiffres : aucune valeur d'un fichier d'audit "
-                        f"n'en a plus de {MAX_INT_DIGITS}",
-                        self.path,
-                        node.start_mark.line + 1,
-                        format_key_path(loc) or None,
-                    )
+                raise self._error(
+                    f"nombre entier de {len(str(node.value))} chiffres : aucune valeur d'un fichier d'audit "
+                    f"n'en a plus de {MAX_INT_DIGITS}",
+                    node,
+                    loc,
                 )
             return
         if id(node) in self._ancestors:
-            raise InvalidInputError(
-                Problem(
-                    "structure récursive : un alias YAML (*nom) renvoie à un bloc qui le contient",
-                    self.path,
-                    node.start_mark.line + 1,
-                    format_key_path(loc) or None,
-                )
-            )
+            raise self._error("structure récursive : un alias YAML (*nom) renvoie à un bloc qui le contient", node, loc)
         self._ancestors.add(id(node))
         if isinstance(node, yaml.MappingNode):
             self._walk_mapping(node, loc, depth)
@@ -218,18 +208,15 @@ class _Indexer:
                 self.walk(child, (*loc, index), depth + 1)
         self._ancestors.discard(id(node))
 
+    def _error(self, message: str, node: yaml.Node, loc: KeyPath) -> InvalidInputError:
+        """A refusal located at the node's line and key path."""
+        return InvalidInputError(Problem(message, self.path, node.start_mark.line + 1, format_key_path(loc) or None))
+
     def _walk_mapping(self, node: yaml.MappingNode, loc: KeyPath, depth: int) -> None:
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise InvalidInputError(
-                    Problem(
-                        "clé complexe (liste ou bloc utilisé comme clé) non prise en charge",
-                        self.path,
-                        key_node.start_mark.line + 1,
-                        format_key_path(loc) or None,
-                    )
-                )
+                raise self._error("clé complexe (liste ou bloc utilisé comme clé) non prise en charge", key_node, loc)
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen and key != "<<":

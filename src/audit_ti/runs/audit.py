@@ -8,15 +8,12 @@ scan was cut short: the manifest then says the run is incomplete.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from audit_ti.errors import ExitCode
-from audit_ti.models.enums import ScanProfile, Severity
 from audit_ti.runs.cyber import CyberOutcome, ScanSettings, authorise, scan_into
 from audit_ti.runs.folder import RunFolder
 from audit_ti.runs.impact import ImpactOutcome, impact_of, write_impact
-from audit_ti.runs.scan_steps import ScanObserver, SilentObserver
 from audit_ti.validation.catalog import GrilleCatalog
 from audit_ti.validation.prepare import BOTH, prepare_audit
 
@@ -38,15 +35,7 @@ class AuditOutcome:
 
 
 def run_audit(
-    audit_path: Path,
-    *,
-    reports_dir: Path,
-    catalog: GrilleCatalog,
-    evaluation_date: date | None = None,
-    profile: ScanProfile | None = None,
-    fail_at: Severity = Severity.HIGH,
-    observer: ScanObserver | None = None,
-    max_parallel: int = 2,
+    audit_path: Path, *, reports_dir: Path, catalog: GrilleCatalog, settings: ScanSettings | None = None
 ) -> AuditOutcome:
     """Scan and evaluate the gateways, then assess the AIPD and the inclusion, in one new run folder.
 
@@ -56,11 +45,11 @@ def run_audit(
         ToolMissingError: nmap is missing (the run folder says so).
         OutputError: the run folder cannot be written.
     """
-    settings = ScanSettings(profile, fail_at, evaluation_date, max_parallel, observer or SilentObserver())
+    settings = settings or ScanSettings()
     prepared = prepare_audit(audit_path, catalog, BOTH)
     impact = impact_of(prepared)
     scope = authorise(prepared, settings)
-    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
+    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=settings.evaluation_date)
     with folder.guarded():
         cyber = scan_into(folder, prepared, scope, settings)
         write_impact(folder, impact)

@@ -77,7 +77,8 @@ class CyberOutcome:
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """How a cyber run goes: the options of ``scanner`` and ``importer``.
+    """How a cyber run goes: the options of ``scanner``, ``importer`` and ``auditer`` (``importer`` uses
+    only ``fail_at`` and ``evaluation_date``).
 
     Attributes:
         evaluation_date: judge certificates and accepted risks as on that day (``--date``).
@@ -98,15 +99,7 @@ class ScanSettings:
 
 
 def scan_audit(
-    audit_path: Path,
-    *,
-    reports_dir: Path,
-    catalog: GrilleCatalog,
-    evaluation_date: date | None = None,
-    profile: ScanProfile | None = None,
-    fail_at: Severity = Severity.HIGH,
-    observer: ScanObserver | None = None,
-    max_parallel: int = 2,
+    audit_path: Path, *, reports_dir: Path, catalog: GrilleCatalog, settings: ScanSettings | None = None
 ) -> CyberOutcome:
     """Scan the audit's gateways and evaluate them, in a new run folder.
 
@@ -116,10 +109,10 @@ def scan_audit(
         ToolMissingError: nmap is missing (the run folder says so).
         OutputError: the run folder cannot be written.
     """
-    settings = ScanSettings(profile, fail_at, evaluation_date, max_parallel, observer or SilentObserver())
+    settings = settings or ScanSettings()
     prepared = prepare_audit(audit_path, catalog, {Pipeline.CYBER})
     scope = authorise(prepared, settings)
-    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
+    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=settings.evaluation_date)
     with folder.guarded():
         outcome = scan_into(folder, prepared, scope, settings)
         folder.close(outcome.exit_code)
@@ -228,8 +221,7 @@ def import_scan(
     *,
     reports_dir: Path,
     catalog: GrilleCatalog,
-    evaluation_date: date | None = None,
-    fail_at: Severity = Severity.HIGH,
+    settings: ScanSettings | None = None,
 ) -> CyberOutcome:
     """Evaluate an existing nmap XML exactly as a live scan would (nothing is sent), in a new run folder.
 
@@ -237,10 +229,10 @@ def import_scan(
         InvalidInputError: invalid audit, unreadable or hostile XML.
         OutputError: the run folder cannot be written.
     """
-    settings = ScanSettings(fail_at=fail_at, evaluation_date=evaluation_date)
+    settings = settings or ScanSettings()
     prepared = prepare_audit(audit_path, catalog, {Pipeline.CYBER})
     read = read_import(xml_path)
-    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=evaluation_date)
+    folder = RunFolder.create(reports_dir, audit_path, evaluation_date=settings.evaluation_date)
     with folder.guarded():
         outcome = import_into(folder, prepared, xml_path, read, settings)
         folder.close(outcome.exit_code)

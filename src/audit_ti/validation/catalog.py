@@ -7,9 +7,10 @@ caller says, in its own words and at its own key, why it needed the entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from audit_ti.checks import default_registry
 from audit_ti.checks.registry import CheckParams, CheckRegistry
@@ -49,16 +50,38 @@ def _signature(path: Path) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
+EntryT = TypeVar("EntryT")
+
+
+class _Entries(Generic[EntryT]):
+    """Entries built once each, by id; an invalid one is kept as the error it raises each time."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, EntryT | InvalidEntryError] = {}
+
+    def get(self, key: str, build: Callable[[], EntryT | InvalidEntryError]) -> EntryT:
+        if key not in self._built:
+            self._built[key] = build()
+        found = self._built[key]
+        if isinstance(found, InvalidEntryError):
+            raise found
+        return found
+
+
 @dataclass
 class GrilleCatalog:
-    """Grilles and referentials of a folder, read and checked once, looked up by id."""
+    """Grilles and referentials of a folder, read and checked once, looked up by id.
+
+    ``grille`` and ``referential`` raise ``MissingEntryError`` when there is no such file and
+    ``InvalidEntryError`` (the file's own problems) when it is not valid.
+    """
 
     folder: Path
     registry: CheckRegistry
     _documents: dict[Path, tuple[tuple[int, int], YamlDocument | InvalidInputError]] = field(default_factory=dict)
-    _grilles: dict[str, Grille | InvalidEntryError] = field(default_factory=dict)
-    _referentials: dict[str, Referential | InvalidEntryError] = field(default_factory=dict)
-    _national: dict[str, TerritoryStatistics | InvalidEntryError] = field(default_factory=dict)
+    _grilles: _Entries[Grille] = field(default_factory=_Entries)
+    _referentials: _Entries[Referential] = field(default_factory=_Entries)
+    _national: _Entries[TerritoryStatistics] = field(default_factory=_Entries)
 
     @classmethod
     def with_builtin_checks(cls, folder: Path) -> GrilleCatalog:
@@ -108,30 +131,20 @@ class GrilleCatalog:
         return path
 
     def grille(self, grille_id: str) -> Grille:
-        """The grille, checked against the check registry and the credential lists it names.
+        """The grille, checked against the check registry and the credential lists it names."""
+        return self._grilles.get(grille_id, lambda: self._checked_grille(grille_id))
 
-        Raises:
-            MissingEntryError: no such file.
-            InvalidEntryError: the file is not a valid grille (its problems).
-        """
-        if grille_id not in self._grilles:
-            path = self._path(grille_id)
-            declared = self._kind(path)
-            if declared is not None:
-                raise InvalidEntryError(
-                    Problem(
-                        f"« {grille_id} » est un référentiel d'évaluation, pas une grille d'exigences : "
-                        f"il s'applique par la section « {declared} » du fichier d'audit",
-                        path,
-                    )
+    def _checked_grille(self, grille_id: str) -> Grille | InvalidEntryError:
+        path = self._path(grille_id)
+        declared = self._kind(path)
+        if declared is not None:
+            return InvalidEntryError(
+                Problem(
+                    f"« {grille_id} » est un référentiel d'évaluation, pas une grille d'exigences : "
+                    f"il s'applique par la section « {declared} » du fichier d'audit",
+                    path,
                 )
-            self._grilles[grille_id] = self._checked_grille(path)
-        found = self._grilles[grille_id]
-        if isinstance(found, InvalidEntryError):
-            raise found
-        return found
-
-    def _checked_grille(self, path: Path) -> Grille | InvalidEntryError:
+            )
         try:
             grille = validate_document(self.document(path), Grille)
         except InvalidInputError as error:
@@ -140,25 +153,18 @@ class GrilleCatalog:
         return InvalidEntryError(problems) if problems else grille
 
     def referential(self, referential_id: str) -> Referential:
-        """The assessment referential (AIPD, inclusion, factory credentials), checked.
+        """The assessment referential (AIPD, inclusion, factory credentials), checked."""
+        return self._referentials.get(referential_id, lambda: self._checked_referential(referential_id))
 
-        Raises:
-            MissingEntryError: no such file.
-            InvalidEntryError: the file is not a valid referential (its problems).
-        """
-        if referential_id not in self._referentials:
-            path = self._path(referential_id)
-            try:
-                referential = referential_from(self.document(path))
-            except InvalidInputError as error:
-                self._referentials[referential_id] = InvalidEntryError(error.problems)
-            else:
-                problems = referential_problems(referential)
-                self._referentials[referential_id] = InvalidEntryError(problems) if problems else referential
-        found = self._referentials[referential_id]
-        if isinstance(found, InvalidEntryError):
-            raise found
-        return found
+    def _checked_referential(self, referential_id: str) -> Referential | InvalidEntryError:
+        try:
+            referential = referential_from(self.document(self._path(referential_id)))
+        except MissingEntryError:
+            raise
+        except InvalidInputError as error:
+            return InvalidEntryError(error.problems)
+        problems = referential_problems(referential)
+        return InvalidEntryError(problems) if problems else referential
 
     def national_statistics(self, referential: InclusionReferential) -> TerritoryStatistics:
         """The national figures of an inclusion referential, read once (pandas, only when asked).
@@ -166,13 +172,12 @@ class GrilleCatalog:
         Raises:
             InvalidEntryError: the figures file is misplaced or invalid.
         """
-        if referential.id not in self._national:
+
+        def read() -> TerritoryStatistics | InvalidEntryError:
             figures, problems = national_statistics(referential)
-            self._national[referential.id] = InvalidEntryError(problems) if figures is None else figures
-        found = self._national[referential.id]
-        if isinstance(found, InvalidEntryError):
-            raise found
-        return found
+            return InvalidEntryError(problems) if figures is None else figures
+
+        return self._national.get(referential.id, read)
 
     def _named_credential_lists(self, grille: Grille) -> Iterator[tuple[KeyPath, str]]:
         """Each factory-credential list a check of the grille names, with where it is named."""
