@@ -24,7 +24,7 @@ from audit_ti.cli.options import (
 from audit_ti.cli.output import err_console, out_console
 from audit_ti.cli.paths import catalog_for
 from audit_ti.models.enums import ScanProfile, Severity, Status
-from audit_ti.models.evaluation import TargetAssessment, Verdict
+from audit_ti.models.evaluation import TargetScore, Verdict
 from audit_ti.text import french_number, neutralise
 
 if TYPE_CHECKING:
@@ -79,13 +79,13 @@ class LiveProgress:
         self._progress.console.print(f"[dim]{escape(message)}…[/]")
 
 
-def _assessment_row(assessment: TargetAssessment) -> list[str]:
-    counts = assessment.counts
-    index = "—" if assessment.index is None else french_number(assessment.index, ".1f")
+def _score_row(score: TargetScore) -> list[str]:
+    counts = score.counts
+    index = "—" if score.index is None else french_number(score.index, ".1f")
     return [
-        escape(assessment.target or "cas d'usage"),
+        escape(score.target or "cas d'usage"),
         index,
-        f"[{_VERDICT_STYLE[assessment.verdict]}]{assessment.verdict.label}[/]",
+        f"[{_VERDICT_STYLE[score.verdict]}]{score.verdict.label}[/]",
         str(counts.get(Status.NON_COMPLIANT, 0)),
         str(counts.get(Status.TO_VERIFY, 0) + counts.get(Status.NOT_TESTED, 0) + counts.get(Status.ERROR, 0)),
     ]
@@ -116,10 +116,10 @@ def print_summary(outcome: CyberOutcome) -> None:
     table = Table(title="Audit de cybersécurité", title_justify="left")
     for column in ("Cible", "Indice /5", "Verdict", "Non conformes", "À vérifier / non testés"):
         table.add_column(column, justify="right" if column in {"Indice /5", "Non conformes"} else "left")
-    for assessment in evaluation.gateways:
-        table.add_row(*_assessment_row(assessment))
+    for score in evaluation.gateways:
+        table.add_row(*_score_row(score))
     table.add_section()
-    table.add_row(*_assessment_row(evaluation.use_case))
+    table.add_row(*_score_row(evaluation.use_case))
     out_console.print(table)
     verdict = evaluation.use_case.verdict
     out_console.print(f"Verdict pour le cas d'usage : [{_VERDICT_STYLE[verdict]}]{verdict.label}[/]", soft_wrap=True)

@@ -13,7 +13,7 @@ from datetime import date
 
 from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
-from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetAssessment, ThemeIndex, Verdict
+from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetScore, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding
 from audit_ti.models.grille import Grille
 from audit_ti.text import french_number
@@ -180,15 +180,15 @@ def _fr(value: float) -> str:
     return french_number(value, ".1f")
 
 
-def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetAssessment:
+def assess_target(target: str | None, findings: Sequence[Finding], titles: dict[str, str]) -> TargetScore:
     """Index, verdict and counts for one gateway (its findings) or the use case (all findings)."""
     return _assess(target, _Tally(findings), titles)
 
 
-def _assess(target: str | None, tally: _Tally, titles: dict[str, str]) -> TargetAssessment:
+def _assess(target: str | None, tally: _Tally, titles: dict[str, str]) -> TargetScore:
     themes, index = _themes(tally, titles)
     verdict, reasons = _decide(index, tally)
-    return TargetAssessment(
+    return TargetScore(
         target=target,
         index=index,
         themes=tuple(themes),

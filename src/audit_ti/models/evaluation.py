@@ -12,7 +12,7 @@ from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.labels import LabelledEnum
 
-__all__ = ["CyberEvaluation", "PriorityMeasure", "TargetAssessment", "ThemeIndex", "Verdict"]
+__all__ = ["CyberEvaluation", "PriorityMeasure", "TargetScore", "ThemeIndex", "Verdict"]
 
 
 class Verdict(LabelledEnum):
@@ -48,7 +48,7 @@ class ThemeIndex:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TargetAssessment:
+class TargetScore:
     """Index and verdict of one gateway, or of the whole use case when ``target`` is None."""
 
     __pydantic_config__ = _RESULT_CONFIG
@@ -82,7 +82,7 @@ class CyberEvaluation(StrictModel):
     grilles: dict[str, str] = Field(alias="grilles", description="Identifiant → version.")
     complete: bool = Field(alias="complet")
     incomplete_reasons: tuple[str, ...] = Field(alias="motifs_incomplet")
-    use_case: TargetAssessment = Field(alias="cas_usage")
-    gateways: tuple[TargetAssessment, ...] = Field(alias="passerelles")
+    use_case: TargetScore = Field(alias="cas_usage")
+    gateways: tuple[TargetScore, ...] = Field(alias="passerelles")
     priorities: tuple[PriorityMeasure, ...] = Field(alias="mesures_prioritaires")
     accepted_risks: int = Field(alias="risques_acceptes")
