@@ -17,7 +17,7 @@ from audit_ti.models.facts import HostFacts
 
 __all__ = ["CHECKS", "InventoryParams", "SharedKeysParams"]
 
-CHECKS = CheckCatalog()
+CHECKS = CheckCatalog(CheckScope.FLEET)
 
 #: nmap's reason for a loopback address: every 127.x answers, so it says nothing about a device.
 _LOCAL_REASONS = frozenset({"localhost-response", "user-set"})
@@ -31,12 +31,7 @@ def _present(host: HostFacts) -> bool:
     return host.answered and (host.reason not in _LOCAL_REASONS or any(True for _ in host.open_ports()))
 
 
-@CHECKS.check(
-    "inventaire",
-    params=InventoryParams,
-    description="Équipements qui répondent sans être déclarés.",
-    scope=CheckScope.FLEET,
-)
+@CHECKS.check("inventaire", params=InventoryParams, description="Équipements qui répondent sans être déclarés.")
 def inventory(context: FleetContext, params: InventoryParams) -> list[TargetedObservation]:
     """One non-compliant finding per host that answered but is not declared."""
     rogue = [host for host in context.undeclared if _present(host)]
@@ -104,10 +99,7 @@ def _shared_with(value: str, owners: list[str], name: str) -> str:
 
 
 @CHECKS.check(
-    "cles_partagees",
-    params=SharedKeysParams,
-    description="Clés SSH ou certificats communs à plusieurs passerelles.",
-    scope=CheckScope.FLEET,
+    "cles_partagees", params=SharedKeysParams, description="Clés SSH ou certificats communs à plusieurs passerelles."
 )
 def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[TargetedObservation]:
     """Non-compliant for every gateway whose key or certificate another gateway also presents.

@@ -77,23 +77,22 @@ class CheckSpec:
 
 
 class CheckCatalog:
-    """The checks one module defines, declared on the function itself; a registry includes them."""
+    """The checks one module defines, declared on the function itself; a registry includes them.
 
-    def __init__(self) -> None:
+    A module holds checks of one scope (one gateway at a time, or the whole fleet), said once here.
+    """
+
+    def __init__(self, scope: CheckScope = CheckScope.GATEWAY) -> None:
+        self.scope = scope
         self.specs: list[CheckSpec] = []
 
     def check(
-        self,
-        check_id: str,
-        *,
-        params: type[CheckParams] = NoParams,
-        description: str,
-        scope: CheckScope = CheckScope.GATEWAY,
+        self, check_id: str, *, params: type[CheckParams] = NoParams, description: str
     ) -> Callable[[FunctionT], FunctionT]:
         """Decorator declaring ``function`` as the check ``check_id`` (the id grilles cite)."""
 
         def decorator(function: FunctionT) -> FunctionT:
-            self.specs.append(CheckSpec(check_id, params, function, description, scope))
+            self.specs.append(CheckSpec(check_id, params, function, description, self.scope))
             return function
 
         return decorator

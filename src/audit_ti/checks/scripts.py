@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cached_property
 
 from pydantic import Field, model_validator
@@ -124,6 +125,19 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
     return Observation(status, level, "; ".join(evidence))
 
 
+def _port_by_port(faults: str, level: int, unread: Sequence[str], unread_said: str, clean: str) -> Observation:
+    """The conclusion of a script read port by port.
+
+    Non-compliant with ``faults`` when some port showed one; else « à vérifier » when the output of
+    a port could not be read (``unread_said`` on ``unread``); else compliant, with ``clean``.
+    """
+    if faults:
+        return Observation(Status.NON_COMPLIANT, level, faults)
+    if unread:
+        return Observation(Status.TO_VERIFY, confidence.NONE, f"{unread_said} sur {', '.join(unread)}")
+    return Observation(Status.COMPLIANT, confidence.BANNER, clean)
+
+
 class ForbiddenValuesParams(PortSelection):
     """Values a script must not list (weak SSH algorithms in ``ssh2-enum-algos``…)."""
 
@@ -165,15 +179,13 @@ def forbidden_values(context: GatewayContext, params: ForbiddenValuesParams) -> 
             unread.append(port.label)
             continue
         bad.extend(f"{port.label} {value}" for value in sorted(values & forbidden))
-    if bad:
-        return Observation(Status.NON_COMPLIANT, confidence.CONFIRMED, "proposés : " + ", ".join(bad))
-    if unread:
-        return Observation(
-            Status.TO_VERIFY,
-            confidence.NONE,
-            f"« {params.script} » sans liste lisible sur {', '.join(unread)}",
-        )
-    return Observation(Status.COMPLIANT, confidence.BANNER, "aucune valeur interdite proposée")
+    return _port_by_port(
+        "proposés : " + ", ".join(bad) if bad else "",
+        confidence.CONFIRMED,
+        unread,
+        f"« {params.script} » sans liste lisible",
+        "aucune valeur interdite proposée",
+    )
 
 
 class HeadersParams(CheckParams):
@@ -208,15 +220,11 @@ def security_headers(context: GatewayContext, params: HeadersParams) -> Observat
             continue
         text = output.text.lower()
         missing.extend(f"{port.label} {name}" for name in params.required if name.lower() not in text)
-    if missing:
-        return Observation(Status.NON_COMPLIANT, confidence.BANNER, "en-têtes absents : " + ", ".join(missing))
-    if unread:
-        return Observation(
-            Status.TO_VERIFY,
-            confidence.NONE,
-            f"en-têtes non lus (page sans réponse) sur {', '.join(unread)}",
-        )
     read = ", ".join(port.label for port in https)
-    return Observation(
-        Status.COMPLIANT, confidence.BANNER, f"en-têtes présents sur {read} : {', '.join(params.required)}"
+    return _port_by_port(
+        "en-têtes absents : " + ", ".join(missing) if missing else "",
+        confidence.BANNER,
+        unread,
+        "en-têtes non lus (page sans réponse)",
+        f"en-têtes présents sur {read} : {', '.join(params.required)}",
     )

@@ -19,7 +19,8 @@ from pydantic import AfterValidator, Field
 from audit_ti.checks import confidence
 from audit_ti.checks.context import GatewayContext, Observation
 from audit_ti.checks.registry import CheckParams
-from audit_ti.models.enums import ScanProfile, Status
+from audit_ti.checks.withheld import Withheld, withheld
+from audit_ti.models.enums import Status
 from audit_ti.models.facts import HostFacts, PortFacts, PortSeen
 from audit_ti.models.fields import ExpectedPort, ExpectedPortField
 from audit_ti.models.nse import NSE_SCRIPTS, script_categories
@@ -203,13 +204,14 @@ def checked_ports(context: GatewayContext, ports: Sequence[ExpectedPort]) -> str
 
 def not_run_reason(context: GatewayContext, script_id: str) -> str:
     """Why a script the check reads did not run, in French."""
-    known = NSE_SCRIPTS.get(script_id)
     if context.coverage.imported:
         return f"script « {script_id} » absent du scan importé"
-    if known is not None and known.profile is ScanProfile.INTRUSIVE and context.coverage.profile is ScanProfile.SAFE:
-        return f"script « {script_id} » réservé au profil intrusif ({known.why})"
-    if known is not None and known.udp and not context.coverage.udp:
-        return f"script « {script_id} » non exécuté : UDP non sondé ({context.coverage.udp_reason or 'non demandé'})"
+    known = NSE_SCRIPTS.get(script_id)
+    why = withheld(known, context.coverage.profile, udp=context.coverage.udp) if known is not None else None
+    if known is not None and why is Withheld.INTRUSIVE:
+        return f"script « {script_id} » {why} ({known.why})"
+    if why is Withheld.NO_UDP:
+        return f"script « {script_id} » non exécuté : {why} ({context.coverage.udp_reason or 'non demandé'})"
     return f"script « {script_id} » non exécuté"
 
 

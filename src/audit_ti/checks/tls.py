@@ -10,7 +10,7 @@ from pydantic import Field
 from audit_ti.checks import confidence
 from audit_ti.checks.context import GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckCatalog, CheckParams
-from audit_ti.checks.selection import NO_TLS_SERVICE, not_run_reason, script_ran
+from audit_ti.checks.selection import NO_TLS_SERVICE, not_run_reason, script_not_run, script_ran
 from audit_ti.models.enums import Status
 from audit_ti.models.facts import PortFacts, ScriptTable
 
@@ -116,7 +116,7 @@ def certificate(context: GatewayContext, params: CertificateParams) -> Observati
     if not tls_ports:
         return NO_TLS_SERVICE
     if not script_ran(context, "ssl-cert", tls_ports):
-        return Observation(Status.NOT_TESTED, confidence.NONE, not_run_reason(context, "ssl-cert"))
+        return script_not_run(context, "ssl-cert")
     bad: list[str] = []
     unread: list[str] = []
     good: list[str] = []

@@ -47,12 +47,6 @@ class NetworkEvidence:
 
 
 @dataclass(frozen=True)
-class _Unobserved:
-    status: Status
-    reason: str
-
-
-@dataclass(frozen=True)
 class Evaluated:
     """The findings, and the gateways the network side could not observe (name → French reason)."""
 
@@ -75,14 +69,11 @@ def evaluate_findings(
 def _evaluate(
     audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
 ) -> Evaluated:
-    contexts, unobserved, undeclared = _observe(audit, evidence, today)
+    contexts, failures, undeclared = _observe(audit, evidence, today)
     fleet = FleetContext(
-        tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(unobserved)
+        tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
-    failures = {
-        name: Observation(failure.status, confidence.NONE, failure.reason) for name, failure in unobserved.items()
-    }
     findings: list[Finding] = []
     for grille in grilles:
         for item in grille.items:
@@ -96,7 +87,7 @@ def _evaluate(
                 findings.append(_declared(grille, item, audit))
     return Evaluated(
         tuple(_with_acceptances(findings, audit.accepted_risks, today)),
-        {name: failure.reason for name, failure in unobserved.items()},
+        {name: failure.evidence for name, failure in failures.items()},
     )
 
 
@@ -106,12 +97,12 @@ def _address_of(gateway: Gateway, evidence: NetworkEvidence) -> str:
 
 def _observe(
     audit: Audit, evidence: NetworkEvidence, today: date
-) -> tuple[dict[str, GatewayContext], dict[str, _Unobserved], tuple[HostFacts, ...]]:
+) -> tuple[dict[str, GatewayContext], dict[str, Observation], tuple[HostFacts, ...]]:
     hosts = merge_hosts(evidence.runs)
     by_name = {name: address for address, (host, _) in hosts.items() for name in host.hostnames}
     skipped = {target for run in evidence.runs for target in run.skipped_targets}
     contexts: dict[str, GatewayContext] = {}
-    unobserved: dict[str, _Unobserved] = {}
+    unobserved: dict[str, Observation] = {}
     declared: set[str] = set()
     for gateway in audit.gateways:
         address = _address_of(gateway, evidence)
@@ -128,23 +119,26 @@ def _observe(
         if host.state is HostState.UP:
             contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today)
         elif host.state is HostState.TIMED_OUT:
-            unobserved[gateway.name] = _Unobserved(Status.ERROR, f"{address} : délai dépassé, scan abandonné par nmap")
+            unobserved[gateway.name] = _unobserved(f"{address} : délai dépassé, scan abandonné par nmap")
         else:
-            unobserved[gateway.name] = _Unobserved(
-                Status.ERROR, f"{address} ne répond pas ({host.reason or 'aucune réponse'})"
-            )
+            unobserved[gateway.name] = _unobserved(f"{address} ne répond pas ({host.reason or 'aucune réponse'})")
     undeclared = tuple(host for address, (host, _) in hosts.items() if address not in declared)
     return contexts, unobserved, undeclared
 
 
-def _missing(address: str, gateway: Gateway, evidence: NetworkEvidence, skipped: set[str]) -> _Unobserved:
+def _unobserved(reason: str, status: Status = Status.ERROR) -> Observation:
+    """What stands for every network requirement of a gateway the scan could not observe."""
+    return Observation(status, confidence.NONE, reason)
+
+
+def _missing(address: str, gateway: Gateway, evidence: NetworkEvidence, skipped: set[str]) -> Observation:
     if evidence.coverage.imported:
-        return _Unobserved(Status.NOT_TESTED, f"{address} absente du scan importé")
+        return _unobserved(f"{address} absente du scan importé", Status.NOT_TESTED)
     if address in skipped or gateway.address in skipped:
-        return _Unobserved(Status.ERROR, f"{address} injoignable (aucune route) : rien n'a pu être testé")
+        return _unobserved(f"{address} injoignable (aucune route) : rien n'a pu être testé")
     if evidence.interrupted:
-        return _Unobserved(Status.ERROR, f"{address} : scan interrompu avant la fin de cette passerelle")
-    return _Unobserved(Status.ERROR, f"{address} absente de la sortie de nmap")
+        return _unobserved(f"{address} : scan interrompu avant la fin de cette passerelle")
+    return _unobserved(f"{address} absente de la sortie de nmap")
 
 
 def _params(registry: CheckRegistry, item: Requirement) -> list[tuple[CheckScope, Callable[..., Any], CheckParams]]:

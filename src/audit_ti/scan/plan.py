@@ -14,6 +14,7 @@ from pathlib import Path
 
 from audit_ti.checks.registry import CheckRegistry
 from audit_ti.checks.selection import PortSelection, PortSelector
+from audit_ti.checks.withheld import BRUTE_CATEGORY, Withheld, withheld
 from audit_ti.models.audit import Audit
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.enums import ScanProfile
@@ -49,9 +50,6 @@ SCRIPT_ARGS = (
     "ssh.user=audit-ti",
     "vulns.showall",
 )
-
-#: Scripts that guess credentials: they get the list of factory credentials and a bounded rate.
-BRUTE_CATEGORY = "brute"
 
 
 @dataclass(frozen=True)
@@ -172,17 +170,15 @@ def build_plan(
     scripts: list[str] = []
     skipped: list[tuple[str, str]] = []
     for script_id in sorted(needs.scripts):
-        known = NSE_SCRIPTS[script_id]
-        if known.profile is ScanProfile.INTRUSIVE and profile is ScanProfile.SAFE:
-            skipped.append((script_id, "réservé au profil intrusif"))
-        elif known.udp and not udp:
+        why = withheld(NSE_SCRIPTS[script_id], profile, udp=udp, credentials=credentials is not None)
+        if why is None:
+            scripts.append(script_id)
+        elif why is Withheld.NO_UDP:
             skipped.append(
                 (script_id, "sondes UDP impossibles sans droits root" if not privileged else "UDP désactivé")
             )
-        elif BRUTE_CATEGORY in known.categories and credentials is None:
-            skipped.append((script_id, "aucune liste d'identifiants d'usine"))
         else:
-            scripts.append(script_id)
+            skipped.append((script_id, str(why)))
     default_tcp, default_udp = _reference(needs.refs)
     tcp, udp_ports = default_tcp, default_udp
     if audit.scan.ports:
