@@ -94,8 +94,6 @@ def test_the_root_holds_packages_and_at_most_four_files() -> None:
 
 def test_the_rooms_form_no_cycle() -> None:
     def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:
-        return any(
-            room == goal or (room not in seen and reaches(room, goal, seen | {room})) for room in ALLOWED[start]
-        )
+        return any(room == goal or (room not in seen and reaches(room, goal, seen | {room})) for room in ALLOWED[start])
 
     assert not [room for room in ALLOWED if reaches(room, room)]
