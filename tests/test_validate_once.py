@@ -166,3 +166,21 @@ def test_a_scan_never_imports_pandas_nor_reads_a_territory_csv(command: str, tmp
     (manifest,) = reports.glob("*/*/manifest.json")
     assert json.loads(manifest.read_text(encoding="utf-8"))["statut"] in ("complet", "incomplet")
     assert (manifest.parent / "results" / "cyber.json").is_file()
+
+
+@pytest.mark.nmap
+def test_auditer_reads_the_audit_once_and_leaves_one_folder(tmp_path: Path, reads: Reads) -> None:
+    audit = tmp_path / "audit-complet.yaml"
+    audit.write_text(AUDIT.replace("    statistiques: territoire.csv\n", ""), encoding="utf-8")
+    reports = tmp_path / "rapports"
+    code = main(["auditer", str(audit), "--rapports", str(reports), "--grilles", str(GRILLES)])
+    assert code in (0, 1), code
+    reads.assert_once(audit)
+    (folder,) = reports.glob("*/*/")
+    results = {path.name for path in (folder / "results").iterdir()}
+    assert {"cyber.json", "findings.json", "aipd.json", "inclusion.json", "information-public.json"} <= results
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    steps = [step["etape"] for step in manifest["etapes"]]
+    assert "évaluation" in steps and "evaluation_aipd_inclusion" in steps
+    assert manifest["statut"] == "complet" and manifest["code_sortie"] == code
+    assert {"aipd", "inclusion"} <= set(manifest["grilles"])
