@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.markup import escape
@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from audit_ti.cli.options import (
+    ScanOptions,
     audit_file_option,
     evaluation_date_option,
     fail_option,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from audit_ti.runs.cyber import CyberOutcome, ScanSettings
     from audit_ti.runs.scan_steps import ScanObserver
 
-__all__ = ["LiveProgress", "import_command", "print_summary", "scan_command", "scan_settings"]
+__all__ = ["LiveProgress", "import_command", "print_summary", "run_scan", "scan_command", "scan_settings"]
 
 _VERDICT_STYLE = {
     Verdict.UNFAVOURABLE: "bold red",
@@ -92,9 +93,10 @@ def _score_row(score: TargetScore) -> list[str]:
 
 
 def scan_settings(
-    profil: str | None,
     fail_at: str,
     evaluation_date: date | None,
+    *,
+    profil: str | None = None,
     parallele: int = 2,
     observer: ScanObserver | None = None,
 ) -> ScanSettings:
@@ -109,6 +111,23 @@ def scan_settings(
         max_parallel=parallele,
         observer=observer or SilentObserver(),
     )
+
+
+OutcomeT = TypeVar("OutcomeT")
+
+
+def run_scan(audit: Path, options: ScanOptions, run: Callable[..., OutcomeT]) -> OutcomeT:
+    """Run a pipeline that scans (``scan_audit``, ``run_audit``) with the command's options, showing progress."""
+    catalog = catalog_for(options.grilles_dir, [audit])
+    with LiveProgress() as progress:
+        settings = scan_settings(
+            options.fail_at,
+            options.evaluation_date,
+            profil=options.profile,
+            parallele=options.parallel,
+            observer=progress,
+        )
+        return run(audit, reports_dir=options.reports_dir, catalog=catalog, settings=settings)
 
 
 def print_summary(outcome: CyberOutcome) -> None:
@@ -151,16 +170,7 @@ def print_summary(outcome: CyberOutcome) -> None:
 @click.command("scanner", short_help="Scanner les passerelles d'un audit et les évaluer.")
 @click.argument("audit", type=click.Path(path_type=Path, dir_okay=False))
 @scan_options
-def scan_command(
-    *,
-    audit: Path,
-    profil: str | None,
-    fail_at: str,
-    reports_dir: Path,
-    grilles_dir: Path | None,
-    evaluation_date: date | None,
-    parallele: int,
-) -> int:
+def scan_command(audit: Path, options: ScanOptions) -> int:
     """Scanner avec nmap les passerelles déclarées dans AUDIT, dans le périmètre autorisé, puis les évaluer.
 
     Rien n'est envoyé hors du périmètre de l'autorisation. Les preuves brutes (XML de nmap) et les
@@ -169,10 +179,7 @@ def scan_command(
     """
     from audit_ti.runs.cyber import scan_audit
 
-    catalog = catalog_for(grilles_dir, [audit])
-    with LiveProgress() as progress:
-        settings = scan_settings(profil, fail_at, evaluation_date, parallele, progress)
-        outcome = scan_audit(audit, reports_dir=reports_dir, catalog=catalog, settings=settings)
+    outcome = run_scan(audit, options, scan_audit)
     print_summary(outcome)
     return int(outcome.exit_code)
 
@@ -201,7 +208,7 @@ def import_command(
     from audit_ti.runs.cyber import import_scan
 
     catalog = catalog_for(grilles_dir, [audit])
-    settings = scan_settings(None, fail_at, evaluation_date)
+    settings = scan_settings(fail_at, evaluation_date)
     outcome = import_scan(scan, audit, reports_dir=reports_dir, catalog=catalog, settings=settings)
     print_summary(outcome)
     return int(outcome.exit_code)

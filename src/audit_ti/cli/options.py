@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +16,7 @@ from audit_ti.models.enums import ScanProfile, Severity
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "ScanOptions",
     "audit_file_option",
     "date_option",
     "evaluation_date_option",
@@ -120,10 +123,41 @@ def force_option(help_text: str) -> Callable[[F], F]:
     return click.option("--forcer", is_flag=True, help=help_text)
 
 
-def scan_options(command: F) -> F:
-    """The options of a command that scans: profile, failure threshold, folders, date, parallel runs."""
+@dataclass(frozen=True)
+class ScanOptions:
+    """What a command that scans (``scanner``, ``auditer``) was asked on its command line."""
+
+    profile: str | None
+    fail_at: str
+    reports_dir: Path
+    grilles_dir: Path | None
+    evaluation_date: date | None
+    parallel: int
+
+
+def scan_options(command: Callable[..., int]) -> Callable[..., int]:
+    """The options of a command that scans: profile, failure threshold, folders, date, parallel runs.
+
+    The command receives them together, as ``options`` (a ``ScanOptions``).
+    """
+
+    @functools.wraps(command)
+    def collect(
+        *,
+        profil: str | None,
+        fail_at: str,
+        reports_dir: Path,
+        grilles_dir: Path | None,
+        evaluation_date: date | None,
+        parallele: int,
+        **arguments: Any,
+    ) -> int:
+        options = ScanOptions(profil, fail_at, reports_dir, grilles_dir, evaluation_date, parallele)
+        return command(options=options, **arguments)
+
+    decorated: Callable[..., int] = collect
     for option in reversed(
         (profile_option, fail_option, reports_option, grilles_option, evaluation_date_option, parallel_option)
     ):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated
