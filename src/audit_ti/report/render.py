@@ -1,0 +1,98 @@
+"""Executed notebooks into reports: HTML with our own template (no code, no script, nothing remote), then PDF.
+
+The HTML is what a reader gets: French (``lang="fr"``, French spacing), no code cell, no prompt,
+no request to anything outside the file. The PDF is WeasyPrint's tagged PDF/UA of that HTML, with
+every fetch outside ``data:`` refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+from weasyprint import HTML, URLFetcher
+
+__all__ = ["TEMPLATES", "french_spacing", "render_html", "render_pdf", "warning_box"]
+
+#: Our nbconvert templates (``audit_ti`` extends JupyterLab's and drops its scripts and CSS).
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Cells a report never shows: the parameters papermill injected, papermill's English error banners.
+REMOVED_TAGS = {"remove_cell", "injected-parameters", "parameters", "papermill-error-cell-tag"}
+
+#: French typography: thin no-break space before ; ! ? %, no-break space before : and », after «.
+_SPACING = (
+    (re.compile(r"[ \u00a0]+([;!?%])"), "\u202f\\1"),
+    (re.compile(r"[ \u202f]+([:»])"), "\u00a0\\1"),
+    (re.compile(r"«[ \u202f]*"), "«\u00a0"),
+)
+_VERBATIM = {"pre", "code", "script", "style", "title"}
+
+
+@functools.cache
+def _exporter() -> Any:
+    config = Config()
+    config.HTMLExporter.update(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="audit_ti",
+        language_code="fr",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,
+    )
+    config.TagRemovePreprocessor.remove_cell_tags = REMOVED_TAGS
+    return HTMLExporter(config=config)
+
+
+def warning_box(lines: Sequence[str]) -> str:
+    """The box at the top of a report that says what is missing and why (escaped: texts may come from devices)."""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return (
+        '<div class="avertissement" role="alert"><p><strong>Exécution incomplète : ce rapport ne peut pas être lu '
+        f"comme un feu vert.</strong></p><ul>{items}</ul></div>"
+    )
+
+
+def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = ()) -> str:
+    """One HTML report from executed notebooks (``nbformat`` nodes), in order, with the warning box first."""
+    merged = nbformat.v4.new_notebook()
+    merged.metadata["title"] = title
+    if warnings:
+        merged.cells.append(nbformat.v4.new_markdown_cell(warning_box(warnings)))
+    for notebook in notebooks:
+        merged.cells.extend(notebook.cells)
+    body, _ = _exporter().from_notebook_node(merged, resources={"metadata": {"name": title}})
+    return french_spacing(str(body))
+
+
+def french_spacing(html: str) -> str:
+    """The text nodes of an HTML page with French spacing around punctuation (tags and code untouched)."""
+    soup = BeautifulSoup(html, "html.parser")
+    for node in soup.find_all(string=True):
+        if not isinstance(node, NavigableString) or node.parent is None or node.parent.name in _VERBATIM:
+            continue
+        text = str(node)
+        for pattern, replacement in _SPACING:
+            text = pattern.sub(replacement, text)
+        if text != node:
+            node.replace_with(NavigableString(text))
+    return str(soup)
+
+
+def render_pdf(html: str, pdf_path: Path) -> None:
+    """A tagged PDF/UA of the HTML report; nothing is fetched but inline ``data:`` resources."""
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    HTML(string=html, url_fetcher=fetcher, base_url=str(pdf_path.parent)).write_pdf(
+        str(pdf_path), pdf_variant="pdf/ua-1"
+    )
