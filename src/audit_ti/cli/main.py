@@ -20,7 +20,16 @@ french.install()
 
 # Commands are imported after the French catalogue is installed: click reads some strings
 # (such as the names of path types) when a command is defined.
-from audit_ti.cli import aipd_cmd, audit_cmd, cyber_cmd, evaluate_cmd, init_cmd, lab_cmd, validate_cmd  # noqa: E402
+from audit_ti.cli import (  # noqa: E402
+    aipd_cmd,
+    audit_cmd,
+    cyber_cmd,
+    evaluate_cmd,
+    init_cmd,
+    lab_cmd,
+    suite_cmd,
+    validate_cmd,
+)
 
 __all__ = ["cli", "main", "run"]
 
@@ -60,6 +69,7 @@ cli.add_command(cyber_cmd.scan_command)
 cli.add_command(cyber_cmd.import_command)
 cli.add_command(evaluate_cmd.evaluate)
 cli.add_command(audit_cmd.audit_command)
+cli.add_command(suite_cmd.suite_command)
 cli.add_command(aipd_cmd.aipd)
 cli.add_command(lab_cmd.lab)
 

@@ -12,7 +12,7 @@ import multiprocessing
 import queue as queues
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,16 +131,26 @@ def _worker(audit_path: Path, settings: SuiteSettings, queue: Any) -> SuiteOutco
 
 
 def run_suites(
-    audits: Sequence[Path], settings: SuiteSettings, jobs: int = 1, progress: ProgressCallback | None = None
+    audits: Sequence[Path],
+    settings: SuiteSettings,
+    jobs: int = 1,
+    progress: ProgressCallback | None = None,
+    offline: Sequence[Path | None] | None = None,
 ) -> list[SuiteOutcome]:
-    """Every use case, ``jobs`` at a time in worker processes (kernels and nmap are processes anyway)."""
+    """Every use case, ``jobs`` at a time in worker processes (kernels and nmap are processes anyway).
+
+    Args:
+        offline: the nmap XML to evaluate for each use case (None: scan it), in the order of ``audits``.
+    """
+    scans = list(offline) if offline is not None else [settings.offline_scan] * len(audits)
+    each = [replace(settings, offline_scan=scan) for scan in scans]
     if jobs <= 1 or len(audits) <= 1:
-        return [_safe(audit, settings, progress) for audit in audits]
+        return [_safe(audit, one, progress) for audit, one in zip(audits, each, strict=True)]
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         queue = manager.Queue()
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_worker, audit, settings, queue) for audit in audits]
+            futures = [pool.submit(_worker, audit, one, queue) for audit, one in zip(audits, each, strict=True)]
             while not all(future.done() for future in futures):
                 _drain(queue, progress, timeout=0.2)
             _drain(queue, progress, timeout=0)
