@@ -121,3 +121,22 @@ def test_use_cases_run_in_workers_and_a_broken_one_does_not_stop_the_others(tmp_
     assert outcomes[1].folder is None and outcomes[1].problems
     assert not (tmp_path / "rapports" / "casse").exists()
     assert ("demo-lab", "00_synthese", "termine") in seen
+
+
+def test_lancer_refuses_a_number_of_offline_scans_that_matches_no_audit(capsys: pytest.CaptureFixture[str]) -> None:
+    from audit_ti.cli.main import main
+
+    xml = str(REFERENCE)
+    assert main(["lancer", str(DEMO), "--hors-ligne", xml, "--hors-ligne", xml]) == 2
+    assert "--hors-ligne" in capsys.readouterr().err
+
+
+def test_lancer_runs_the_suite_and_prints_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from audit_ti.cli.main import main
+
+    notebooks = write_notebooks(tmp_path / "nb")
+    reports = tmp_path / "rapports"
+    args = ["lancer", str(DEMO), "--hors-ligne", str(REFERENCE), "--notebooks", str(notebooks)]
+    assert main([*args, "--rapports", str(reports), "--grilles", str(ROOT / "grilles")]) == 1
+    out = capsys.readouterr().out
+    assert "demo-lab" in out and "rapport-elus.pdf" in out and "rapport-technique.html" in out
