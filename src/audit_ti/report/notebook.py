@@ -1,0 +1,87 @@
+"""What the notebooks call to show a run: the warning box, tables, charts and the decision light.
+
+Every helper displays HTML built here (escaped), so that a notebook cell is one call and the
+HTML report shows the same thing as the notebook.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from audit_ti.report.charts import Chart, figure_html
+from audit_ti.report.synthesis import Synthesis
+from audit_ti.report.views import RunResults, warnings_html
+
+__all__ = [
+    "show_chart",
+    "show_list",
+    "show_markdown",
+    "show_table",
+    "show_verdict",
+    "show_warnings",
+    "table_html",
+    "verdict_html",
+]
+
+
+def _show_html(text: str) -> None:
+    # IPython's display functions carry no annotations.
+    display(HTML(text))  # type: ignore[no-untyped-call]
+
+
+def show_warnings(results: RunResults) -> None:
+    """The box every notebook shows first: what is missing or failed, or that the run is complete."""
+    _show_html(warnings_html(results))
+
+
+def table_html(frame: pd.DataFrame, empty: str = "Rien à signaler.") -> str:
+    """A table without its index (text escaped), or ``empty`` in a paragraph when it has no line."""
+    if frame.empty:
+        return f"<p><em>{html.escape(empty)}</em></p>"
+    return frame.to_html(index=False, border=0, classes="tableau", escape=True, na_rep="—")
+
+
+def show_table(frame: pd.DataFrame, empty: str = "Rien à signaler.") -> None:
+    """Display a table without its index, or ``empty`` when it has no line."""
+    _show_html(table_html(frame, empty))
+
+
+def show_chart(chart: Chart) -> None:
+    """Display a chart as an inline PNG whose ``alt`` is its French text alternative."""
+    _show_html(figure_html(chart))
+
+
+def show_list(items: Iterable[str], empty: str = "Aucun.") -> None:
+    """Display a bulleted list (escaped), or ``empty``."""
+    lines = [f"<li>{html.escape(item)}</li>" for item in items]
+    _show_html(f"<ul>{''.join(lines)}</ul>" if lines else f"<p><em>{html.escape(empty)}</em></p>")
+
+
+def show_markdown(text: str) -> None:
+    """Display Markdown written by audit-ti (the public notice)."""
+    display(Markdown(text))  # type: ignore[no-untyped-call]
+
+
+_LIGHT_WORDS = {"vert": "FEU VERT", "orange": "FEU ORANGE", "rouge": "FEU ROUGE"}
+
+
+def verdict_html(synthesis: Synthesis) -> str:
+    """The decision box: the light in words (never by colour alone), its reasons and the rule."""
+    light = synthesis.light
+    reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in synthesis.reasons)
+    reasons_block = f"<p>Pourquoi :</p><ul>{reasons}</ul>" if reasons else ""
+    return (
+        f'<div class="feu feu-{light.value}" role="status">'
+        f"<p><strong>{_LIGHT_WORDS[light.value]}</strong> — {html.escape(light.label)}</p>"
+        f"{reasons_block}"
+        f"<p><small>Règle appliquée : {html.escape(synthesis.rule)}</small></p></div>"
+    )
+
+
+def show_verdict(synthesis: Synthesis) -> None:
+    """Display the decision box."""
+    _show_html(verdict_html(synthesis))
