@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import TypeGuard, TypeVar
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -17,6 +18,7 @@ from audit_ti.report.synthesis import Synthesis
 from audit_ti.report.views import RunResults, warnings_html
 
 __all__ = [
+    "present",
     "show_chart",
     "show_list",
     "show_markdown",
@@ -31,6 +33,20 @@ __all__ = [
 def _show_html(text: str) -> None:
     # IPython's display functions carry no annotations.
     display(HTML(text))  # type: ignore[no-untyped-call]
+
+
+_T = TypeVar("_T")
+
+
+def present(result: _T | None, what: str = "ce résultat") -> TypeGuard[_T]:
+    """True when ``result`` exists; otherwise say in the report that it is missing (see the warnings)."""
+    if result is None:
+        _show_html(
+            f'<p class="absent"><strong>{html.escape(what[:1].upper() + what[1:])} manque</strong> : '
+            "voir les avertissements en tête du rapport.</p>"
+        )
+        return False
+    return True
 
 
 def show_warnings(results: RunResults) -> None:
