@@ -230,3 +230,14 @@ def test_notebooks_are_stored_without_outputs_and_with_one_parameters_cell() -> 
             for c in notebook["cells"]
             if c["cell_type"] == "code"
         )
+
+
+def test_the_public_notice_is_shown_escaped(reference: Path) -> None:
+    from audit_ti.report.notebook import notice_html
+
+    run = load_run(reference)
+    assert run.notice is not None
+    hostile = run.notice.model_copy(update={"title": "<img src=x onerror=alert(1)>"})
+    page = notice_html(hostile)
+    assert "<img" not in page and "&lt;img" in page
+    assert "<h4>De quoi s&#x27;agit-il ?</h4>" in page

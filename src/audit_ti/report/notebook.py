@@ -11,17 +11,19 @@ from collections.abc import Iterable
 from typing import TypeGuard, TypeVar
 
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
+from audit_ti.models.public_notice import PublicNotice
 from audit_ti.report.charts import Chart, figure_html
 from audit_ti.report.synthesis import Synthesis
 from audit_ti.report.views import RunResults, warnings_html
 
 __all__ = [
+    "notice_html",
     "present",
     "show_chart",
     "show_list",
-    "show_markdown",
+    "show_notice",
     "show_table",
     "show_verdict",
     "show_warnings",
@@ -77,9 +79,29 @@ def show_list(items: Iterable[str], empty: str = "Aucun.") -> None:
     _show_html(f"<ul>{''.join(lines)}</ul>" if lines else f"<p><em>{html.escape(empty)}</em></p>")
 
 
-def show_markdown(text: str) -> None:
-    """Display Markdown written by audit-ti (the public notice)."""
-    display(Markdown(text))  # type: ignore[no-untyped-call]
+def notice_html(notice: PublicNotice) -> str:
+    """The public notice, in the parts of information-public.md, escaped, its headings under the report's."""
+    parts = [
+        f'<div class="information-public"><h3>{html.escape(notice.title)}</h3>',
+        f"<p><em>{html.escape(notice.authority)} — mise à jour le {notice.updated_on:%d/%m/%Y}</em></p>",
+    ]
+    for section in notice.sections:
+        parts.append(f"<h4>{html.escape(section.title)}</h4>")
+        lines = section.text.splitlines()
+        if len(lines) > 1:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+        else:
+            parts.append(f"<p>{html.escape(section.text)}</p>")
+    if notice.missing:
+        parts.append(
+            f"<p><strong>À compléter avant publication :</strong> {html.escape(', '.join(notice.missing))}.</p>"
+        )
+    return "".join(parts) + "</div>"
+
+
+def show_notice(notice: PublicNotice) -> None:
+    """Display the public notice (text from the audit file is escaped, never interpreted as HTML)."""
+    _show_html(notice_html(notice))
 
 
 _LIGHT_WORDS = {"vert": "FEU VERT", "orange": "FEU ORANGE", "rouge": "FEU ROUGE"}
