@@ -74,6 +74,7 @@ def test_a_deleted_result_is_missing_and_says_why(copy: Path) -> None:
         "il a donc été supprimé ou déplacé après l'exécution.",
     )
     assert run.missing[0] in run.warnings
+    assert run.altered == ("results/cyber.json",)
     assert 'role="alert"' in warnings_html(run)
 
 

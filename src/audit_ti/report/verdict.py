@@ -36,7 +36,7 @@ class Light(LabelledEnum):
 #: The rule, in the order it is applied (printed as is in the synthesis and in synthese.json).
 RULE_STEPS = (
     "Rouge si l'un de ces points est vrai : l'exécution n'est pas complète (incomplète, en échec, sans "
-    "manifeste, ou un résultat modifié depuis) ; le résultat cyber, l'AIPD ou l'évaluation d'inclusion "
+    "manifeste, ou un fichier modifié ou supprimé depuis) ; le résultat cyber, l'AIPD ou l'évaluation d'inclusion "
     "manque ; le scan n'a pas tout observé ; le verdict cyber est « déploiement déconseillé » ; l'AIPD a un "
     "constat bloquant (obligatoire mais non validée, présélection incomplète, consultation préalable de la "
     "CNIL requise, AIPD refusée) ; l'inclusion a un critère bloquant non satisfait, le niveau IV ou un "
@@ -73,7 +73,7 @@ def _run_line(results: RunResults) -> AuditLine:
         red.append("manifeste absent : on ne sait pas comment l'exécution s'est terminée")
     elif manifest.status != "complet":
         red.append(f"exécution {manifest.status_label}")
-    red += [f"{name} modifié après l'exécution" for name in results.altered]
+    red += [f"{name} modifié ou supprimé après l'exécution" for name in results.altered]
     if results.findings is None and results.cyber is not None:
         orange.append("la liste des constats cyber manque")
     if results.notice is None:

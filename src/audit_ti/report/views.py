@@ -129,7 +129,7 @@ class RunResults:
         cyber / findings / aipd / inclusion / notice: each result, read with its model.
         notice_markdown: the public notice as the run wrote it (Markdown).
         missing: one French sentence per absent or unusable result, saying why.
-        altered: the files whose SHA-256 is no longer the manifest's (changed after the run).
+        altered: the files the manifest lists that were changed (another SHA-256) or removed after the run.
         warnings: every reason not to trust the run as complete, in French, most serious first.
     """
 
@@ -165,6 +165,7 @@ class _Reader:
     manifest: RunManifest | None = None
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def read(self, key: str, adapter: TypeAdapter[_T]) -> _T | None:
         relative, what = RESULT_FILES[key]
@@ -212,6 +213,7 @@ class _Reader:
         if manifest is None:
             return "le manifeste manque aussi, on ne sait pas comment l'exécution s'est terminée"
         if relative in manifest.files:
+            self.removed.append(relative)
             return "le manifeste l'inscrit, il a donc été supprimé ou déplacé après l'exécution"
         failed = [step for step in manifest.failed_steps if step.name.startswith(_STEPS_OF.get(key, ()))]
         failed = failed or [step for step in manifest.failed_steps if step.name == "arrêt"]
@@ -291,7 +293,7 @@ def load_run(folder: Path) -> RunResults:
         notice=notice,
         notice_markdown=notice_markdown,
         missing=tuple(reader.missing),
-        altered=tuple(reader.changed),
+        altered=tuple(reader.changed + reader.removed),
         warnings=tuple(warnings),
     )
 
