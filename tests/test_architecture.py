@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "scan": {"checks", "errors", "inputs", "models", "text"},
     "cyber": {"checks", "models", "text"},
     "impact": {"errors", "inputs", "models", "text"},
-    "report": {"models", "text"},
+    "report": {"errors", "inputs", "models", "text"},
     "validation": {"checks", "errors", "inputs", "models", "scan", "text"},
     "pia": {"errors", "impact", "inputs", "models", "validation", "text"},
     "runs": {

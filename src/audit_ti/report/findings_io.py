@@ -11,7 +11,7 @@ from pathlib import Path
 from audit_ti.models.finding import FINDINGS, Finding
 from audit_ti.text import neutralise
 
-__all__ = ["CSV_COLUMNS", "findings_csv", "findings_json", "read_findings"]
+__all__ = ["CSV_COLUMNS", "findings_csv", "findings_json", "read_findings", "spreadsheet_cell"]
 
 #: Column order of findings.csv (French keys, as in the JSON).
 CSV_COLUMNS = (
@@ -57,7 +57,7 @@ def _accepted(finding: Finding) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> str:
+def spreadsheet_cell(value: object) -> str:
     """A spreadsheet cell that a banner from a device cannot turn into a formula or a hidden text."""
     text = neutralise("" if value is None else str(value))
     # Spreadsheets skip leading blanks before reading a formula: « \n=cmd|… » is still one.
@@ -76,5 +76,5 @@ def findings_csv(findings: Sequence[Finding]) -> str:
     for finding, row in zip(findings, rows, strict=True):
         row["references"] = " ".join(finding.references)
         row["risque_accepte"] = _accepted(finding)
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
