@@ -54,6 +54,10 @@ def case_name(audit_file: Path) -> str:
     return name or "audit"
 
 
+def _status_of(outcomes: tuple[ExitCode, ...]) -> RunStatus:
+    return RunStatus.INCOMPLETE if ExitCode.INCOMPLETE_RUN in outcomes else RunStatus.COMPLETE
+
+
 class RunFolder:
     """A new run folder and its manifest."""
 
@@ -239,8 +243,11 @@ class RunFolder:
 
     def close(self, *outcomes: ExitCode) -> None:
         """Close a run after its pipelines: incomplete when one was cut short, the worst exit code of them."""
-        status = RunStatus.INCOMPLETE if ExitCode.INCOMPLETE_RUN in outcomes else RunStatus.COMPLETE
-        self.finish(status, int(max(outcomes, default=ExitCode.OK)))
+        self.finish(_status_of(outcomes), int(max(outcomes, default=ExitCode.OK)))
+
+    def settle(self, *outcomes: ExitCode) -> None:
+        """Say how the evaluations ended while the run goes on (the notebooks read it; ``close`` ends the run)."""
+        self._update(status=_status_of(outcomes), exit_code=int(max(outcomes, default=ExitCode.OK)))
 
     def fail(self, reason: str, exit_code: int) -> None:
         """Close a run that stopped on an error, whatever the state of the disk: never left « en cours »."""

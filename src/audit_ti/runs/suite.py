@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError, Problem
+from audit_ti.report.synthesis import actions_csv, synthesis_json, synthesise
+from audit_ti.report.views import load_run
 from audit_ti.runs.cyber import CyberOutcome, ScanSettings, authorise, import_into, read_import, scan_into
 from audit_ti.runs.folder import RunFolder, case_name
 from audit_ti.runs.impact import impact_of, write_impact
@@ -94,15 +96,24 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
             folder.record("scan", StepStatus.SKIPPED, "--sans-scan : aucune évaluation de cybersécurité")
         say(case, "scan", "termine")
         write_impact(folder, impact)
+        codes = [cyber.exit_code if cyber is not None else ExitCode.INCOMPLETE_RUN, impact.exit_code]
+        folder.settle(*codes)
+        _write_synthesis(folder)
         runs = run_notebooks(folder, audit_path, settings.notebooks_dir, lambda name, state: say(case, name, state))
         missing = _missing(cyber, [f"notebook {run.name} : {run.error}" for run in runs if not run.ok])
         say(case, "rapports", "en cours")
         reports = render_reports(folder, runs, prepared.audit.use_case.name, missing) if settings.pdf else []
         say(case, "rapports", "termine")
-        codes = [cyber.exit_code if cyber is not None else ExitCode.INCOMPLETE_RUN, impact.exit_code]
         codes += [ExitCode.INCOMPLETE_RUN for run in runs if not run.ok]
         folder.close(*codes)
     return SuiteOutcome(audit_path, max(codes), folder.root, tuple(reports), missing=tuple(missing))
+
+
+def _write_synthesis(folder: RunFolder) -> None:
+    """``synthese.json`` (the verdicts, publishable as open data) and ``actions.csv`` beside the reports."""
+    synthesis = synthesise(load_run(folder.root))
+    folder.write_file("synthese.json", synthesis_json(synthesis))
+    folder.write_file("actions.csv", actions_csv(synthesis))
 
 
 def _missing(cyber: CyberOutcome | None, failures: list[str]) -> list[str]:
