@@ -77,6 +77,16 @@ def test_one_use_case_leaves_one_folder_with_notebooks_and_both_reports(tmp_path
     assert manifest["statut"] == "complet" and manifest["code_sortie"] == 1
     assert {f"notebook {name}" for name in NOTEBOOKS} <= {step["etape"] for step in manifest["etapes"]}
     assert "rapport-elus.pdf" in manifest["fichiers"]
+    assert {"synthese.json", "actions.csv"} <= names and json.loads((folder / "synthese.json").read_text())[
+        "feu"
+    ] == "rouge"
+
+    from audit_ti.cli.main import main
+
+    before = (folder / "rapport-elus.html").stat().st_mtime_ns
+    assert main(["rapport", str(folder)]) == 0  # rendered again from the executed notebooks
+    assert (folder / "rapport-elus.html").stat().st_mtime_ns > before
+    assert main(["verifier", str(folder)]) == 0  # the manifest knows the new reports' hashes
 
 
 def test_a_failed_notebook_makes_the_use_case_incomplete_and_the_reports_say_so(tmp_path: Path) -> None:

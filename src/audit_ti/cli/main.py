@@ -27,6 +27,7 @@ from audit_ti.cli import (  # noqa: E402
     evaluate_cmd,
     init_cmd,
     lab_cmd,
+    run_cmd,
     suite_cmd,
     validate_cmd,
 )
@@ -70,6 +71,9 @@ cli.add_command(cyber_cmd.import_command)
 cli.add_command(evaluate_cmd.evaluate)
 cli.add_command(audit_cmd.audit_command)
 cli.add_command(suite_cmd.suite_command)
+cli.add_command(run_cmd.report_command)
+cli.add_command(run_cmd.compare_command)
+cli.add_command(run_cmd.verify_command)
 cli.add_command(aipd_cmd.aipd)
 cli.add_command(lab_cmd.lab)
 

@@ -24,13 +24,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from audit_ti.errors import AuditTiError, ExitCode, OutputError
+from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError, OutputError, Problem
 from audit_ti.runs.manifest import AuthorisationRecord, Manifest, RunStatus, StepRecord, StepStatus
 from audit_ti.runs.writes import atomic_write, write_error
 
-__all__ = ["RunFolder", "case_name", "sha256_of"]
+__all__ = ["NOT_A_RUN", "RunFolder", "case_name", "sha256_of"]
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%S"
+#: What a folder without a readable manifest is not.
+NOT_A_RUN = "pas de manifeste lisible : ce n'est pas un dossier d'exécution"
 #: Room kept free in the run folder until it ends: enough for the last manifest, even with a full disk.
 RESERVE_BYTES = 256 * 1024
 _RESERVE = ".reserve"
@@ -199,6 +201,28 @@ class RunFolder:
         else:
             text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         return self.write_file(relative, text + "\n")
+
+    @classmethod
+    def reopen(cls, root: Path) -> RunFolder:
+        """An existing run folder, to add to it (re-rendered reports); its files keep their hashes.
+
+        Raises:
+            InvalidInputError: no readable manifest: not a run folder.
+        """
+        path = root / "manifest.json"
+        try:
+            manifest = Manifest.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            raise InvalidInputError(
+                Problem("pas de manifeste lisible : ce n'est pas un dossier d'exécution", path)
+            ) from None
+        folder = cls(root, manifest)
+        folder._closed = True
+        return folder
+
+    def name_use_case(self, name: str) -> None:
+        """Remember the use case's name (the title of the reports)."""
+        self._update(use_case=name)
 
     def record_tool(self, name: str, version: str) -> None:
         """Remember the version of an external tool (nmap…)."""

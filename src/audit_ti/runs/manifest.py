@@ -78,6 +78,9 @@ class Manifest(StrictModel):
     tool_version: str = Field(default=__version__, alias="version_outil")
     python_version: str = Field(default_factory=platform.python_version, alias="version_python")
     case: str = Field(alias="cas")
+    use_case: str | None = Field(
+        default=None, alias="nom_cas_usage", description="Nom du cas d'usage (titre des rapports)."
+    )
     audit_file: str = Field(alias="fichier_audit")
     audit_sha256: str = Field(alias="empreinte_audit")
     started_at: datetime = Field(alias="debut")

@@ -29,6 +29,7 @@ __all__ = [
     "NotebookRun",
     "check_parameters",
     "render_reports",
+    "rerender",
     "run_notebooks",
 ]
 
@@ -157,3 +158,23 @@ def render_reports(folder: RunFolder, runs: Sequence[NotebookRun], title: str, w
         folder.record_file(pdf)
         written.append(pdf)
     return written
+
+
+def rerender(root: Path) -> list[Path]:
+    """The reports of a run folder rendered again from its executed notebooks (``audit-ti rapport``).
+
+    Raises:
+        InvalidInputError: not a run folder, or no executed notebook in it.
+    """
+    folder = RunFolder.reopen(root)
+    runs = [NotebookRun(name, root / "notebooks" / f"{name}.ipynb") for name in NOTEBOOKS]
+    present = [run for run in runs if run.output.is_file()]
+    if not present:
+        raise InvalidInputError(Problem("aucun notebook exécuté dans ce dossier (notebooks/*.ipynb)", root))
+    warnings = [f"notebook {run.name} absent du dossier d'exécution" for run in runs if not run.output.is_file()]
+    warnings += [
+        f"étape « {step.name} » en échec : {step.message}"
+        for step in folder.manifest.steps
+        if step.status == StepStatus.FAILED
+    ]
+    return render_reports(folder, present, folder.manifest.use_case or folder.manifest.case, warnings)

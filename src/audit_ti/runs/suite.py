@@ -86,6 +86,7 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
     scope = authorise(prepared, settings.scan) if read is None and not settings.skip_scan else None
     folder = RunFolder.create(settings.reports_dir, audit_path, evaluation_date=settings.scan.evaluation_date)
     with folder.guarded():
+        folder.name_use_case(prepared.audit.use_case.name)
         say(case, "scan", "en cours")
         cyber: CyberOutcome | None = None
         if read is not None and settings.offline_scan is not None:
