@@ -11,11 +11,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installe
 export AUDIT_TI_BOUCLE_LOCALE := 1
 
-.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer lab banc-lab
+.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer lab banc-lab jupyter notebooks
 
 aide:
 	@echo "make demo   installe ce qui manque puis lance la démonstration"
 	@echo "make test   installe ce qui manque puis lance ruff, mypy et toutes les épreuves"
+	@echo "make jupyter        ouvre les notebooks dans JupyterLab (127.0.0.1)"
+	@echo "make notebooks      réexécute les notebooks sur le scan de référence (sorties comparées par nbval)"
 
 systeme:
 	@scripts/installer-paquets-systeme.sh scripts/paquets-debian.txt
@@ -56,8 +58,19 @@ lint: installer
 typage: installer
 	@$(BIN)/mypy
 
+# The notebooks' stored outputs are compared by nbval (dates, hashes, temporary paths masked).
 tests: installer
 	@$(BIN)/pytest
+	@$(BIN)/pytest -q -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/nbval-sanitize.cfg
+
+# After a change that alters what the notebooks show: run them again on the reference scan, read the
+# diff of notebooks/, commit it.
+notebooks: installer
+	@$(BIN)/python scripts/executer-notebooks.py
+
+# JupyterLab on the project, on the loopback only, with the kernel of .venv (audit_ti installed).
+jupyter: installer
+	@$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --ServerApp.open_browser=False notebooks/00_synthese.ipynb
 
 test: lint typage tests
 

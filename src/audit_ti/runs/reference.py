@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 from audit_ti.errors import InvalidInputError, Problem
+from audit_ti.inputs.documents import load_audit
 from audit_ti.runs.audit import import_audit
+from audit_ti.runs.cyber import ScanSettings
 from audit_ti.validation.catalog import GrilleCatalog
 
 __all__ = ["reference_run", "reference_xml"]
@@ -46,4 +48,6 @@ def reference_run(audit: Path, *, grilles: Path | None = None, reports_dir: Path
     folder = grilles if grilles is not None else audit.resolve().parent.parent / "grilles"
     target = reports_dir if reports_dir is not None else Path(tempfile.mkdtemp(prefix="audit-ti-reference-"))
     catalog = GrilleCatalog.with_builtin_checks(folder)
-    return import_audit(xml, audit, reports_dir=target, catalog=catalog).folder
+    # Judged as on the audit's date, so that the reference run (and what nbval compares) does not age.
+    settings = ScanSettings(evaluation_date=load_audit(audit).use_case.audit_date)
+    return import_audit(xml, audit, reports_dir=target, catalog=catalog, settings=settings).folder
