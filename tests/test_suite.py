@@ -150,3 +150,22 @@ def test_lancer_runs_the_suite_and_prints_the_reports(tmp_path: Path, capsys: py
     assert main([*args, "--rapports", str(reports), "--grilles", str(ROOT / "grilles")]) == 1
     out = capsys.readouterr().out
     assert "demo-lab" in out and "rapport-elus.pdf" in out and "rapport-technique.html" in out
+
+
+SECRET = "Zx9-secret-plante-7Q"
+
+
+def test_a_planted_password_appears_in_no_file_of_the_run(tmp_path: Path) -> None:
+    """A password a brute script found is masked everywhere: evidence, results, notebooks, reports, logs."""
+    source = (ROOT / "tests" / "fixtures" / "nmap" / "labo-identifiants-usine.xml").read_text(encoding="utf-8")
+    assert "[masqué]" in source
+    xml = tmp_path / "identifiants.xml"
+    xml.write_text(source.replace("[masqué]", SECRET), encoding="utf-8")
+    outcome = run_suite(DEMO, settings(tmp_path, ROOT / "notebooks", offline_scan=xml))
+    assert outcome.folder is not None
+    files = [path for path in outcome.folder.rglob("*") if path.is_file()]
+    assert len(files) > 15 and any(path.suffix == ".ipynb" for path in files)
+    leaks = [path for path in files if SECRET.encode() in path.read_bytes()]
+    assert not leaks
+    # The PDFs are drawn from the HTML reports checked above; the account name is kept, the password is not.
+    assert "admin" in (outcome.folder / "results" / "findings.json").read_text(encoding="utf-8")
