@@ -1,0 +1,98 @@
+"""Benchmark of ``audit-ti lancer`` (prints ratios and sizes, asserts nothing).
+
+Usage: .venv/bin/python bench/bench_suite.py [number of use cases, default 8]
+
+1. The suite's own overhead per use case (offline import, evaluations, four notebooks, two reports in
+   HTML and PDF) against the raw ``papermill`` command line running the same four notebooks on the
+   same run folder. Target: ≤ 1.2 × raw papermill, reports included.
+2. Throughput of ``--jobs 2`` against ``--jobs 1`` on N copies of the demo audit. Target on 2 cores:
+   ≥ 1.7 ×.
+3. Report sizes. Targets for the demo: rapport-elus.html < 500 KB, rapport-elus.pdf < 1 MB.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from audit_ti.runs.notebooks import NOTEBOOKS
+from audit_ti.runs.suite import SuiteSettings, run_suites
+
+ROOT = Path(__file__).resolve().parent.parent
+AUDIT = ROOT / "audits" / "demo-lab.yaml"
+REFERENCE = ROOT / "audits" / "references" / "demo-lab.xml"
+
+
+def settings(reports: Path) -> SuiteSettings:
+    return SuiteSettings(
+        reports_dir=reports, grilles_dir=ROOT / "grilles", notebooks_dir=ROOT / "notebooks", offline_scan=REFERENCE
+    )
+
+
+def copies(folder: Path, count: int) -> list[Path]:
+    """N audit files of the demo lab, each with its own name (one run folder each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    audits = []
+    for index in range(count):
+        path = folder / f"demo-{index:02d}.yaml"
+        shutil.copy(AUDIT, path)
+        audits.append(path)
+    return audits
+
+
+def raw_papermill(run_folder: Path, out: Path) -> float:
+    """The four notebooks through papermill's own command line, on an existing run folder."""
+    started = time.perf_counter()
+    for name in NOTEBOOKS:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "papermill",
+                str(ROOT / "notebooks" / f"{name}.ipynb"),
+                str(out / f"{name}.ipynb"),
+                "--cwd",
+                str(ROOT / "notebooks"),
+                "-p",
+                "dossier_run",
+                str(run_folder),
+                "--no-progress-bar",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    with tempfile.TemporaryDirectory(prefix="audit-ti-bench-") as work:
+        base = Path(work)
+        audits = copies(base / "audits", count)
+        started = time.perf_counter()
+        (one,) = run_suites([AUDIT], settings(base / "un"), jobs=1)
+        suite_s = time.perf_counter() - started
+        assert one.folder is not None
+        (base / "brut").mkdir()
+        raw_s = raw_papermill(one.folder, base / "brut")
+        print(f"suite complète, un cas d'usage        {suite_s:6.1f} s")
+        print(f"papermill brut, les quatre notebooks  {raw_s:6.1f} s")
+        print(f"rapport suite / papermill brut        {suite_s / raw_s:6.2f} ×   (objectif ≤ 1,2 ×)")
+        for name in ("rapport-elus.html", "rapport-elus.pdf", "rapport-technique.html", "rapport-technique.pdf"):
+            print(f"{name:<38}{(one.folder / name).stat().st_size / 1024:6.0f} Kio")
+        timings = {}
+        for jobs in (1, 2):
+            started = time.perf_counter()
+            outcomes = run_suites(audits, settings(base / f"jobs-{jobs}"), jobs=jobs)
+            timings[jobs] = time.perf_counter() - started
+            failed = [outcome.case for outcome in outcomes if outcome.folder is None]
+            print(f"--jobs {jobs}, {count} cas d'usage             {timings[jobs]:6.1f} s  {failed or ''}")
+        print(f"débit --jobs 2 / --jobs 1             {timings[1] / timings[2]:6.2f} ×   (objectif ≥ 1,7 ×)")
+
+
+if __name__ == "__main__":
+    main()
