@@ -8,6 +8,7 @@ inclusion tables are in ``impact_tables.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -218,7 +219,8 @@ def grilles_table(manifest: RunManifest) -> pd.DataFrame:
             {
                 "Grille ou référentiel": name,
                 "Version": entry.get("version", ""),
-                "Fichier": entry.get("fichier", ""),
+                # The name only: the full path, in the manifest, depends on the machine that ran.
+                "Fichier": Path(entry.get("fichier", "")).name,
                 "Empreinte SHA-256": entry.get("empreinte", ""),
             }
             for name, entry in manifest.grilles.items()
