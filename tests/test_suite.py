@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 import nbformat
+import pikepdf
 import pytest
 
 from audit_ti.errors import ExitCode, InvalidInputError
@@ -169,3 +172,29 @@ def test_a_planted_password_appears_in_no_file_of_the_run(tmp_path: Path) -> Non
     assert not leaks
     # The PDFs are drawn from the HTML reports checked above; the account name is kept, the password is not.
     assert "admin" in (outcome.folder / "results" / "findings.json").read_text(encoding="utf-8")
+
+
+def _pdf_text(path: Path) -> str:
+    """The text of a PDF as a reader copies it: pdftotext, NFKC, hyphenation at line ends undone."""
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    text = unicodedata.normalize("NFKC", done.stdout)
+    return re.sub(r"\s+", " ", re.sub(r"\u2010\s*\n\s*", "", text))
+
+
+def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_priorities(tmp_path: Path) -> None:
+    outcome = run_suite(DEMO, settings(tmp_path, ROOT / "notebooks"))
+    assert outcome.folder is not None
+    folder = outcome.folder
+    cyber = json.loads((folder / "results" / "cyber.json").read_text(encoding="utf-8"))
+    priorities = [measure["titre"] for measure in cyber["mesures_prioritaires"]]
+    assert len(priorities) == 6
+    elected = _pdf_text(folder / "rapport-elus.pdf")
+    assert "FEU ROUGE" in elected
+    assert [title for title in priorities if title not in elected] == []
+    for name in ("rapport-elus.pdf", "rapport-technique.pdf"):
+        with pikepdf.open(folder / name) as pdf:
+            assert "/StructTreeRoot" in pdf.Root, name
+            assert bool(pdf.Root.MarkInfo.Marked), name
+            assert str(pdf.Root.Lang) == "fr", name
+        assert (folder / name).stat().st_size < 1_000_000
+    assert (folder / "rapport-elus.html").stat().st_size < 500_000
