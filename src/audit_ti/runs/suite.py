@@ -19,10 +19,10 @@ from typing import Any
 from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError, Problem
 from audit_ti.report.synthesis import actions_csv, synthesis_json, synthesise
 from audit_ti.report.views import load_run
-from audit_ti.runs.cyber import CyberOutcome, ScanSettings, authorise, import_into, read_import, scan_into
+from audit_ti.runs.audit import cyber_into, cyber_source
+from audit_ti.runs.cyber import CyberOutcome, ScanSettings
 from audit_ti.runs.folder import RunFolder, case_name
 from audit_ti.runs.impact import impact_of, write_impact
-from audit_ti.runs.manifest import StepStatus
 from audit_ti.runs.notebooks import check_parameters, render_reports, run_notebooks
 from audit_ti.validation.catalog import GrilleCatalog
 from audit_ti.validation.prepare import BOTH, prepare_audit
@@ -82,19 +82,12 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
     prepared = prepare_audit(audit_path, catalog, BOTH)
     check_parameters(settings.notebooks_dir)
     impact = impact_of(prepared)
-    read = read_import(settings.offline_scan) if settings.offline_scan is not None and not settings.skip_scan else None
-    scope = authorise(prepared, settings.scan) if read is None and not settings.skip_scan else None
+    source = cyber_source(prepared, settings.scan, offline=settings.offline_scan, skip=settings.skip_scan)
     folder = RunFolder.create(settings.reports_dir, audit_path, evaluation_date=settings.scan.evaluation_date)
     with folder.guarded():
         folder.name_use_case(prepared.audit.use_case.name)
         say(case, "scan", "en cours")
-        cyber: CyberOutcome | None = None
-        if read is not None and settings.offline_scan is not None:
-            cyber = import_into(folder, prepared, settings.offline_scan, read, settings.scan)
-        elif scope is not None:
-            cyber = scan_into(folder, prepared, scope, settings.scan)
-        else:
-            folder.record("scan", StepStatus.SKIPPED, "--sans-scan : aucune évaluation de cybersécurité")
+        cyber = cyber_into(folder, prepared, source, settings.scan)
         say(case, "scan", "termine")
         write_impact(folder, impact)
         codes = [cyber.exit_code if cyber is not None else ExitCode.INCOMPLETE_RUN, impact.exit_code]
