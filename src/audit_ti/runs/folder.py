@@ -28,11 +28,9 @@ from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError, OutputErr
 from audit_ti.runs.manifest import AuthorisationRecord, Manifest, RunStatus, StepRecord, StepStatus
 from audit_ti.runs.writes import atomic_write, write_error
 
-__all__ = ["NOT_A_RUN", "RunFolder", "case_name", "sha256_of"]
+__all__ = ["RunFolder", "case_name", "sha256_of"]
 
 STAMP_FORMAT = "%Y-%m-%dT%H%M%S"
-#: What a folder without a readable manifest is not.
-NOT_A_RUN = "pas de manifeste lisible : ce n'est pas un dossier d'exécution"
 #: Room kept free in the run folder until it ends: enough for the last manifest, even with a full disk.
 RESERVE_BYTES = 256 * 1024
 _RESERVE = ".reserve"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit_ti.errors import InvalidInputError, Problem
-from audit_ti.runs.folder import sha256_of
+from audit_ti.runs.folder import RunFolder, sha256_of
 
 __all__ = ["FileCheck", "verify_run"]
 
@@ -31,13 +29,7 @@ def verify_run(folder: Path) -> list[FileCheck]:
     Raises:
         InvalidInputError: no readable manifest in the folder.
     """
-    manifest = folder / "manifest.json"
-    try:
-        listed = json.loads(manifest.read_text(encoding="utf-8"))["fichiers"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise InvalidInputError(
-            Problem("pas de manifeste lisible : ce n'est pas un dossier d'exécution", manifest)
-        ) from None
+    listed = RunFolder.reopen(folder).manifest.files
     checks = []
     for relative, expected in sorted(listed.items()):
         path = folder / relative
