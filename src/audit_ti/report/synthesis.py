@@ -39,6 +39,11 @@ BEFORE_DEPLOYMENT = "avant le déploiement"
 _Row = tuple[str, str, str, str, float | None, bool]
 
 
+def _before_deployment(origin: str, what: str, owner: str) -> _Row:
+    """An action due before deployment, with no known cost, not late (no date to be late against)."""
+    return origin, what, owner, BEFORE_DEPLOYMENT, None, False
+
+
 class Action(StrictModel):
     """Something to do before deploying: what, who, by when, at what cost."""
 
@@ -69,36 +74,27 @@ def _cyber_actions(results: RunResults) -> list[_Row]:
     cyber = results.cyber
     if cyber is None:
         return [
-            (
+            _before_deployment(
                 "Cybersécurité",
                 "Faire l'audit de cybersécurité des passerelles (audit-ti auditer), puis relire ce rapport.",
                 "Service numérique de la collectivité, avec l'intégrateur",
-                BEFORE_DEPLOYMENT,
-                None,
-                False,
             )
         ]
     rows: list[_Row] = []
     if not cyber.complete:
         rows.append(
-            (
+            _before_deployment(
                 "Cybersécurité (scan incomplet)",
                 "Refaire le scan jusqu'au bout : " + " ; ".join(cyber.incomplete_reasons),
                 "Auditeur, avec l'exploitant des passerelles",
-                BEFORE_DEPLOYMENT,
-                None,
-                False,
             )
         )
     # Open data: the measure and what to do, not which gateway is exposed (findings.json says it, internally).
     rows += [
-        (
+        _before_deployment(
             f"Cybersécurité (mesure prioritaire n°{measure.rank})",
             f"{measure.title} : {measure.recommendation}",
             "Exploitant des passerelles (intégrateur ou prestataire)",
-            BEFORE_DEPLOYMENT,
-            None,
-            False,
         )
         for measure in cyber.priorities
     ]
@@ -109,17 +105,14 @@ def _aipd_actions(results: RunResults) -> list[_Row]:
     aipd = results.aipd
     if aipd is None:
         return [
-            (
+            _before_deployment(
                 "AIPD",
                 "Faire la présélection et, si elle l'exige, l'analyse d'impact (AIPD), puis relire ce rapport.",
                 "Responsable du traitement, avec le délégué à la protection des données",
-                BEFORE_DEPLOYMENT,
-                None,
-                False,
             )
         ]
     rows: list[_Row] = [
-        ("AIPD (constat bloquant)", text, "Responsable du traitement (la collectivité)", BEFORE_DEPLOYMENT, None, False)
+        _before_deployment("AIPD (constat bloquant)", text, "Responsable du traitement (la collectivité)")
         for text in aipd.blocking
     ]
     rows += [
@@ -136,7 +129,7 @@ def _aipd_actions(results: RunResults) -> list[_Row]:
     ]
     if aipd.prescreen.verdict in (PrescreenVerdict.MANDATORY, PrescreenVerdict.RECOMMENDED):
         rows += [
-            ("AIPD (avis)", f"Recueillir l'{text}.", "Responsable du traitement", BEFORE_DEPLOYMENT, None, False)
+            _before_deployment("AIPD (avis)", f"Recueillir l'{text}.", "Responsable du traitement")
             for text in aipd.opinions.missing
         ]
     return rows
@@ -146,19 +139,14 @@ def _inclusion_actions(results: RunResults) -> list[_Row]:
     inclusion = results.inclusion
     if inclusion is None:
         return [
-            (
+            _before_deployment(
                 "Inclusion numérique",
                 "Évaluer le risque d'exclusion numérique du service, puis relire ce rapport.",
                 "Service porteur du projet",
-                BEFORE_DEPLOYMENT,
-                None,
-                False,
             )
         ]
     origin = f"Inclusion numérique (niveau {inclusion.level.value})"
-    return [
-        (origin, text, "Service porteur du projet", BEFORE_DEPLOYMENT, None, False) for text in inclusion.safeguards
-    ]
+    return [_before_deployment(origin, text, "Service porteur du projet") for text in inclusion.safeguards]
 
 
 def synthesise(results: RunResults) -> Synthesis:
