@@ -22,8 +22,10 @@ def execute(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
+        # Stable ids (« 00-07 »): a cell added or removed does not renumber the diff of every other cell.
+        cell.id = f"{path.stem[:2]}-{index:02d}"
     notebook.metadata = nbformat.from_dict(
         {key: value for key, value in notebook.metadata.items() if key in ("kernelspec", "language_info")}
     )

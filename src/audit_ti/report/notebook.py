@@ -16,6 +16,7 @@ from IPython.display import HTML, display
 from audit_ti.models.public_notice import PublicNotice
 from audit_ti.report.charts import Chart, figure_html
 from audit_ti.report.synthesis import Synthesis
+from audit_ti.report.tables import progress_table
 from audit_ti.report.views import RunResults, warnings_html
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "show_chart",
     "show_list",
     "show_notice",
+    "show_progress",
     "show_table",
     "show_verdict",
     "show_warnings",
@@ -66,6 +68,18 @@ def table_html(frame: pd.DataFrame, empty: str = "Rien à signaler.") -> str:
 def show_table(frame: pd.DataFrame, empty: str = "Rien à signaler.") -> None:
     """Display a table without its index, or ``empty`` when it has no line."""
     _show_html(table_html(frame, empty))
+
+
+def show_progress(synthesis: Synthesis) -> None:
+    """The section « Depuis le dernier audit », only when a previous run of the use case exists."""
+    if synthesis.progress is None:
+        return
+    _show_html(
+        "<h2>Depuis le dernier audit</h2><p>Ce projet a déjà été audité. Le tableau compare les constats de "
+        "cybersécurité des deux audits, exigence par exigence : ce qui a été corrigé, ce qui est apparu, ce qui "
+        "reste à traiter. Le détail, passerelle par passerelle, est donné par <code>audit-ti comparer</code>.</p>"
+        + table_html(progress_table(synthesis))
+    )
 
 
 def show_chart(chart: Chart) -> None:

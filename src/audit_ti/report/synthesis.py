@@ -16,6 +16,7 @@ from pydantic import Field
 from audit_ti.models.base import StrictModel
 from audit_ti.models.scales import ActionStatus, PrescreenVerdict
 from audit_ti.report.findings_io import spreadsheet_cell
+from audit_ti.report.history import Progress
 from audit_ti.report.study import StudyRecommendation, recommendations_for
 from audit_ti.report.verdict import RULE, AuditLine, Light, audit_lines
 from audit_ti.report.views import RunResults
@@ -26,6 +27,7 @@ __all__ = [
     "Action",
     "AuditLine",
     "Light",
+    "Progress",
     "StudyRecommendation",
     "Synthesis",
     "actions_csv",
@@ -68,6 +70,9 @@ class Synthesis(StrictModel):
     audits: tuple[AuditLine, ...] = Field(alias="audits")
     actions: tuple[Action, ...]
     recommendations: tuple[StudyRecommendation, ...] = Field(alias="recommandations")
+    progress: Progress | None = Field(
+        default=None, alias="depuis_precedent", description="Ce qui a changé depuis l'exécution précédente."
+    )
 
 
 def _cyber_actions(results: RunResults) -> list[_Row]:
@@ -149,8 +154,11 @@ def _inclusion_actions(results: RunResults) -> list[_Row]:
     return [_before_deployment(origin, text, "Service porteur du projet") for text in inclusion.safeguards]
 
 
-def synthesise(results: RunResults) -> Synthesis:
-    """The synthesis of a run: its light by ``RULE``, the reasons, the actions, the study's recommendations."""
+def synthesise(results: RunResults, progress: Progress | None = None) -> Synthesis:
+    """The synthesis of a run: its light by ``RULE``, the reasons, the actions, the study's recommendations.
+
+    ``progress`` (``history.progress_since``) adds what changed since the previous run of the use case.
+    """
     lines = audit_lines(results)
     worst = max((line.light for line in lines), key=lambda light: light.rank)
     reasons = tuple(f"{line.audit} : {reason}" for line in lines for reason in line.reasons)
@@ -170,6 +178,7 @@ def synthesise(results: RunResults) -> Synthesis:
         audits=lines,
         actions=actions,
         recommendations=recommendations_for(results),
+        progress=progress,
     )
 
 

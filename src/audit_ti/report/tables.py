@@ -292,3 +292,25 @@ def recommendations_table(synthesis: Synthesis) -> pd.DataFrame:
         ),
         ("N°", "Thème", "Recommandation", "Ce projet est concerné parce que"),
     )
+
+
+def progress_table(synthesis: Synthesis) -> pd.DataFrame:
+    """Since the previous run: how many findings were fixed, are new, remain, and on which requirements."""
+    progress = synthesis.progress
+    if progress is None:
+        return frame((), ())
+    stamp = progress.previous_run
+    since = f"{stamp[8:10]}/{stamp[5:7]}/{stamp[:4]} à {stamp[11:13]} h {stamp[13:15]}"
+    rows = (
+        ("Corrigé", progress.fixed, progress.fixed_requirements),
+        ("Nouveau", progress.new, progress.new_requirements),
+        ("Toujours à traiter", progress.remaining, progress.remaining_requirements),
+    )
+    column = f"Depuis l'audit du {since}"
+    return frame(
+        (
+            {column: what, "Constats": count, "Exigences": " ; ".join(titles) or "aucune"}
+            for what, count, titles in rows
+        ),
+        (column, "Constats", "Exigences"),
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from audit_ti.errors import AuditTiError, ExitCode, InvalidInputError, Problem
+from audit_ti.report.history import progress_since
 from audit_ti.report.synthesis import actions_csv, synthesis_json, synthesise
 from audit_ti.report.views import load_run
 from audit_ti.runs.audit import cyber_into, cyber_source
@@ -105,7 +106,8 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
 
 def _write_synthesis(folder: RunFolder) -> None:
     """``synthese.json`` (the verdicts, publishable as open data) and ``actions.csv`` beside the reports."""
-    synthesis = synthesise(load_run(folder.root))
+    results = load_run(folder.root)
+    synthesis = synthesise(results, progress_since(results))
     folder.write_file("synthese.json", synthesis_json(synthesis))
     folder.write_file("actions.csv", actions_csv(synthesis))
 
