@@ -130,7 +130,7 @@ def verdict_html(synthesis: Synthesis) -> str:
         f'<div class="feu feu-{light.value}" role="status">'
         f"<p><strong>{_LIGHT_WORDS[light.value]}</strong> — {html.escape(light.label)}</p>"
         f"{reasons_block}"
-        f"<p><small>Règle appliquée : {html.escape(synthesis.rule)}</small></p></div>"
+        f'<p class="regle">Règle appliquée : {html.escape(synthesis.rule)}</p></div>'
     )
 
 

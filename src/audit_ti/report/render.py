@@ -64,10 +64,15 @@ def warning_box(lines: Sequence[str]) -> str:
     )
 
 
-def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = ()) -> str:
-    """One HTML report from executed notebooks (``nbformat`` nodes), in order, with the warning box first."""
+def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = (), kind: str = "") -> str:
+    """One HTML report from executed notebooks (``nbformat`` nodes), in order, with the warning box first.
+
+    ``kind`` (« rapport-elus », « rapport-technique ») becomes the class of ``<body>``: the elected
+    officials' report is set tighter, to hold on two printed pages.
+    """
     merged = nbformat.v4.new_notebook()
     merged.metadata["title"] = title
+    merged.metadata["audit_ti"] = {"report_kind": kind}
     if warnings:
         merged.cells.append(nbformat.v4.new_markdown_cell(warning_box(warnings)))
     for notebook in notebooks:

@@ -245,36 +245,30 @@ def steps_table(manifest: RunManifest) -> pd.DataFrame:
 
 
 def audits_table(synthesis: Synthesis) -> pd.DataFrame:
-    """Each audit of the run: its light (in words), its conclusion and the reasons."""
+    """Each audit of the run: its light (in words) and its conclusion (the reasons are in the decision box)."""
     return frame(
-        (
-            {
-                "Audit": line.audit,
-                "Feu": line.light.value,
-                "Conclusion": line.conclusion,
-                "Motifs": " ; ".join(line.reasons) or "aucun",
-            }
-            for line in synthesis.audits
-        ),
-        ("Audit", "Feu", "Conclusion", "Motifs"),
+        ({"Audit": line.audit, "Feu": line.light.value, "Conclusion": line.conclusion} for line in synthesis.audits),
+        ("Audit", "Feu", "Conclusion"),
     )
 
 
 def actions_table(synthesis: Synthesis) -> pd.DataFrame:
-    """What to do before deploying: what, who, by when, at what cost."""
+    """What to do before deploying (and which audit asks for it), who, by when; the cost when one is known."""
+    columns = ["N°", "Quoi", "Qui", "Quand"]
+    if any(action.cost_eur is not None for action in synthesis.actions):
+        columns.append("Coût (€)")
     return frame(
         (
             {
                 "N°": action.rank,
-                "Quoi": action.action,
+                "Quoi": f"{action.action} ({action.origin})",
                 "Qui": action.owner,
                 "Quand": action.due + (" (en retard)" if action.late else ""),
                 "Coût (€)": "—" if action.cost_eur is None else french_number(action.cost_eur, ",.0f"),
-                "D'où vient cette action": action.origin,
             }
             for action in synthesis.actions
         ),
-        ("N°", "Quoi", "Qui", "Quand", "Coût (€)", "D'où vient cette action"),
+        columns,
     )
 
 

@@ -151,7 +151,8 @@ def render_reports(folder: RunFolder, runs: Sequence[NotebookRun], title: str, w
         ("rapport-elus", ELECTED_REPORT, f"Synthèse pour les élus — {title}"),
         ("rapport-technique", TECHNICAL_REPORT, f"Annexe technique — {title}"),
     ):
-        html = render_html([executed[name] for name in names if name in executed], heading, warnings)
+        chosen = [executed[name] for name in names if name in executed]
+        html = render_html(chosen, heading, warnings, kind=stem)
         written.append(folder.write_file(f"{stem}.html", html))
         pdf = folder.root / f"{stem}.pdf"
         render_pdf(html, pdf)
