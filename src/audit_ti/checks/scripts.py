@@ -24,6 +24,7 @@ from audit_ti.checks.selection import (
 from audit_ti.models.enums import Status
 from audit_ti.models.facts import ScriptOutput
 from audit_ti.models.nse import NSE_SCRIPTS
+from audit_ti.models.scan_facts import AUTHORITY_SUFFIX
 
 __all__ = ["CHECKS", "ForbiddenValuesParams", "HeadersParams", "ScriptResultParams", "ScriptRule"]
 
@@ -63,6 +64,12 @@ class ScriptResultParams(PortSelection):
         description="Statut quand aucun port visé n'est ouvert (par défaut : non applicable).",
     )
     absent_evidence: str = Field(default="service absent", alias="preuve_service_absent")
+    counter_test: bool = Field(
+        default=False,
+        alias="contre_epreuve",
+        description="Le script est relancé avec le secret de la collectivité (scan.secrets) : quand il répond là où "
+        "la valeur par défaut n'a rien donné, le service est bien présent et refuse la valeur par défaut (conforme).",
+    )
 
     @model_validator(mode="after")
     def _silence_proves_something(self) -> ScriptResultParams:
@@ -107,6 +114,14 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
     statuses: list[Status] = []
     evidence: list[str] = []
     for label, output in outputs:
+        authority = _counter_test(context, params, label) if output is None else None
+        if authority is not None:
+            statuses.append(Status.COMPLIANT)
+            evidence.append(
+                f"{label} : « {params.script} » sans réponse à la valeur par défaut, mais réponse avec le secret de "
+                f"la collectivité ({authority.summary})"
+            )
+            continue
         if output is None:
             statuses.append(params.no_output)
             said = f" ({silence})" if silence and params.no_output is Status.COMPLIANT else ""
@@ -123,6 +138,17 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
     else:
         level = confidence.BANNER
     return Observation(status, level, "; ".join(evidence))
+
+
+def _counter_test(context: GatewayContext, params: ScriptResultParams, label: str) -> ScriptOutput | None:
+    """The output of the counter-test run with the authority's secret on the port ``label``, if any."""
+    if not params.counter_test:
+        return None
+    name = params.script + AUTHORITY_SUFFIX
+    return next(
+        (output for port in context.host.ports if port.label == label and (output := port.script(name)) is not None),
+        None,
+    )
 
 
 def _port_by_port(faults: str, level: int, unread: Sequence[str], unread_said: str, clean: str) -> Observation:

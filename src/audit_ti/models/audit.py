@@ -14,7 +14,7 @@ from audit_ti.models.base import SourceDocument, StrictModel
 from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, Status
 from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, NetworkRange, PerimeterEntry, PortSpec
 from audit_ti.models.inclusion import InclusionAnswers
-from audit_ti.models.types import Email, RequirementId, Slug, Text
+from audit_ti.models.types import Email, EnvironmentVariable, RequirementId, Slug, Text
 
 __all__ = [
     "AcceptedRisk",
@@ -27,6 +27,7 @@ __all__ = [
     "Gateway",
     "InclusionAnswers",
     "ScanOptions",
+    "ScanSecrets",
     "UseCase",
 ]
 
@@ -119,6 +120,23 @@ class Gateway(StrictModel):
         return frozenset((ref.port, ref.protocol) for ref in self.expected_ports)
 
 
+class ScanSecrets(StrictModel):
+    """Secrets the scan uses, named by the environment variables that hold them."""
+
+    schema_description = (
+        "Secrets du scan, donnés par le NOM de la variable d'environnement qui les contient (jamais leur valeur) : "
+        "ils n'apparaissent ni dans les paramètres, ni dans les preuves, ni dans les rapports, ni dans le manifeste."
+    )
+
+    snmp_community: EnvironmentVariable | None = Field(
+        default=None,
+        alias="communaute_snmp",
+        description="Variable d'environnement qui contient la communauté SNMP que la collectivité a configurée sur "
+        "ses passerelles (par exemple AUDIT_TI_COMMUNAUTE_SNMP). Avec elle, le scan lit la description de chaque "
+        "agent SNMP et prouve qu'il refuse la communauté « public » (contre-épreuve) ; il faut UDP, donc root.",
+    )
+
+
 class ScanOptions(StrictModel):
     """How the gateways are scanned."""
 
@@ -161,6 +179,7 @@ class ScanOptions(StrictModel):
         alias="decouverte",
         description="Plages à balayer pour trouver les équipements non déclarés (dans le périmètre autorisé).",
     )
+    secrets: ScanSecrets = Field(default_factory=ScanSecrets)
 
 
 class AnswerStatus(StrEnum):

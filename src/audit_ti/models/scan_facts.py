@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from audit_ti.models.facts import HostFacts, HostState, PortFacts, PortSeen, ScriptOutput, seen_from_state
 
-__all__ = ["ScanFacts", "merge_duplicates", "merge_hosts", "merge_runs"]
+__all__ = ["AUTHORITY_SUFFIX", "ScanFacts", "merge_duplicates", "merge_hosts", "merge_runs", "with_script_suffix"]
+
+#: Added to a script's id in the facts of a pass run with the authority's own secret (counter-test).
+AUTHORITY_SUFFIX = "@collectivite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +211,24 @@ def merge_hosts(runs: Iterable[ScanFacts]) -> dict[str, tuple[HostFacts, ScanFac
             if better:
                 merged[host.address] = (host, run)
     return merged
+
+
+def with_script_suffix(run: ScanFacts, suffix: str) -> ScanFacts:
+    """``run`` with ``suffix`` added to every script id, so that it can be merged beside a run of the same scripts.
+
+    The counter-test runs a script again with the authority's secret: its outputs must not be
+    taken for those of the main pass, which speaks the default value.
+    """
+
+    def renamed(scripts: tuple[ScriptOutput, ...]) -> tuple[ScriptOutput, ...]:
+        return tuple(ScriptOutput(script.id + suffix, script.output, script.structure) for script in scripts)
+
+    hosts = tuple(
+        replace(
+            host,
+            scripts=renamed(host.scripts),
+            ports=tuple(replace(port, scripts=renamed(port.scripts)) for port in host.ports),
+        )
+        for host in run.hosts
+    )
+    return replace(run, hosts=hosts, requested_scripts=frozenset(name + suffix for name in run.requested_scripts))

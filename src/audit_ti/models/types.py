@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 __all__ = [
     "PATTERN_HINTS",
     "Email",
+    "EnvironmentVariable",
     "Identifier",
     "Reference",
     "RequirementId",
@@ -22,6 +23,7 @@ REFERENCE_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]*:\S+$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
 CSV_PATH_PATTERN = r"^[^/\\][^\\]{0,300}\.csv$"
+ENVIRONMENT_VARIABLE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
 
 #: French description of each pattern, used in error messages instead of the regex itself.
 PATTERN_HINTS: dict[str, str] = {
@@ -31,6 +33,8 @@ PATTERN_HINTS: dict[str, str] = {
     EMAIL_PATTERN: "une adresse électronique (nom@domaine.fr)",
     URL_PATTERN: "une adresse web commençant par http:// ou https://",
     CSV_PATH_PATTERN: "un chemin relatif vers un fichier .csv (par exemple territoires/ma-commune.csv)",
+    ENVIRONMENT_VARIABLE_PATTERN: "le NOM d'une variable d'environnement (majuscules, chiffres, « _ », par "
+    "exemple AUDIT_TI_COMMUNAUTE_SNMP), jamais la valeur du secret",
 }
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
@@ -39,4 +43,6 @@ Identifier = Slug
 RequirementId = Annotated[str, StringConstraints(pattern=REQUIREMENT_ID_PATTERN)]
 Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN)]
+#: The name of an environment variable, never its value: a secret is not written in the audit file.
+EnvironmentVariable = Annotated[str, StringConstraints(pattern=ENVIRONMENT_VARIABLE_PATTERN)]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN), Field(json_schema_extra={"format": "uri"})]

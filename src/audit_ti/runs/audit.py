@@ -7,6 +7,7 @@ scan was cut short: the manifest then says the run is incomplete.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from audit_ti.runs.folder import RunFolder
 from audit_ti.runs.impact import ImpactOutcome, impact_of, write_impact
 from audit_ti.runs.manifest import StepStatus
 from audit_ti.scan.scope import AuthorisedScope
+from audit_ti.scan.secrets import ScanSecretValues, read_secrets
 from audit_ti.validation.catalog import GrilleCatalog
 from audit_ti.validation.prepare import BOTH, PreparedAudit, prepare_audit
 
@@ -55,6 +57,7 @@ class CyberSource:
     scope: AuthorisedScope | None = None
     xml: Path | None = None
     read: ReadEvidence | None = None
+    secrets: ScanSecretValues | None = None
 
 
 def cyber_source(
@@ -64,13 +67,13 @@ def cyber_source(
 
     Raises:
         ScopeError: a target is refused.
-        InvalidInputError: the XML is unreadable or hostile.
+        InvalidInputError: the XML is unreadable or hostile, or a secret the audit names is not in the environment.
     """
     if skip:
         return CyberSource()
     if offline is not None:
         return CyberSource(xml=offline, read=read_import(offline))
-    return CyberSource(scope=authorise(prepared, settings))
+    return CyberSource(scope=authorise(prepared, settings), secrets=read_secrets(prepared.audit, os.environ))
 
 
 def cyber_into(
@@ -80,7 +83,7 @@ def cyber_into(
     if source.xml is not None and source.read is not None:
         return import_into(folder, prepared, source.xml, source.read, settings)
     if source.scope is not None:
-        return scan_into(folder, prepared, source.scope, settings)
+        return scan_into(folder, prepared, source.scope, settings, source.secrets)
     folder.record("scan", StepStatus.SKIPPED, "--sans-scan : aucune évaluation de cybersécurité")
     return None
 

@@ -30,6 +30,7 @@ from audit_ti.runs.manifest import AuthorisationRecord, RunStatus, StepStatus
 from audit_ti.runs.scan_steps import (
     ScanObserver,
     SilentObserver,
+    community_counter_test,
     credential_files,
     keep_evidence,
     plan_record,
@@ -42,6 +43,10 @@ from audit_ti.scan.nmap_xml import ParsedXml, read_evidence
 from audit_ti.scan.plan import build_plan, reference_ports
 from audit_ti.scan.runner import nmap_version
 from audit_ti.scan.scope import AuthorisedScope, authorise_scope
+from audit_ti.scan.secrets import (
+    ScanSecretValues,
+    read_secrets,
+)
 from audit_ti.validation.catalog import GrilleCatalog
 from audit_ti.validation.prepare import Pipeline, PreparedAudit, prepare_audit
 
@@ -112,9 +117,10 @@ def scan_audit(
     settings = settings or ScanSettings()
     prepared = prepare_audit(audit_path, catalog, {Pipeline.CYBER})
     scope = authorise(prepared, settings)
+    secrets = read_secrets(prepared.audit, os.environ)
     folder = RunFolder.create(reports_dir, audit_path, evaluation_date=settings.evaluation_date)
     with folder.guarded():
-        outcome = scan_into(folder, prepared, scope, settings)
+        outcome = scan_into(folder, prepared, scope, settings, secrets)
         folder.close(outcome.exit_code)
     return outcome
 
@@ -156,9 +162,16 @@ def _authorisation_record(prepared: PreparedAudit, settings: ScanSettings) -> Au
 
 
 def scan_into(
-    folder: RunFolder, prepared: PreparedAudit, scope: AuthorisedScope, settings: ScanSettings
+    folder: RunFolder,
+    prepared: PreparedAudit,
+    scope: AuthorisedScope,
+    settings: ScanSettings,
+    secrets: ScanSecretValues | None = None,
 ) -> CyberOutcome:
     """Scan the authorised targets into an open run folder and evaluate them (the folder stays open).
+
+    ``secrets`` (``scan.secrets.read_secrets``, read before the folder exists) add the counter-test
+    with the authority's SNMP community; their values are masked in all that the run keeps.
 
     Raises:
         ToolMissingError: nmap is missing (the run folder is closed as incomplete).
@@ -193,6 +206,11 @@ def scan_into(
         for label, extra in keep_evidence(folder, more).items():
             first = label.removesuffix(SECOND_PASS)
             facts[first] = merge_runs(facts[first], extra)
+    if secrets is not None and secrets.snmp_community and not interrupted:
+        more, interrupted = community_counter_test(
+            folder, scope, plan, facts, secrets=secrets, observer=settings.observer, max_parallel=settings.max_parallel
+        )
+        runs += more
     tcp, udp = reference_ports(audit, prepared.grilles, registry)
     coverage = Coverage(
         profile=chosen,

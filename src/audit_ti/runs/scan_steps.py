@@ -6,22 +6,33 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from audit_ti.errors import InvalidInputError
 from audit_ti.models.audit import Audit
-from audit_ti.models.scan_facts import ScanFacts
+from audit_ti.models.scan_facts import ScanFacts, merge_runs, with_script_suffix
 from audit_ti.runs.folder import RunFolder
 from audit_ti.runs.manifest import StepStatus
+from audit_ti.scan.batches import COMMUNITY_PASS, community_requests
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, read_evidence
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, nmap_arguments
 from audit_ti.scan.runner import InterruptedScan, NmapRun, RunRequest, run_requests
+from audit_ti.scan.scope import AuthorisedScope
+from audit_ti.scan.secrets import (
+    AUTHORITY_SUFFIX,
+    COMMUNITY_SCRIPT,
+    ScanSecretValues,
+    community_arguments_file,
+    mask_secrets,
+)
 
 __all__ = [
     "ScanObserver",
     "SilentObserver",
+    "community_counter_test",
     "credential_files",
     "keep_evidence",
     "plan_record",
@@ -109,8 +120,13 @@ def plan_record(plan: ScanPlan) -> dict[str, object]:
 
 
 def run_nmap(
-    requests: Sequence[RunRequest], folder: RunFolder, observer: ScanObserver, max_parallel: int
+    requests: Sequence[RunRequest],
+    folder: RunFolder,
+    observer: ScanObserver,
+    max_parallel: int,
+    secrets: Sequence[str] = (),
 ) -> tuple[list[NmapRun], bool]:
+    """Run the requests and record each run in the manifest; ``secrets`` are masked in all that is kept."""
     if not requests:
         return [], False
     started = datetime.now().astimezone()
@@ -119,10 +135,49 @@ def run_nmap(
         interrupted = any(run.interrupted for run in runs)
     except InterruptedScan as stop:
         runs, interrupted = stop.runs, True
+    if secrets:
+        runs = [
+            replace(
+                run,
+                xml=mask_secrets(run.xml, secrets),
+                error=mask_secrets(run.error, secrets),
+                command=mask_secrets(run.command, secrets),
+            )
+            for run in runs
+        ]
     for run in runs:
         status = StepStatus.FAILED if run.interrupted else StepStatus.DONE
         message = run.error or ("interrompu" if run.interrupted else f"{len(run.request.targets)} cible(s)")
         folder.record(f"nmap {run.request.label}", status, message, started=started, command=run.command)
+    return runs, interrupted
+
+
+def community_counter_test(
+    folder: RunFolder,
+    scope: AuthorisedScope,
+    plan: ScanPlan,
+    facts: dict[str, ScanFacts],
+    *,
+    secrets: ScanSecretValues,
+    observer: ScanObserver,
+    max_parallel: int,
+) -> tuple[list[NmapRun], bool]:
+    """The SNMP script again with the authority's community, merged apart (``AUTHORITY_SUFFIX``) into ``facts``."""
+    assert secrets.snmp_community is not None
+    observer.step("contre-épreuve SNMP avec la communauté de la collectivité")
+    with community_arguments_file(secrets.snmp_community) as arguments_file:
+        requests = community_requests(scope, plan, COMMUNITY_SCRIPT, arguments_file, facts)
+        if not requests:
+            folder.record(
+                "contre-épreuve SNMP",
+                StepStatus.SKIPPED,
+                "aucun port 161/udp à interroger (UDP non scanné, ou aucun agent possible)",
+            )
+            return [], False
+        runs, interrupted = run_nmap(requests, folder, observer, max_parallel, secrets.values)
+    for label, extra in keep_evidence(folder, runs).items():
+        first = label.removesuffix(COMMUNITY_PASS)
+        facts[first] = merge_runs(facts[first], with_script_suffix(extra, AUTHORITY_SUFFIX))
     return runs, interrupted
 
 

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from pathlib import Path
 
 from audit_ti.models.scan_facts import ScanFacts
-from audit_ti.scan.plan import CredentialFiles, ScanPlan, credential_arguments, discovery_arguments, nmap_arguments
+from audit_ti.scan.plan import (
+    CredentialFiles,
+    ScanPlan,
+    community_arguments,
+    credential_arguments,
+    discovery_arguments,
+    nmap_arguments,
+)
 from audit_ti.scan.runner import RunRequest
 from audit_ti.scan.scope import AuthorisedScope
 
-__all__ = ["BATCH_SIZE", "SECOND_PASS", "credential_requests", "scan_requests"]
+__all__ = ["BATCH_SIZE", "COMMUNITY_PASS", "SECOND_PASS", "community_requests", "credential_requests", "scan_requests"]
 
 #: Gateways per nmap run: nmap parallelises hosts within a run; a few runs go side by side.
 BATCH_SIZE = 256
 #: Suffix of the label of a batch's second pass (its evidence file is named after it).
 SECOND_PASS = "-identifiants"
+#: Suffix of the label of a batch's counter-test with the authority's SNMP community.
+COMMUNITY_PASS = "-snmp-collectivite"
+#: States of 161/udp where an agent may be listening: one that refuses « public » does not answer it.
+_MAYBE_AGENT = frozenset({"open", "open|filtered"})
 
 
 def _by_family(items: Sequence[str]) -> dict[int, list[str]]:
@@ -69,4 +81,28 @@ def credential_requests(
         if ipaddress.ip_address(targets[0]).version == 6:
             arguments.append("-6")
         requests.append(RunRequest(label + SECOND_PASS, targets, tuple(arguments)))
+    return requests
+
+
+def community_requests(
+    scope: AuthorisedScope, plan: ScanPlan, script: str, arguments_file: Path, facts: dict[str, ScanFacts]
+) -> list[RunRequest]:
+    """The counter-test of each batch: its hosts where 161/udp may hold an agent (UDP scanned, not closed)."""
+    authorised = {target.address for target in scope.targets}
+    requests = []
+    for label, run in facts.items():
+        if label.startswith("decouverte"):
+            continue
+        targets = tuple(
+            host.address
+            for host in run.hosts
+            if host.address in authorised
+            and any(port.port == 161 and port.protocol == "udp" and port.state in _MAYBE_AGENT for port in host.ports)
+        )
+        if not targets:
+            continue
+        arguments = community_arguments(plan, script, arguments_file)
+        if ipaddress.ip_address(targets[0]).version == 6:
+            arguments.append("-6")
+        requests.append(RunRequest(label + COMMUNITY_PASS, targets, tuple(arguments)))
     return requests

@@ -28,6 +28,7 @@ __all__ = [
     "CredentialFiles",
     "ScanPlan",
     "build_plan",
+    "community_arguments",
     "credential_arguments",
     "discovery_arguments",
     "nmap_arguments",
@@ -256,6 +257,29 @@ def credential_arguments(plan: ScanPlan, files: CredentialFiles, ports: Iterable
         *SCRIPT_ARGS,
     ]
     return [*_scan_options(plan, tcp, udp), f"--script={scripts}", f"--script-args={','.join(script_args)}"]
+
+
+def community_arguments(plan: ScanPlan, script: str, arguments_file: Path) -> list[str]:
+    """nmap's options for the counter-test: ``script`` on 161/udp, the authority's community read from a file.
+
+    No version probe: nmap's SNMP probe would speak « public » again; the script alone answers
+    whether the agent accepts the authority's community.
+    """
+    return [
+        "-sU",
+        "-Pn",
+        "-n",
+        "-p",
+        "U:161",
+        "--host-timeout",
+        f"{plan.host_timeout_s}s",
+        "--script-timeout",
+        f"{plan.script_timeout_s}s",
+        "--max-retries",
+        str(plan.max_retries),
+        f"--script={NSE_SCRIPTS[script].argument}",
+        f"--script-args-file={arguments_file}",
+    ]
 
 
 def discovery_arguments(plan: ScanPlan) -> list[str]:
