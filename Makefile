@@ -58,8 +58,21 @@ lint: installer
 typage: installer
 	@$(BIN)/mypy
 
+# axe-core for the reports' checks in headless Chromium (tests/test_browser.py), at the version of
+# the lock; installed again when the lock changes. npm is not in scripts/paquets-debian.txt: Debian's
+# npm conflicts with NodeSource's nodejs, which brings its own; Debian's is installed only when none is.
+AXE := tests/navigateur/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/navigateur/package-lock.json | systeme
+	@command -v npm >/dev/null || scripts/installer-paquets-systeme.sh <(echo npm)
+	@command -v npm >/dev/null || { echo "npm est introuvable : il installe axe-core pour les épreuves des" \
+		"rapports dans le navigateur. Installez Node.js et npm (paquets Debian nodejs et npm), puis relancez." >&2; exit 2; }
+	@echo "Installation d'axe-core (épreuves des rapports dans le navigateur)…"
+	@npm ci --prefix tests/navigateur --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The notebooks' stored outputs are compared by nbval (dates, hashes, temporary paths masked).
-tests: installer
+tests: installer $(AXE)
 	@$(BIN)/pytest
 	@$(BIN)/pytest -q -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/nbval-sanitize.cfg
 

@@ -10,7 +10,7 @@
 # The root is built by debootstrap (minbase) plus make, git, python3 and ca-certificates (without
 # their recommended packages, such as the ssh client git brings), as on a machine just installed. The two commands run in a chroot inside a network namespace of its own
 # (only its loopback: its lab cannot collide with another one on this machine); apt and pip reach
-# their registries, and nothing else, through scripts/relais-registres.py.
+# their registries (and npm its own), and nothing else, through scripts/relais-registres.py.
 set -euo pipefail
 
 depot="$(cd "$(dirname "$0")/.." && pwd)"
@@ -112,7 +112,7 @@ ip netns add "$espace"
 ip netns exec "$espace" ip link set lo up
 hote_miroir="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).hostname)' "$miroir")"
 python3 "$depot/scripts/relais-registres.py" mandataire "$dossier/relais.sock" \
-    "$hote_miroir" pypi.org files.pythonhosted.org 2>"$journaux/mandataire.log" &
+    "$hote_miroir" pypi.org files.pythonhosted.org registry.npmjs.org 2>"$journaux/mandataire.log" &
 pids+=($!)
 ip netns exec "$espace" python3 "$depot/scripts/relais-registres.py" relais "$port" "$dossier/relais.sock" \
     2>"$journaux/relais.log" &

@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import unicodedata
-from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -14,15 +13,12 @@ import pikepdf
 import pytest
 
 from audit_ti.errors import ExitCode, InvalidInputError
-from audit_ti.runs.cyber import ScanSettings
 from audit_ti.runs.notebooks import NOTEBOOKS, check_parameters
-from audit_ti.runs.suite import SuiteSettings, run_suite, run_suites
+from audit_ti.runs.suite import run_suite, run_suites
 from tests.conftest import ROOT
+from tests.suite_helpers import DEMO, REFERENCE, settings
 
 pytestmark = pytest.mark.lent
-
-REFERENCE = ROOT / "audits" / "references" / "demo-lab.xml"
-DEMO = ROOT / "audits" / "demo-lab.yaml"
 
 VIEW = """
 import json
@@ -47,17 +43,6 @@ def write_notebooks(folder: Path, failing: str = "", undeclared: str = "") -> Pa
         notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(notebook, folder / f"{name}.ipynb")
     return folder
-
-
-def settings(tmp_path: Path, notebooks: Path, **changes: object) -> SuiteSettings:
-    base = SuiteSettings(
-        reports_dir=tmp_path / "rapports",
-        grilles_dir=ROOT / "grilles",
-        notebooks_dir=notebooks,
-        offline_scan=REFERENCE,
-        scan=ScanSettings(),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_one_use_case_leaves_one_folder_with_notebooks_and_both_reports(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Executed notebooks into reports: HTML with our own template (no code, no script, nothing remote), then PDF.
 
 The HTML is what a reader gets: French (``lang="fr"``, French spacing), no code cell, no prompt,
-no request to anything outside the file. The PDF is WeasyPrint's tagged PDF/UA of that HTML, with
-every fetch outside ``data:`` refused.
+no request to anything outside the file, every table in a region that scrolls on its own (keyboard
+included) so that the page never scrolls sideways at 200 % zoom. The PDF is WeasyPrint's tagged
+PDF/UA of that HTML, with every fetch outside ``data:`` refused.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 from weasyprint import HTML, URLFetcher
 
-__all__ = ["TEMPLATES", "french_spacing", "render_html", "render_pdf", "warning_box"]
+__all__ = ["TEMPLATES", "french_spacing", "render_html", "render_pdf", "scrolling_tables", "warning_box"]
 
 #: Our nbconvert templates (``audit_ti`` extends JupyterLab's and drops its scripts and CSS).
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +37,7 @@ _SPACING = (
     (re.compile(r"«[ \u202f]*"), "«\u00a0"),
 )
 _VERBATIM = {"pre", "code", "script", "style", "title"}
+_HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 
 
 @functools.cache
@@ -78,7 +80,26 @@ def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = 
     for notebook in notebooks:
         merged.cells.extend(notebook.cells)
     body, _ = _exporter().from_notebook_node(merged, resources={"metadata": {"name": title}})
-    return french_spacing(str(body))
+    return french_spacing(scrolling_tables(str(body)))
+
+
+def scrolling_tables(html: str) -> str:
+    """Every table in a region of its own that scrolls sideways, focusable and named after its section.
+
+    A wide table then scrolls inside the page (allowed for data tables by WCAG 1.4.10) instead of the
+    whole page; the keyboard reaches it (``tabindex``) and a screen reader names it by its heading.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    names: dict[str, int] = {}
+    for table in soup.find_all("table"):
+        heading = table.find_previous(_HEADINGS)
+        section = " ".join(heading.get_text().split()) if heading is not None else ""
+        names[section] = names.get(section, 0) + 1
+        rank = f" ({names[section]})" if names[section] > 1 else ""
+        label = f"Tableau\u00a0: {section}{rank}" if section else f"Tableau{rank}"
+        attributes = {"class": "defilant", "role": "region", "tabindex": "0", "aria-label": label}
+        table.wrap(soup.new_tag("div", attrs=attributes))
+    return str(soup)
 
 
 def french_spacing(html: str) -> str:
