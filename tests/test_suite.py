@@ -159,6 +159,14 @@ def test_a_planted_password_appears_in_no_file_of_the_run(tmp_path: Path) -> Non
     assert "admin" in (outcome.folder / "results" / "findings.json").read_text(encoding="utf-8")
 
 
+def _structure(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
+    """Every element of a PDF structure tree under ``node``."""
+    found = node.get("/K")
+    kids = [found] if isinstance(found, pikepdf.Dictionary) else list(found) if isinstance(found, pikepdf.Array) else []
+    elements = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+    return elements + [deeper for element in elements for deeper in _structure(element)]
+
+
 def _pdf_text(path: Path) -> str:
     """The text of a PDF as a reader copies it: pdftotext, NFKC, hyphenation at line ends undone."""
     done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
@@ -181,6 +189,8 @@ def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_prioritie
             assert "/StructTreeRoot" in pdf.Root, name
             assert bool(pdf.Root.MarkInfo.Marked), name
             assert str(pdf.Root.Lang) == "fr", name
+            headers = [node for node in _structure(pdf.Root.StructTreeRoot) if node.S == "/TH"]
+            assert headers and all(node.A.Scope in ("/Column", "/Row") for node in headers), name
             if name == "rapport-elus.pdf":
                 assert len(pdf.pages) <= 2  # « les deux pages pour les élus »
         assert (folder / name).stat().st_size < 1_000_000

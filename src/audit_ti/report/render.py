@@ -22,6 +22,8 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 from weasyprint import HTML, URLFetcher
 
+from audit_ti.report.pdf_tags import scope_table_headers
+
 __all__ = ["TEMPLATES", "french_spacing", "render_html", "render_pdf", "scrolling_tables", "warning_box"]
 
 #: Our nbconvert templates (``audit_ti`` extends JupyterLab's and drops its scripts and CSS).
@@ -122,3 +124,4 @@ def render_pdf(html: str, pdf_path: Path) -> None:
     HTML(string=html, url_fetcher=fetcher, base_url=str(pdf_path.parent)).write_pdf(
         str(pdf_path), pdf_variant="pdf/ua-1"
     )
+    scope_table_headers(pdf_path)
