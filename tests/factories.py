@@ -106,3 +106,23 @@ def context(
         coverage=Coverage(profile, udp, "" if udp else "sondes UDP impossibles sans droits root", imported),
         today=TODAY,
     )
+
+
+def audit_head(name: str, perimeter: str, reference: str = "épreuve locale") -> str:
+    """The start of a test audit file: its use case, and an authorisation in force for ``perimeter``."""
+    return f"""
+cas_usage:
+  nom: {name}
+  collectivite: Commune d'essai
+  domaine: autre
+  responsable:
+    nom: Épreuves
+  date_audit: 2026-11-22
+autorisation:
+  reference: {reference}
+  signataire: épreuves
+  date: 2026-11-01
+  valable_jusqu_au: 2099-12-31
+  perimetre:
+    - {perimeter}
+"""

@@ -11,26 +11,15 @@ import pytest
 from audit_ti.cli.main import main
 from audit_ti.lab import Lab, LabLayout, Profile, parse_network
 from audit_ti.lab.processes import read_records
+from tests import factories
 from tests.conftest import ROOT
 from tests.process_helpers import open_record
 
 pytestmark = [pytest.mark.root, pytest.mark.nmap, pytest.mark.lent]
 
-AUDIT = """
-cas_usage:
-  nom: Remédiation de l'armoire d'éclairage
-  collectivite: Commune fictive de Démoville
-  domaine: eclairage
-  responsable:
-    nom: Épreuves
-  date_audit: 2026-11-22
-autorisation:
-  reference: épreuve locale
-  signataire: épreuves
-  date: 2026-11-01
-  valable_jusqu_au: 2099-12-31
-  perimetre:
-    - {address}/32
+AUDIT = (
+    factories.audit_head("Remédiation de l'armoire d'éclairage", "{address}/32")
+    + """
 passerelles:
   - nom: {name}
     adresse: {address}
@@ -41,6 +30,7 @@ scan:
   ports: "T:22,23,80,1883,2323"
   tentatives_max: 1
 """
+)
 
 
 def _scan(audit: Path, reports: Path) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
 from tests.conftest import ROOT
 from tests.process_helpers import Process, find_child, hold_children
 
@@ -23,21 +24,9 @@ pytestmark = pytest.mark.nmap
 #: The silent gateway; every nmap the tests look for has it on its command line.
 ADDRESS = "127.0.40.1"
 
-AUDIT = """
-cas_usage:
-  nom: Essai des pannes de scan
-  collectivite: Commune d'essai
-  domaine: autre
-  responsable:
-    nom: Épreuves
-  date_audit: 2026-11-22
-autorisation:
-  reference: épreuve locale
-  signataire: épreuves
-  date: 2026-11-01
-  valable_jusqu_au: 2099-12-31
-  perimetre:
-    - 127.0.40.0/24
+AUDIT = (
+    factories.audit_head("Essai des pannes de scan", "127.0.40.0/24")
+    + """
 passerelles:
   - nom: passerelle-muette
     adresse: {address}
@@ -50,6 +39,7 @@ scan:
   delai_hote_secondes: {host_timeout}
   tentatives_max: 0
 """
+)
 
 
 class SilentServer:

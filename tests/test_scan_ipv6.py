@@ -15,23 +15,12 @@ from audit_ti.models import Status
 from audit_ti.runs.cyber import scan_audit
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.validation.catalog import GrilleCatalog
+from tests import factories
 from tests.conftest import ROOT
 
-AUDIT = """
-cas_usage:
-  nom: Passerelle en IPv6
-  collectivite: Commune d'essai
-  domaine: autre
-  responsable:
-    nom: Épreuves
-  date_audit: 2026-11-22
-autorisation:
-  reference: épreuve locale IPv6
-  signataire: épreuves
-  date: 2026-11-01
-  valable_jusqu_au: 2099-12-31
-  perimetre:
-    - ::1/128
+AUDIT = (
+    factories.audit_head("Passerelle en IPv6", "::1/128", reference="épreuve locale IPv6")
+    + """
 passerelles:
   - nom: passerelle-ipv6
     adresse: "::1"
@@ -44,6 +33,7 @@ scan:
   udp: false
   delai_hote_secondes: 120
 """
+)
 
 
 @pytest.fixture

@@ -26,21 +26,9 @@ VARIABLE = "AUDIT_TI_ESSAI_COMMUNAUTE"
 ADDRESS = "127.0.41.1"
 DESCRIPTION = "Passerelle d'essai audit-ti, micrologiciel 9.9.9"
 
-AUDIT = f"""
-cas_usage:
-  nom: Essai des secrets du scan
-  collectivite: Commune d'essai
-  domaine: autre
-  responsable:
-    nom: Épreuves
-  date_audit: 2026-11-22
-autorisation:
-  reference: épreuve locale
-  signataire: épreuves
-  date: 2026-11-01
-  valable_jusqu_au: 2099-12-31
-  perimetre:
-    - 127.0.41.0/24
+AUDIT = (
+    factories.audit_head("Essai des secrets du scan", "127.0.41.0/24")
+    + f"""
 passerelles:
   - nom: passerelle-snmp
     adresse: {ADDRESS}
@@ -55,6 +43,7 @@ scan:
   secrets:
     communaute_snmp: {VARIABLE}
 """
+)
 
 #: The line of the key the errors must name.
 LINE = next(number for number, text in enumerate(AUDIT.split("\n"), start=1) if "communaute_snmp" in text)

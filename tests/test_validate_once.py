@@ -15,27 +15,16 @@ import pytest
 from audit_ti.cli.main import main
 from audit_ti.inputs import yaml_reader
 from audit_ti.validation import audit_rules
+from tests import factories
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
 GRILLES = ROOT / "grilles"
 
 #: A loopback gateway with one port to scan, and an inclusion section whose territory CSV is broken.
-AUDIT = """
-cas_usage:
-  nom: Lecture unique
-  collectivite: Commune d'essai
-  domaine: autre
-  responsable:
-    nom: Épreuves
-  date_audit: 2026-11-22
-autorisation:
-  reference: épreuve locale
-  signataire: épreuves
-  date: 2026-11-01
-  valable_jusqu_au: 2099-12-31
-  perimetre:
-    - 127.0.41.0/24
+AUDIT = (
+    factories.audit_head("Lecture unique", "127.0.41.0/24")
+    + """
 passerelles:
   - nom: passerelle-seule
     adresse: 127.0.41.1
@@ -49,6 +38,7 @@ inclusion:
     nom: Commune d'essai
     statistiques: territoire.csv
 """
+)
 
 
 def broken_audit(folder: Path) -> Path:

@@ -8,9 +8,10 @@ hosts of a batch that showed a password prompt, on those ports only.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from audit_ti.models.facts import HostFacts
 from audit_ti.models.scan_facts import ScanFacts
 from audit_ti.scan.plan import (
     CredentialFiles,
@@ -59,50 +60,53 @@ def scan_requests(scope: AuthorisedScope, plan: ScanPlan) -> list[RunRequest]:
     return requests
 
 
-def credential_requests(
-    scope: AuthorisedScope, plan: ScanPlan, files: CredentialFiles, facts: dict[str, ScanFacts]
+def _follow_ups(
+    scope: AuthorisedScope,
+    facts: dict[str, ScanFacts],
+    suffix: str,
+    ports_of: Callable[[HostFacts], set[tuple[int, str]]],
+    arguments_for: Callable[[list[tuple[int, str]]], list[str]],
 ) -> list[RunRequest]:
-    """The second pass of each batch: its hosts that showed a password prompt, on those ports only."""
+    """One follow-up run per batch: its authorised hosts with ports to try again, on those ports only."""
     authorised = {target.address for target in scope.targets}
     requests = []
     for label, run in facts.items():
         if label.startswith("decouverte"):
             continue
-        prompts = {
-            host.address: {(port.port, port.protocol) for port in plan.prompt_ports(host)}
-            for host in run.hosts
-            if host.address in authorised
-        }
-        targets = tuple(address for address, ports in prompts.items() if ports)
+        wanted = {host.address: ports_of(host) for host in run.hosts if host.address in authorised}
+        targets = tuple(address for address, ports in wanted.items() if ports)
         if not targets:
             continue
-        ports = set().union(*prompts.values())
-        arguments = credential_arguments(plan, files, sorted(ports))
+        arguments = arguments_for(sorted(set().union(*wanted.values())))
         if ipaddress.ip_address(targets[0]).version == 6:
             arguments.append("-6")
-        requests.append(RunRequest(label + SECOND_PASS, targets, tuple(arguments)))
+        requests.append(RunRequest(label + suffix, targets, tuple(arguments)))
     return requests
+
+
+def credential_requests(
+    scope: AuthorisedScope, plan: ScanPlan, files: CredentialFiles, facts: dict[str, ScanFacts]
+) -> list[RunRequest]:
+    """The second pass of each batch: its hosts that showed a password prompt, on those ports only."""
+    return _follow_ups(
+        scope,
+        facts,
+        SECOND_PASS,
+        lambda host: {(port.port, port.protocol) for port in plan.prompt_ports(host)},
+        lambda ports: credential_arguments(plan, files, ports),
+    )
+
+
+def _maybe_agent(host: HostFacts) -> set[tuple[int, str]]:
+    """161/udp when an SNMP agent may listen there (UDP scanned, port not closed)."""
+    port = host.port(161, "udp")
+    return {(161, "udp")} if port is not None and port.state in _MAYBE_AGENT else set()
 
 
 def community_requests(
     scope: AuthorisedScope, plan: ScanPlan, script: str, arguments_file: Path, facts: dict[str, ScanFacts]
 ) -> list[RunRequest]:
     """The counter-test of each batch: its hosts where 161/udp may hold an agent (UDP scanned, not closed)."""
-    authorised = {target.address for target in scope.targets}
-    requests = []
-    for label, run in facts.items():
-        if label.startswith("decouverte"):
-            continue
-        targets = tuple(
-            host.address
-            for host in run.hosts
-            if host.address in authorised
-            and any(port.port == 161 and port.protocol == "udp" and port.state in _MAYBE_AGENT for port in host.ports)
-        )
-        if not targets:
-            continue
-        arguments = community_arguments(plan, script, arguments_file)
-        if ipaddress.ip_address(targets[0]).version == 6:
-            arguments.append("-6")
-        requests.append(RunRequest(label + COMMUNITY_PASS, targets, tuple(arguments)))
-    return requests
+    return _follow_ups(
+        scope, facts, COMMUNITY_PASS, _maybe_agent, lambda _ports: community_arguments(plan, script, arguments_file)
+    )

@@ -216,6 +216,13 @@ def _scan_options(plan: ScanPlan, tcp: str, udp: str) -> list[str]:
         "-n",
         "-p",
         ports,
+        *_limits(plan),
+    ]
+
+
+def _limits(plan: ScanPlan) -> list[str]:
+    """How long nmap may spend on a host and on a script, and how often it retries."""
+    return [
         "--host-timeout",
         f"{plan.host_timeout_s}s",
         "--script-timeout",
@@ -271,12 +278,7 @@ def community_arguments(plan: ScanPlan, script: str, arguments_file: Path) -> li
         "-n",
         "-p",
         "U:161",
-        "--host-timeout",
-        f"{plan.host_timeout_s}s",
-        "--script-timeout",
-        f"{plan.script_timeout_s}s",
-        "--max-retries",
-        str(plan.max_retries),
+        *_limits(plan),
         f"--script={NSE_SCRIPTS[script].argument}",
         f"--script-args-file={arguments_file}",
     ]
