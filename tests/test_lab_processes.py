@@ -78,6 +78,15 @@ def test_children_are_found_by_mark_and_by_descent(tmp_path: Path) -> None:
     assert all(start_ticks(pid) is None for pid in family)
 
 
+def _wait_for_exec(pid: int, seconds: float = 5) -> None:
+    """Wait until ``pid`` runs the program it was started with (its command line no longer Python's)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if b"python" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
+        time.sleep(0.01)
+
+
 def test_a_lab_program_naming_the_state_folder_is_found_without_mark(tmp_path: Path) -> None:
     """sshd overwrites the environment /proc shows; its command line keeps its config path."""
     watched = tmp_path / "config" / "journal"
@@ -90,6 +99,9 @@ def test_a_lab_program_naming_the_state_folder_is_found_without_mark(tmp_path: P
     outside = subprocess.Popen([tail, "-f", str(elsewhere)])
     viewer = subprocess.Popen([_SLEEP, "60", str(watched)], stderr=subprocess.DEVNULL)
     try:
+        # Until exec, /proc shows the forked Python's command line, not tail's: wait for the programs.
+        for process in (inside, outside, viewer):
+            _wait_for_exec(process.pid)
         assert lab_pids([], _signature("sans-marque", tmp_path, tail)) == {inside.pid}
         # Another program reading the same file (an editor…) is not the lab's.
         assert viewer.pid not in lab_pids([], _signature("sans-marque", tmp_path, tail))
