@@ -21,7 +21,9 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def execute(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources)
+    client.extra_arguments = ["--IPKernelApp.log_level=ERROR"]  # no start-up warnings in the terminal
+    client.execute()
     for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
         # Stable ids (« 00-07 »): a cell added or removed does not renumber the diff of every other cell.

@@ -130,6 +130,8 @@ def _execute(folder: RunFolder, audit_path: Path, source: Path, name: str) -> No
                     execution_timeout=_CELL_TIMEOUT_S,
                     stdout_file=stream,
                     stderr_file=stream,
+                    # The kernel's own start-up warnings (TCP on the loopback) would flood the terminal.
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
         except papermill.PapermillExecutionError as error:
             return NotebookRun(name, output, f"{error.ename} dans la cellule {error.exec_count} : {error.evalue}")
