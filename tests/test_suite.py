@@ -167,6 +167,20 @@ def _structure(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
     return elements + [deeper for element in elements for deeper in _structure(element)]
 
 
+_WORD = re.compile(r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)"[^>]*>([^<]*)</word>')
+
+
+def _words_off_the_page(path: Path) -> list[str]:
+    """Words pdftotext places beyond a page's width: cut off on paper (a table wider than the page)."""
+    done = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
+    off = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', done.stdout, re.S):
+        width = float(page.group(1))
+        words = _WORD.finditer(page.group(2))
+        off += [word.group(3) for word in words if float(word.group(1)) < 0 or float(word.group(2)) > width]
+    return off
+
+
 def _pdf_text(path: Path) -> str:
     """The text of a PDF as a reader copies it: pdftotext, NFKC, hyphenation at line ends undone."""
     done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
@@ -194,4 +208,5 @@ def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_prioritie
             if name == "rapport-elus.pdf":
                 assert len(pdf.pages) <= 2  # « les deux pages pour les élus »
         assert (folder / name).stat().st_size < 1_000_000
+        assert _words_off_the_page(folder / name) == [], name
     assert (folder / "rapport-elus.html").stat().st_size < 500_000
