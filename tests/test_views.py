@@ -137,7 +137,7 @@ def test_tables_have_french_headers_and_no_computation(reference: Path) -> None:
     gateways = tables.gateways_table(run.cyber)
     assert list(gateways.columns) == ["Passerelle", "Indice sur 5", "Verdict", "Motifs"]
     assert gateways.iloc[-1]["Passerelle"] == "cas d'usage (ensemble)"
-    assert gateways.iloc[-1]["Indice sur 5"] == "1,5"
+    assert gateways.iloc[-1]["Indice sur 5"] == "1,4"
     assert len(tables.priorities_table(run.cyber)) == len(run.cyber.priorities)
     counts = tables.status_counts_table(run.findings, tables.theme_titles(run.cyber))
     assert int(counts.drop(columns=["Passerelle", "Thème"]).to_numpy().sum()) == len(run.findings)
