@@ -202,3 +202,39 @@ def test_opinions_say_what_is_missing() -> None:
 def test_hosting_recommendation_follows_the_declared_sensitivity() -> None:
     result = assess({"hebergement": {"sensibilite": "forte"}})
     assert "SecNumCloud" in (result.hosting or "")
+
+
+DPO = {"par": "Camille Martin, déléguée à la protection des données", "date": "2026-11-20", "motifs": "écrit"}
+
+
+@pytest.mark.parametrize("residual", [(4, 2), (2, 4), (4, 1), (1, 4)])
+def test_a_maximal_severity_or_likelihood_left_after_the_measures_calls_for_the_cnil(
+    residual: tuple[int, int],
+) -> None:
+    result = assess({"risques": {"modification_non_desiree": risk((4, 4), residual)}})
+    assert result.prior_consultation.risks == ("modification_non_desiree",)
+    (reason,) = result.prior_consultation.reasons
+    assert ("irréversibles" in reason) == (residual[0] == 4) and ("manifeste" in reason) == (residual[1] == 4)
+    assert any("article 36" in finding for finding in result.blocking)
+
+
+def test_the_dpo_may_waive_it_for_a_maximal_level_on_the_record_but_not_in_the_red_zone() -> None:
+    waived = assess({"risques": {"disparition": risk((4, 4), (4, 2), non_consultation=DPO)}})
+    assert not waived.prior_consultation.required
+    (line,) = waived.prior_consultation.waived
+    assert "Camille Martin" in line and "2026-11-20" in line
+    red = assess({"risques": {"disparition": risk((4, 4), (3, 3), non_consultation=DPO)}})
+    assert red.prior_consultation.risks == ("disparition",) and red.prior_consultation.waived == ()
+
+
+def test_a_residual_risk_left_to_reduce_needs_a_signed_acceptance() -> None:
+    unsigned = assess({"risques": {"acces_illegitime": risk((4, 4), (3, 2))}})
+    assert unsigned.prior_consultation.unaccepted == ("acces_illegitime",)
+    assert not unsigned.prior_consultation.required
+    assert any("sans acceptation signée" in finding for finding in unsigned.blocking)
+    signed = assess({"risques": {"acces_illegitime": risk((4, 4), (3, 2), acceptation=DPO)}})
+    assert signed.prior_consultation.unaccepted == ()
+    assert not any("acceptation" in finding for finding in signed.blocking)
+    acceptable = assess({"risques": {"acces_illegitime": risk((4, 4), (2, 2))}})
+    consultation = acceptable.prior_consultation
+    assert (consultation.required, consultation.unaccepted, consultation.waived) == (False, (), ())

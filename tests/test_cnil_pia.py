@@ -172,6 +172,23 @@ def test_import_into_a_new_file_keeps_comments_and_the_answers_pia_cannot_carry(
     assert "existe déjà : rien n'a été écrit" in again.err
 
 
+def test_import_keeps_the_signed_decisions_on_a_risk_that_pia_cannot_carry(run_cli, audit_copy: Path) -> None:
+    signed = (
+        "    acces_illegitime:\n      acceptation:\n        par: Maire de Démoville\n"
+        "        date: 2026-11-20\n        motifs: risque résiduel accepté en conseil municipal\n"
+    )
+    text = audit_copy.read_text(encoding="utf-8")
+    assert text.count("    acces_illegitime:\n") == 1
+    audit_copy.write_text(text.replace("    acces_illegitime:\n", signed), encoding="utf-8")
+    output = audit_copy.with_name("stationnement-importe.yaml")
+    args = ("aipd", "importer", str(PIA_FILE), "--audit", str(audit_copy), "--sortie", str(output))
+    assert run_cli(*args, "--date", TODAY, "--grilles", str(ROOT / "grilles")).code == 0
+    merged = load_audit(output).aipd
+    acceptance = merged.risks["acces_illegitime"].acceptance
+    assert acceptance is not None and acceptance.by == "Maire de Démoville"
+    assert merged.risks["acces_illegitime"].impacts != []  # the rest comes from the PIA export
+
+
 def test_import_replace_keeps_a_backup(run_cli, audit_copy: Path) -> None:
     before = audit_copy.read_text(encoding="utf-8")
     result = run_cli("aipd", "importer", str(PIA_FILE), "--audit", str(audit_copy), "--remplacer", "--date", TODAY)

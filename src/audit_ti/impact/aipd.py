@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from audit_ti.impact.prior_consultation import prior_consultation
 from audit_ti.models.aipd import AIPD_CONTEXT_KEYS, Action, AipdAnswers, RiskAnswer, RiskEstimate
 from audit_ti.models.aipd_referential import AipdReferential, ListedProcessing
 from audit_ti.models.aipd_result import (
@@ -18,7 +19,6 @@ from audit_ti.models.aipd_result import (
     MeasureResult,
     OpinionsResult,
     PrescreenResult,
-    PriorConsultationResult,
     RiskLevelResult,
     RiskMap,
     RiskResult,
@@ -35,7 +35,7 @@ def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, a
     risks = _risks(answers, referential)
     residuals = [risk.residual for risk in risks if risk.residual is not None]
     max_residual = max(residuals, key=lambda r: (r.zone_rank, r.severity, r.likelihood), default=None)
-    consultation = _prior_consultation(risks, referential)
+    consultation = prior_consultation(risks, answers, referential)
     plan = tuple(_action(action, answers, referential, audit_date) for action in answers.action_plan)
     result = AipdResult(
         case=case,
@@ -267,14 +267,6 @@ def _risk_map(risks: tuple[RiskResult, ...], referential: AipdReferential) -> Ri
     )
 
 
-def _prior_consultation(risks: tuple[RiskResult, ...], referential: AipdReferential) -> PriorConsultationResult:
-    zone = referential.matrix.consultation_zone
-    high = tuple(risk.id for risk in risks if risk.residual is not None and risk.residual.zone == zone)
-    return PriorConsultationResult(
-        required=bool(high), risks=high, text=referential.prior_consultation.text if high else None
-    )
-
-
 def _action(action: Action, answers: AipdAnswers, referential: AipdReferential, audit_date: date) -> ActionResult:
     late = (
         action.due is not None
@@ -355,8 +347,14 @@ def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:
         )
     if result.prior_consultation.required:
         findings.append(
-            f"Risque résiduel élevé ({', '.join(result.prior_consultation.risks)}) : consultation préalable "
-            "de la CNIL obligatoire avant la mise en œuvre (RGPD, article 36)."
+            f"Risque résiduel inacceptable ({', '.join(result.prior_consultation.risks)}) : consultation "
+            "préalable de la CNIL obligatoire avant la mise en œuvre (RGPD, article 36)."
+        )
+    if result.prior_consultation.unaccepted:
+        findings.append(
+            "Risque résiduel laissé « à réduire » sans acceptation signée "
+            f"({', '.join(result.prior_consultation.unaccepted)}) : le réduire, ou faire signer son acceptation "
+            "par le responsable du traitement (qui, quand, pourquoi)."
         )
     if answers.validation.state is ValidationState.REFUSED:
         findings.append(f"AIPD refusée par le responsable du traitement : {answers.validation.refusal_reason}")

@@ -36,6 +36,7 @@ __all__ = [
     "RiskAnswer",
     "RiskEstimate",
     "Sensor",
+    "SignedDecision",
     "Validation",
 ]
 
@@ -149,6 +150,16 @@ class RiskEstimate(StrictModel):
     justification: Text | None = None
 
 
+class SignedDecision(StrictModel):
+    """A decision someone takes on the record: who, when, why."""
+
+    schema_description = "Décision écrite et signée : qui, quand, pourquoi."
+
+    by: Text = Field(alias="par", description="Nom et qualité de la personne qui signe.")
+    on: IsoDate = Field(alias="date")
+    reasons: Text = Field(alias="motifs")
+
+
 class RiskAnswer(StrictModel):
     """One feared event (or a custom risk): impacts, threats, sources, measures, estimates."""
 
@@ -176,6 +187,17 @@ class RiskAnswer(StrictModel):
     )
     evaluation: ItemEvaluation | None = None
     comment: Text | None = Field(default=None, alias="commentaire")
+    no_consultation: SignedDecision | None = Field(
+        default=None,
+        alias="non_consultation",
+        description="Pourquoi le délégué à la protection des données juge qu'un risque résiduel de gravité ou de "
+        "vraisemblance maximale n'impose pas de consulter la CNIL (sans effet sur la zone « élevée »).",
+    )
+    acceptance: SignedDecision | None = Field(
+        default=None,
+        alias="acceptation",
+        description="Acceptation signée, par le responsable du traitement, du risque résiduel laissé « à réduire ».",
+    )
 
 
 class Action(StrictModel):

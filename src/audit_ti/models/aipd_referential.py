@@ -8,7 +8,7 @@ from pydantic import Field
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.referential import ReferentialBase, ReferentialItem
-from audit_ti.models.scales import PrescreenVerdict
+from audit_ti.models.scales import CnilLevel, CnilScale, PrescreenVerdict
 from audit_ti.models.types import RequirementId, Slug, Text
 
 __all__ = [
@@ -172,11 +172,30 @@ class HostingRecommendation(ReferentialItem):
 
 
 class PriorConsultation(StrictModel):
-    """The plain-French paragraph shown when the CNIL must be consulted (GDPR art. 36)."""
+    """When the CNIL must be consulted (GDPR art. 36), and the paragraph that says so."""
 
-    schema_description = "Paragraphe affiché quand la consultation préalable de la CNIL s'impose (RGPD, art. 36)."
+    schema_description = (
+        "Quand la consultation préalable de la CNIL s'impose (RGPD, art. 36), et le paragraphe qui le dit."
+    )
 
     text: Text = Field(alias="texte")
+    maximal_severity: CnilScale = Field(
+        default=CnilLevel.MAXIMUM,
+        alias="gravite_declenchante",
+        description="Gravité résiduelle qui déclenche la consultation à elle seule (conséquences importantes ou "
+        "irréversibles), sauf décision motivée du délégué.",
+    )
+    maximal_likelihood: CnilScale = Field(
+        default=CnilLevel.MAXIMUM,
+        alias="vraisemblance_declenchante",
+        description="Vraisemblance résiduelle qui la déclenche à elle seule (menace dont la réalisation est "
+        "manifeste), sauf décision motivée du délégué.",
+    )
+    acceptance_zone: RequirementId | None = Field(
+        default=None,
+        alias="zone_acceptation",
+        description="Zone où un risque résiduel ne peut rester que par une acceptation signée.",
+    )
     sources: list[Slug] = Field(default_factory=list)
 
 

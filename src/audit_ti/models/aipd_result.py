@@ -119,6 +119,13 @@ class PriorConsultationResult(StrictModel):
     required: bool = Field(alias="requise")
     risks: tuple[str, ...] = Field(alias="risques")
     text: str | None = Field(alias="texte")
+    reasons: tuple[str, ...] = Field(default=(), alias="motifs", description="Pourquoi, risque par risque.")
+    waived: tuple[str, ...] = Field(
+        default=(), alias="ecartees", description="Consultations écartées par une décision motivée du délégué."
+    )
+    unaccepted: tuple[str, ...] = Field(
+        default=(), alias="sans_acceptation", description="Risques laissés « à réduire » sans acceptation signée."
+    )
 
 
 class ActionResult(StrictModel):

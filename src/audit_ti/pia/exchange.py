@@ -91,17 +91,26 @@ def _french_json_error(message: str) -> str:
     return next((french for english, french in _JSON_MESSAGES.items() if message.startswith(english)), message)
 
 
+#: Decisions on a risk the PIA format has no place for (GDPR art. 36): kept from the audit file.
+_SIGNED_DECISIONS = ("non_consultation", "acceptation")
+
+
 def _merge(existing: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:
     """The audit's AIPD block with the imported parts laid over it.
 
-    What the PIA format cannot carry (pre-screen, hosting, public information, custom risks,
-    action statuses and costs) is kept from the audit file.
+    What the PIA format cannot carry (pre-screen, hosting, public information, custom risks, the
+    signed decisions on a risk, action statuses and costs) is kept from the audit file.
     """
     merged = dict(existing)
     for key, value in imported.items():
         if key == "risques":
-            custom = {k: v for k, v in existing.get("risques", {}).items() if k not in value}
-            merged[key] = {**value, **custom}
+            before = existing.get("risques", {})
+            custom = {k: v for k, v in before.items() if k not in value}
+            signed = {
+                k: {**v, **{d: before[k][d] for d in _SIGNED_DECISIONS if d in before.get(k, {})}}
+                for k, v in value.items()
+            }
+            merged[key] = {**signed, **custom}
         elif key == "mesures":
             merged[key] = {**existing.get("mesures", {}), **value}
         elif key == "plan_action" and existing.get("plan_action"):

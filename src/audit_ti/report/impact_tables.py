@@ -195,13 +195,16 @@ def aipd_overview_table(aipd: AipdResult) -> pd.DataFrame:
     consultation = aipd.prior_consultation
     art36 = "non requise"
     if consultation.required:
-        art36 = f"requise (risques : {_listed(consultation.risks)})"
+        art36 = f"requise : {' ; '.join(consultation.reasons) or _listed(consultation.risks)}"
+    if consultation.waived:
+        art36 += f" ; écartée par décision motivée : {' ; '.join(consultation.waived)}"
     residual = aipd.max_residual
     rows = (
         ("AIPD obligatoire ?", aipd.prescreen.label),
         ("Validation par le responsable du traitement", aipd.validation.label),
         ("Risque résiduel le plus haut", residual.zone_label if residual is not None else "non estimé"),
         ("Consultation préalable de la CNIL (RGPD, art. 36)", art36),
+        ("Risques « à réduire » sans acceptation signée", _listed(consultation.unaccepted)),
         ("Hébergement recommandé", aipd.hosting or "non renseigné"),
         ("Coût du plan d'action", f"{french_number(aipd.action_plan_cost_eur, ',.0f')} €"),
         ("Constats bloquants", " ; ".join(aipd.blocking) or "aucun"),

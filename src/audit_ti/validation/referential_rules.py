@@ -112,6 +112,9 @@ def _aipd_problems(ref: AipdReferential) -> list[Problem]:
     if ref.matrix.consultation_zone not in zone_ids:
         loc = ("cartographie", "zone_consultation")
         problems.append(unknown(ref, loc, "zone", ref.matrix.consultation_zone, zone_ids))
+    acceptance = ref.prior_consultation.acceptance_zone
+    if acceptance is not None and acceptance not in zone_ids:
+        problems.append(unknown(ref, ("consultation_prealable", "zone_acceptation"), "zone", acceptance, zone_ids))
     problems += _scale_problems(ref)
     problems += cited_source_problems(ref, ref.source_ids(), _aipd_citations(ref))
     return problems
