@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from audit_ti.models.aipd import RiskEstimate
 from audit_ti.models.aipd_result import AipdResult, PrescreenResult
 from audit_ti.models.scales import CnilLevel, PrescreenVerdict
 from tests.assess_helpers import aipd_answers, aipd_referential, all_criteria
+from tests.conftest import ROOT
 
 CRITERIA = [c.id for c in aipd_referential().prescreen.criteria]
 AUDIT_DATE = date(2026, 11, 20)
@@ -238,3 +241,28 @@ def test_a_residual_risk_left_to_reduce_needs_a_signed_acceptance() -> None:
     acceptable = assess({"risques": {"acces_illegitime": risk((4, 4), (2, 2))}})
     consultation = acceptable.prior_consultation
     assert (consultation.required, consultation.unaccepted, consultation.waived) == (False, (), ())
+
+
+def test_when_no_aipd_is_required_no_opinion_is_due_and_the_signed_conclusion_is_kept() -> None:
+    section = {"preselection": {"criteres": all_criteria(set()), "conclusion_signee": DPO}}
+    result = assess(section)
+    assert result.prescreen.verdict is PrescreenVerdict.NOT_MANDATORY and not result.prescreen.requires_aipd
+    assert result.opinions.missing == ()
+    assert result.prescreen.signed is not None and result.prescreen.signed.by.startswith("Camille Martin")
+    # The same opinions are due as soon as one is: two criteria met make it mandatory.
+    due = assess({"preselection": {"criteres": all_criteria({"grande_echelle", "donnees_sensibles"})}})
+    assert due.prescreen.requires_aipd and len(due.opinions.missing) == 2
+
+
+def test_the_synthesis_asks_for_the_signature_only_when_no_aipd_is_required_and_none_is_given(tmp_path: Path) -> None:
+    from audit_ti.report.synthesis import synthesise
+    from audit_ti.report.views import load_run
+    from audit_ti.runs.reference import reference_run
+
+    run = load_run(reference_run(ROOT / "audits" / "demo-lab.yaml", reports_dir=tmp_path))
+    assert run.aipd is not None
+    signed = [a.action for a in synthesise(run).actions if a.origin == "AIPD (présélection)"]
+    unsigned_prescreen = run.aipd.prescreen.model_copy(update={"signed": None})
+    unsigned = replace(run, aipd=run.aipd.model_copy(update={"prescreen": unsigned_prescreen}))
+    asked = [a.action for a in synthesise(unsigned).actions if a.origin == "AIPD (présélection)"]
+    assert signed == [] and len(asked) == 1 and "Faire signer" in asked[0]

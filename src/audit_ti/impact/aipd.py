@@ -53,7 +53,7 @@ def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, a
         prior_consultation=consultation,
         action_plan=plan,
         action_plan_cost_eur=round(sum(a.cost_eur or 0 for a in plan if a.status is not ActionStatus.DROPPED), 2),
-        opinions=_opinions(answers),
+        opinions=_opinions(answers, prescreen),
         validation=answers.validation.state,
         hosting=_hosting(answers, referential),
         blocking=(),
@@ -120,6 +120,7 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
         rules=tuple(rules),
         guidance=rules_data.guidance.get(verdict, ""),
         reasoning=given.reasoning,
+        signed=given.signed,
     )
 
 
@@ -304,13 +305,14 @@ def _principles_progress(answers: AipdAnswers, referential: AipdReferential) -> 
     )
 
 
-def _opinions(answers: AipdAnswers) -> OpinionsResult:
+def _opinions(answers: AipdAnswers, prescreen: PrescreenResult) -> OpinionsResult:
+    """The opinions given, and those still due (none when the pre-screen concluded no AIPD is required)."""
     dpo = answers.opinions.dpo
     subjects = answers.opinions.data_subjects
     missing = []
-    if dpo is None:
+    if dpo is None and prescreen.requires_aipd:
         missing.append("avis du délégué à la protection des données")
-    if subjects is None:
+    if subjects is None and prescreen.requires_aipd:
         missing.append("avis des personnes concernées, ou raison écrite de ne pas l'avoir demandé")
     if subjects is None:
         subjects_text = None

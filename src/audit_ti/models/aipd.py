@@ -52,6 +52,16 @@ class CriterionAnswer(StrictModel):
     justification: Text | None = Field(default=None, description="Pourquoi il l'est, ou ne l'est pas.")
 
 
+class SignedDecision(StrictModel):
+    """A decision someone takes on the record: who, when, why."""
+
+    schema_description = "Décision écrite et signée : qui, quand, pourquoi."
+
+    by: Text = Field(alias="par", description="Nom et qualité de la personne qui signe.")
+    on: IsoDate = Field(alias="date")
+    reasons: Text = Field(alias="motifs")
+
+
 class Prescreen(StrictModel):
     """Answers of the pre-screen « AIPD obligatoire ? »."""
 
@@ -79,6 +89,12 @@ class Prescreen(StrictModel):
         default=None,
         alias="raisonnement",
         description="Raisonnement documenté, en particulier quand l'AIPD n'est pas obligatoire.",
+    )
+    signed: SignedDecision | None = Field(
+        default=None,
+        alias="conclusion_signee",
+        description="Qui a signé la conclusion de la présélection, quand, et pourquoi : la trace à garder quand "
+        "aucune AIPD n'est requise.",
     )
 
 
@@ -148,16 +164,6 @@ class RiskEstimate(StrictModel):
     severity: CnilScale = Field(alias="gravite")
     likelihood: CnilScale = Field(alias="vraisemblance")
     justification: Text | None = None
-
-
-class SignedDecision(StrictModel):
-    """A decision someone takes on the record: who, when, why."""
-
-    schema_description = "Décision écrite et signée : qui, quand, pourquoi."
-
-    by: Text = Field(alias="par", description="Nom et qualité de la personne qui signe.")
-    on: IsoDate = Field(alias="date")
-    reasons: Text = Field(alias="motifs")
 
 
 class RiskAnswer(StrictModel):

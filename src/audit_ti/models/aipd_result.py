@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
+from audit_ti.models.aipd import SignedDecision
 from audit_ti.models.assessment import AssessmentResult, ItemResult
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import SectionState
@@ -53,6 +54,14 @@ class PrescreenResult(StrictModel):
     )
     guidance: str = Field(alias="conduite_a_tenir")
     reasoning: str | None = Field(alias="raisonnement")
+    signed: SignedDecision | None = Field(
+        default=None, alias="conclusion_signee", description="Qui a signé la conclusion, quand, pourquoi."
+    )
+
+    @property
+    def requires_aipd(self) -> bool:
+        """False when the pre-screen concluded that no AIPD is due (not mandatory, or exempt)."""
+        return self.verdict not in (PrescreenVerdict.NOT_MANDATORY, PrescreenVerdict.EXEMPT)
 
 
 class RiskLevelResult(StrictModel):

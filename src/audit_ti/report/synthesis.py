@@ -132,6 +132,15 @@ def _aipd_actions(results: RunResults) -> list[_Row]:
         for action in aipd.action_plan
         if action.status in (ActionStatus.TO_DO, ActionStatus.IN_PROGRESS)
     ]
+    if not aipd.prescreen.requires_aipd and aipd.prescreen.signed is None:
+        rows.append(
+            _before_deployment(
+                "AIPD (présélection)",
+                "Faire signer la conclusion « AIPD non requise » (qui, quand, pourquoi), après avis du délégué "
+                "à la protection des données : c'est la trace à garder quand aucune AIPD n'est faite.",
+                "Responsable du traitement",
+            )
+        )
     if aipd.prescreen.verdict in (PrescreenVerdict.MANDATORY, PrescreenVerdict.RECOMMENDED):
         rows += [
             _before_deployment("AIPD (avis)", f"Recueillir l'{text}.", "Responsable du traitement")

@@ -111,7 +111,13 @@ def _aipd_line(results: RunResults) -> AuditLine:
         orange.append(f"{len(pending)} action(s) du plan d'action à mener")
     if aipd.prescreen.verdict is PrescreenVerdict.RECOMMENDED and not aipd.validation.is_validated:
         orange.append("AIPD recommandée, pas encore validée")
-    conclusion = f"{aipd.prescreen.label} ; validation : {aipd.validation.label}"
+    if aipd.prescreen.requires_aipd:
+        conclusion = f"{aipd.prescreen.label} ; validation : {aipd.validation.label}"
+    else:
+        # No AIPD is due: what stands is the pre-screen's conclusion and who signed it.
+        decision = aipd.prescreen.signed
+        signed = f"conclusion signée par {decision.by} le {decision.on:%d/%m/%Y}" if decision else "non signée"
+        conclusion = f"{aipd.prescreen.label} ; {signed}"
     return _line("AIPD", True, conclusion, red, orange)
 
 
