@@ -266,3 +266,23 @@ def test_the_synthesis_asks_for_the_signature_only_when_no_aipd_is_required_and_
     unsigned = replace(run, aipd=run.aipd.model_copy(update={"prescreen": unsigned_prescreen}))
     asked = [a.action for a in synthesise(unsigned).actions if a.origin == "AIPD (présélection)"]
     assert signed == [] and len(asked) == 1 and "Faire signer" in asked[0]
+
+
+@pytest.mark.parametrize(
+    ("sensitivity", "location", "blocked"),
+    [
+        ("forte", "a_preciser", True),
+        ("forte", "hors_union_europeenne", True),
+        ("forte", "union_europeenne", False),
+        ("forte", "france", False),
+        ("moyenne", "a_preciser", False),  # advice only: the referential requires no location
+    ],
+)
+def test_sensitive_data_must_be_hosted_where_the_referential_requires(
+    sensitivity: str, location: str, blocked: bool
+) -> None:
+    result = assess({"hebergement": {"sensibilite": sensitivity, "localisation": location}})
+    hosting = [finding for finding in result.blocking if "recommandation n°19" in finding]
+    assert bool(hosting) is blocked
+    if blocked:
+        assert "en France ou dans l'Union européenne" in hosting[0]

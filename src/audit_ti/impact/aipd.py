@@ -58,7 +58,8 @@ def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, a
         hosting=_hosting(answers, referential),
         blocking=(),
     )
-    return result.model_copy(update={"blocking": _blocking(result, answers)})
+    blocking = _blocking(result, answers) + _hosting_problems(answers, referential)
+    return result.model_copy(update={"blocking": blocking})
 
 
 def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> PrescreenResult:
@@ -333,6 +334,21 @@ def _hosting(answers: AipdAnswers, referential: AipdReferential) -> str | None:
         return None
     match = next((item for item in referential.hosting if item.id == answers.hosting.sensitivity), None)
     return match.recommendation if match else None
+
+
+def _hosting_problems(answers: AipdAnswers, referential: AipdReferential) -> tuple[str, ...]:
+    """Data whose sensitivity requires a location (n°19) hosted elsewhere, or where is not yet known."""
+    hosting = answers.hosting
+    if hosting is None:
+        return ()
+    rule = next((item for item in referential.hosting if item.id == hosting.sensitivity), None)
+    if rule is None or not rule.required_locations or hosting.location in rule.required_locations:
+        return ()
+    allowed = " ou ".join(location.label for location in rule.required_locations)
+    return (
+        f"Données « {rule.title.lower()} », hébergement {hosting.location.label} : il doit être {allowed}, "
+        "et le contrat doit le dire (recommandation n°19 de l'étude).",
+    )
 
 
 def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from audit_ti.models.scales import (
     ActionStatus,
     CnilScale,
     DpoVerdict,
+    HostingLocation,
     ItemEvaluation,
     MeasureState,
     ValidationState,
@@ -290,6 +291,11 @@ class HostingAnswer(StrictModel):
 
     sensitivity: RequirementId = Field(alias="sensibilite", description="Identifiant de grilles/aipd.yaml.")
     planned: Text | None = Field(default=None, alias="hebergement_prevu")
+    location: HostingLocation = Field(
+        default=HostingLocation.TO_SPECIFY,
+        alias="localisation",
+        description="Où les données seront hébergées ; « a_preciser » tant que le contrat ne le dit pas.",
+    )
 
 
 class Sensor(StrictModel):

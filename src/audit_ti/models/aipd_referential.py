@@ -8,7 +8,7 @@ from pydantic import Field
 
 from audit_ti.models.base import StrictModel
 from audit_ti.models.referential import ReferentialBase, ReferentialItem
-from audit_ti.models.scales import CnilLevel, CnilScale, PrescreenVerdict
+from audit_ti.models.scales import CnilLevel, CnilScale, HostingLocation, PrescreenVerdict
 from audit_ti.models.types import RequirementId, Slug, Text
 
 __all__ = [
@@ -168,6 +168,12 @@ class HostingRecommendation(ReferentialItem):
 
     description: Text
     recommendation: Text = Field(alias="recommandation")
+    required_locations: list[HostingLocation] = Field(
+        default_factory=list,
+        alias="localisations_exigees",
+        description="Localisations admises pour cette sensibilité ; une autre, ou « à préciser », est un constat "
+        "bloquant (vide : simple conseil).",
+    )
     sources: list[Slug] = Field(default_factory=list)
 
 

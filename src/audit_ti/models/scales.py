@@ -15,6 +15,7 @@ __all__ = [
     "CnilScale",
     "CriterionRole",
     "DpoVerdict",
+    "HostingLocation",
     "InclusionLevel",
     "InclusionVerdict",
     "ItemEvaluation",
@@ -85,6 +86,15 @@ class PrescreenVerdict(LabelledEnum):
     NOT_MANDATORY = "non_obligatoire", "AIPD non obligatoire"
     EXEMPT = "exemptee", "AIPD non requise (liste d'exemption de la CNIL)"
     INCOMPLETE = "a_completer", "Présélection à compléter"
+
+
+class HostingLocation(LabelledEnum):
+    """Where the data of the use case will be hosted (study's recommendation n°19)."""
+
+    FRANCE = "france", "en France"
+    EUROPEAN_UNION = "union_europeenne", "dans l'Union européenne"
+    OUTSIDE_EU = "hors_union_europeenne", "hors de l'Union européenne"
+    TO_SPECIFY = "a_preciser", "à préciser"
 
 
 class ItemEvaluation(StrEnum):
