@@ -55,8 +55,10 @@ def test_the_examples_come_out_as_the_issue_asks() -> None:
     assert {c.id for c in water.aipd.prescreen.criteria_met} == {"donnees_sensibles", "grande_echelle"}
     assert not water.aipd.prior_consultation.required
     levels = [o.inclusion.level for o in (lighting, water, parking, demo)]
-    assert levels == [InclusionLevel.I, InclusionLevel.II, InclusionLevel.III, InclusionLevel.IV]
+    assert levels == [InclusionLevel.I, InclusionLevel.II, InclusionLevel.IV, InclusionLevel.IV]
     assert demo.inclusion.blocking_unmet == ("alternative_non_numerique",)
+    # The residents' subscription can only be taken online: no alternative for the whole procedure.
+    assert parking.inclusion.blocking_unmet == ("alternative_non_numerique",)
     assert [o.exit_code for o in (lighting, water, parking, demo)] == [0, 1, 1, 1]
 
 
