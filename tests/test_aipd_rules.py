@@ -39,11 +39,27 @@ def test_each_edpb_criterion_alone_only_recommends(criterion: str) -> None:
 
 
 @pytest.mark.parametrize("pair", list(combinations(CRITERIA, 2))[::4], ids="+".join)
-def test_any_two_edpb_criteria_make_it_mandatory(pair: tuple[str, str]) -> None:
+def test_any_two_edpb_criteria_make_it_required_by_presumption(pair: tuple[str, str]) -> None:
     result = prescreen(criteres=all_criteria(set(pair)))
-    assert result.verdict is PrescreenVerdict.MANDATORY
+    assert result.verdict is PrescreenVerdict.PRESUMED and result.aipd_due
+    assert result.label == "AIPD requise (présomption CEPD)"
     assert {item.id for item in result.criteria_met} == set(pair)
-    assert "seuil 2 atteint" in result.rules[-1]
+    assert "seuil 2 atteint" in result.rules[-1] and "présomption" in result.rules[-1]
+
+
+def test_a_reasoned_exception_endorsed_by_the_dpo_rebuts_the_presumption_but_not_the_cnil_list() -> None:
+    exception = {"par": "Camille Martin, déléguée", "date": "2026-11-20", "motifs": "capteurs sans donnée nominative"}
+    rebutted = prescreen(criteres=all_criteria({"grande_echelle", "usage_innovant"}), exception_motivee=exception)
+    assert rebutted.verdict is PrescreenVerdict.REASONED_EXCEPTION and not rebutted.requires_aipd
+    assert "Camille Martin" in rebutted.rules[-1] and "20/11/2026" in rebutted.rules[-1]
+    assert "exception motivée" in rebutted.label
+    listed = prescreen(traitements_listes={"rgpd_35_3_c": "caméras"}, exception_motivee=exception)
+    assert listed.verdict is PrescreenVerdict.MANDATORY
+
+
+def test_the_rules_say_the_cnil_list_is_not_exhaustive() -> None:
+    result = prescreen(criteres=all_criteria(set()))
+    assert "n'est pas exhaustive" in result.rules[0]
 
 
 def test_no_criterion_met_and_all_answered_is_not_mandatory_with_guidance() -> None:

@@ -51,7 +51,7 @@ def test_the_examples_come_out_as_the_issue_asks() -> None:
     assert parking.aipd.prior_consultation.required
     assert parking.aipd.max_residual is not None and parking.aipd.max_residual.zone == "eleve"
     assert lighting.aipd.prescreen.verdict is PrescreenVerdict.NOT_MANDATORY
-    assert water.aipd.prescreen.verdict is PrescreenVerdict.MANDATORY
+    assert water.aipd.prescreen.verdict is PrescreenVerdict.PRESUMED  # two EDPB criteria: a presumption
     assert {c.id for c in water.aipd.prescreen.criteria_met} == {"donnees_sensibles", "grande_echelle"}
     assert not water.aipd.prior_consultation.required
     levels = [o.inclusion.level for o in (lighting, water, parking, demo)]
@@ -66,7 +66,7 @@ def test_results_are_json_serialisable_and_frozen() -> None:
     result = outcome("telereleve-eau")
     data = json.loads(result.aipd.model_dump_json(by_alias=True))
     assert data["date_audit"] == "2026-11-18"
-    assert data["preselection"]["verdict"] == "obligatoire"
+    assert data["preselection"]["verdict"] == "requise_presomption"
     with pytest.raises(ValueError, match="frozen"):
         result.aipd.validation = "validee"
 

@@ -85,7 +85,10 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
             f"traitement pour lesquels une AIPD est toujours requise ({_titles(listed)}) : AIPD obligatoire."
         )
     else:
-        rules.append("Règle 1 (RGPD art. 35.3 et liste CNIL) : aucun type de traitement de la liste n'est déclaré.")
+        rules.append(
+            "Règle 1 (RGPD art. 35.3 et liste CNIL) : aucun type de traitement de la liste n'est déclaré ; "
+            "cette liste n'est pas exhaustive, les critères du CEPD ci-dessous restent à examiner."
+        )
     if verdict is None and exempt:
         verdict = PrescreenVerdict.EXEMPT
         rules.append(
@@ -96,9 +99,21 @@ def assess_prescreen(answers: AipdAnswers, referential: AipdReferential) -> Pres
         rules.append("Règle 2 (liste d'exemption de la CNIL) : aucune exemption n'est déclarée.")
     count = f"{len(met)} critère(s) du CEPD rempli(s) sur {len(rules_data.criteria)}"
     if verdict is None:
-        if len(met) >= threshold:
-            verdict = PrescreenVerdict.MANDATORY
-            rules.append(f"Règle 3 (CEPD) : {count} ({_titles(met)}), seuil {threshold} atteint : AIPD obligatoire.")
+        if len(met) >= threshold and given.reasoned_exception is not None:
+            verdict = PrescreenVerdict.REASONED_EXCEPTION
+            decision = given.reasoned_exception
+            rules.append(
+                f"Règle 3 (CEPD) : {count} ({_titles(met)}), seuil {threshold} atteint : une AIPD est présumée "
+                f"requise « dans la plupart des cas » (WP248) ; présomption écartée par décision motivée de "
+                f"{decision.by} le {decision.on:%d/%m/%Y} : {decision.reasons}"
+            )
+        elif len(met) >= threshold:
+            verdict = PrescreenVerdict.PRESUMED
+            rules.append(
+                f"Règle 3 (CEPD) : {count} ({_titles(met)}), seuil {threshold} atteint : AIPD requise, par "
+                "présomption (WP248 : « dans la plupart des cas ») ; seule une exception motivée, visée par le "
+                "délégué à la protection des données, peut l'écarter."
+            )
         elif len(met) + len(unanswered) >= threshold:
             verdict = PrescreenVerdict.INCOMPLETE
             rules.append(
@@ -354,9 +369,9 @@ def _hosting_problems(answers: AipdAnswers, referential: AipdReferential) -> tup
 def _blocking(result: AipdResult, answers: AipdAnswers) -> tuple[str, ...]:
     findings = []
     verdict = result.prescreen.verdict
-    if verdict is PrescreenVerdict.MANDATORY and not answers.validation.state.is_validated:
+    if result.prescreen.aipd_due and not answers.validation.state.is_validated:
         findings.append(
-            "AIPD obligatoire mais non validée : le traitement ne peut pas être mis en œuvre avant la "
+            f"{result.prescreen.label} mais non validée : le traitement ne peut pas être mis en œuvre avant la "
             "validation de l'AIPD par le responsable du traitement."
         )
     if verdict is PrescreenVerdict.INCOMPLETE:

@@ -91,6 +91,13 @@ class Prescreen(StrictModel):
         alias="raisonnement",
         description="Raisonnement documenté, en particulier quand l'AIPD n'est pas obligatoire.",
     )
+    reasoned_exception: SignedDecision | None = Field(
+        default=None,
+        alias="exception_motivee",
+        description="Quand deux critères du CEPD ou plus sont remplis, pourquoi l'AIPD n'est pourtant pas requise : "
+        "raisonnement écrit, visé par le délégué à la protection des données (qui, quand, pourquoi). Sans effet sur "
+        "un type de traitement de la liste de la CNIL.",
+    )
     signed: SignedDecision | None = Field(
         default=None,
         alias="conclusion_signee",

@@ -61,7 +61,16 @@ class PrescreenResult(StrictModel):
     @property
     def requires_aipd(self) -> bool:
         """False when the pre-screen concluded that no AIPD is due (not mandatory, or exempt)."""
-        return self.verdict not in (PrescreenVerdict.NOT_MANDATORY, PrescreenVerdict.EXEMPT)
+        return self.verdict not in (
+            PrescreenVerdict.NOT_MANDATORY,
+            PrescreenVerdict.EXEMPT,
+            PrescreenVerdict.REASONED_EXCEPTION,
+        )
+
+    @property
+    def aipd_due(self) -> bool:
+        """True when an AIPD must be carried out and validated before deployment (listed, or presumed)."""
+        return self.verdict in (PrescreenVerdict.MANDATORY, PrescreenVerdict.PRESUMED)
 
 
 class RiskLevelResult(StrictModel):

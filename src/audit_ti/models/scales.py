@@ -82,6 +82,9 @@ class PrescreenVerdict(LabelledEnum):
     """Answer of the pre-screen « AIPD obligatoire ? »."""
 
     MANDATORY = "obligatoire", "AIPD obligatoire"
+    # WP248: two criteria or more mean a DPIA « in most cases », a presumption the controller may rebut.
+    PRESUMED = "requise_presomption", "AIPD requise (présomption CEPD)"
+    REASONED_EXCEPTION = "non_requise_exception", "AIPD non requise, exception motivée"
     RECOMMENDED = "recommandee", "AIPD recommandée"
     NOT_MANDATORY = "non_obligatoire", "AIPD non obligatoire"
     EXEMPT = "exemptee", "AIPD non requise (liste d'exemption de la CNIL)"

@@ -141,7 +141,7 @@ def _aipd_actions(results: RunResults) -> list[_Row]:
                 "Responsable du traitement",
             )
         )
-    if aipd.prescreen.verdict in (PrescreenVerdict.MANDATORY, PrescreenVerdict.RECOMMENDED):
+    if aipd.prescreen.aipd_due or aipd.prescreen.verdict is PrescreenVerdict.RECOMMENDED:
         rows += [
             _before_deployment("AIPD (avis)", f"Recueillir l'{text}.", "Responsable du traitement")
             for text in aipd.opinions.missing
