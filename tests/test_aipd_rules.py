@@ -302,3 +302,20 @@ def test_sensitive_data_must_be_hosted_where_the_referential_requires(
     assert bool(hosting) is blocked
     if blocked:
         assert "en France ou dans l'Union européenne" in hosting[0]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "basis", "flagged"),
+    [
+        ("horaire", "mission_interet_public", True),
+        ("infra_horaire", "contrat", True),
+        ("horaire", "consentement", False),
+        ("journaliere", "mission_interet_public", False),
+    ],
+)
+def test_a_fine_consumption_curve_needs_the_residents_consent(frequency: str, basis: str, flagged: bool) -> None:
+    result = assess({"releve_compteurs": {"frequence": frequency, "base_legale": basis}})
+    found = [finding for finding in result.blocking if "2012-404" in finding]
+    assert bool(found) is flagged
+    if flagged:
+        assert "consentement" in found[0] and "une fois par jour" in found[0]

@@ -54,6 +54,9 @@ def test_the_examples_come_out_as_the_issue_asks() -> None:
     assert water.aipd.prescreen.verdict is PrescreenVerdict.PRESUMED  # two EDPB criteria: a presumption
     assert {c.id for c in water.aipd.prescreen.criteria_met} == {"donnees_sensibles", "grande_echelle"}
     assert not water.aipd.prior_consultation.required
+    # An hourly index of every meter under a public-task basis: the load curve needs consent.
+    assert any("2012-404" in finding for finding in water.aipd.blocking)
+    assert not any("2012-404" in finding for finding in parking.aipd.blocking + lighting.aipd.blocking)
     levels = [o.inclusion.level for o in (lighting, water, parking, demo)]
     assert levels == [InclusionLevel.I, InclusionLevel.II, InclusionLevel.IV, InclusionLevel.IV]
     assert demo.inclusion.blocking_unmet == ("alternative_non_numerique",)

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
 from audit_ti.models.fields import IsoDate
+from audit_ti.models.metering import MeterReading
 from audit_ti.models.scales import (
     ActionStatus,
     CnilScale,
@@ -367,4 +368,5 @@ class AipdAnswers(AssessmentSection):
     opinions: Opinions = Field(default_factory=Opinions, alias="avis")
     validation: Validation = Field(default_factory=Validation)
     hosting: HostingAnswer | None = Field(default=None, alias="hebergement")
+    meter_reading: MeterReading | None = Field(default=None, alias="releve_compteurs")
     public_information: PublicInformation | None = Field(default=None, alias="information_public")

@@ -158,6 +158,7 @@ def _aipd_citations(ref: AipdReferential) -> list[tuple[KeyPath, list[str]]]:
         *_citations(("hebergement",), ref.hosting),
         (("cartographie",), ref.matrix.sources),
         (("consultation_prealable",), ref.prior_consultation.sources),
+        *([(("compteurs_communicants",), ref.meters.sources)] if ref.meters is not None else []),
     ]
 
 
