@@ -319,3 +319,35 @@ def test_a_fine_consumption_curve_needs_the_residents_consent(frequency: str, ba
     assert bool(found) is flagged
     if flagged:
         assert "consentement" in found[0] and "une fois par jour" in found[0]
+
+
+def _camera_findings(**cameras: Any) -> list[str]:
+    result = assess({"cameras_espace_public": cameras})
+    return [f for f in result.blocking if f.startswith(("Caméras", "Lecture automatisée", "Analyse des images"))]
+
+
+def test_cameras_on_the_public_road_block_until_the_prefect_authorisation_is_documented() -> None:
+    (missing,) = _camera_findings(video_voie_publique=True)
+    assert "autorisation préfectorale" in missing and "L251-1" in missing
+    authorised = {"reference": "Arrêté préfectoral n° 2026-114", "date": "2026-10-01"}
+    assert _camera_findings(video_voie_publique=True, autorisation_prefectorale=authorised) == []
+
+
+def test_augmented_cameras_with_an_operational_use_need_a_text_and_a_right_to_object() -> None:
+    found = _camera_findings(video_voie_publique=False, analyse_images="operationnel")
+    assert len(found) == 2 and any("juillet 2022" in f and "opérationnel" in f for f in found)
+    statistics = _camera_findings(video_voie_publique=False, analyse_images="statistiques_anonymes")
+    assert len(statistics) == 1 and statistics[0].startswith("Analyse des images")  # only the right to object
+    documented = _camera_findings(
+        video_voie_publique=False,
+        analyse_images="statistiques_anonymes",
+        droit_opposition="Panneau et formulaire en mairie ; l'image n'est plus analysée sur demande.",
+    )
+    assert documented == []
+
+
+def test_plate_reading_needs_a_text_that_allows_it() -> None:
+    (found,) = _camera_findings(video_voie_publique=False, lecture_plaques=True)
+    assert "plaques" in found
+    text = {"reference": "texte d'essai"}
+    assert _camera_findings(video_voie_publique=False, lecture_plaques=True, texte_autorisant=text) == []

@@ -54,6 +54,9 @@ def test_the_examples_come_out_as_the_issue_asks() -> None:
     assert water.aipd.prescreen.verdict is PrescreenVerdict.PRESUMED  # two EDPB criteria: a presumption
     assert {c.id for c in water.aipd.prescreen.criteria_met} == {"donnees_sensibles", "grande_echelle"}
     assert not water.aipd.prior_consultation.required
+    # Counting cameras guiding drivers in real time: an operational use, no authorisation documented yet.
+    assert any(f.startswith("Caméras sur la voie publique") for f in parking.aipd.blocking)
+    assert any(f.startswith("Caméras « augmentées »") for f in parking.aipd.blocking)
     # An hourly index of every meter under a public-task basis: the load curve needs consent.
     assert any("2012-404" in finding for finding in water.aipd.blocking)
     assert not any("2012-404" in finding for finding in parking.aipd.blocking + lighting.aipd.blocking)

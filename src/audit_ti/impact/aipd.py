@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from audit_ti.impact.cameras import camera_problems
 from audit_ti.impact.metering import metering_problems
 from audit_ti.impact.prior_consultation import prior_consultation
 from audit_ti.models.aipd import AIPD_CONTEXT_KEYS, Action, AipdAnswers, RiskAnswer, RiskEstimate
@@ -60,7 +61,7 @@ def assess_aipd(answers: AipdAnswers, referential: AipdReferential, case: str, a
         blocking=(),
     )
     blocking = _blocking(result, answers) + _hosting_problems(answers, referential)
-    blocking += metering_problems(answers, referential)
+    blocking += metering_problems(answers, referential) + camera_problems(answers, referential)
     return result.model_copy(update={"blocking": blocking})
 
 

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
+from audit_ti.models.cameras import CameraAnswers
 from audit_ti.models.fields import IsoDate
 from audit_ti.models.metering import MeterReading
 from audit_ti.models.scales import (
@@ -369,4 +370,5 @@ class AipdAnswers(AssessmentSection):
     validation: Validation = Field(default_factory=Validation)
     hosting: HostingAnswer | None = Field(default=None, alias="hebergement")
     meter_reading: MeterReading | None = Field(default=None, alias="releve_compteurs")
+    cameras: CameraAnswers | None = Field(default=None, alias="cameras_espace_public")
     public_information: PublicInformation | None = Field(default=None, alias="information_public")

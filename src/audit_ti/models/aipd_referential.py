@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from audit_ti.models.base import StrictModel
+from audit_ti.models.cameras import CameraRules
 from audit_ti.models.metering import MeterRule
 from audit_ti.models.referential import ReferentialBase, ReferentialItem
 from audit_ti.models.scales import CnilLevel, CnilScale, HostingLocation, PrescreenVerdict
@@ -226,6 +227,7 @@ class AipdReferential(ReferentialBase):
     hosting: list[HostingRecommendation] = Field(alias="hebergement", min_length=1)
     prior_consultation: PriorConsultation = Field(alias="consultation_prealable")
     meters: MeterRule | None = Field(default=None, alias="compteurs_communicants")
+    cameras: CameraRules | None = Field(default=None, alias="cameras_espace_public")
 
     def measure(self, measure_id: str) -> CatalogMeasure | None:
         """The catalogue measure with this id, if any."""

@@ -159,6 +159,7 @@ def _aipd_citations(ref: AipdReferential) -> list[tuple[KeyPath, list[str]]]:
         (("cartographie",), ref.matrix.sources),
         (("consultation_prealable",), ref.prior_consultation.sources),
         *([(("compteurs_communicants",), ref.meters.sources)] if ref.meters is not None else []),
+        *([(("cameras_espace_public",), ref.cameras.sources)] if ref.cameras is not None else []),
     ]
 
 
