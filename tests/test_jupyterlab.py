@@ -119,6 +119,10 @@ async def _run_cells(url: str, cells: list[str]) -> list[dict[str, Any]]:
                 results.append(reply["content"])
                 break
     connection.close()
+    # Wait for the closing handshake: a socket still open when asyncio.run closes the loop would be
+    # reported (ResourceWarning) in whichever later test the garbage collector happens to run.
+    while await asyncio.wait_for(connection.read_message(), timeout=30) is not None:
+        pass
     return results
 
 
