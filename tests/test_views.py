@@ -149,7 +149,9 @@ def test_tables_have_french_headers_and_no_computation(reference: Path) -> None:
     assert dict(zip(evidence["Fichier"], evidence["Empreinte SHA-256"], strict=True)) == run.manifest.files
     assert tables.accepted_risks_table(run.findings).empty
     publics = impact_tables.publics_table(run.inclusion)
-    assert publics.iloc[0]["Habitants"] == "520"
+    # The demo territory gives no share of its own for the first public: a national share, an estimate.
+    assert publics.iloc[0]["Habitants"] == "environ 520"
+    assert publics.iloc[0]["Origine du chiffre"].startswith("estimation : part nationale")
     assert impact_tables.criteria_table(run.inclusion).columns[0] == "Critère"
     overview = impact_tables.aipd_overview_table(run.aipd)
     assert overview.iloc[0]["Valeur"] == "AIPD non obligatoire"

@@ -34,8 +34,8 @@ def publics_table(inclusion: InclusionResult) -> pd.DataFrame:
                 "Public": public.title,
                 "Concerné": yes_no(public.concerned),
                 "Part des habitants": "—" if public.share_percent is None else f"{number(public.share_percent)} %",
-                "Habitants": "inconnu" if public.residents is None else french_number(public.residents, ","),
-                "Origine du chiffre": public.origin,
+                "Habitants": _residents(public.residents, public.origin),
+                "Origine du chiffre": _origin(public.origin),
                 "Source": public.source or "",
                 "Année": public.year or "",
             }
@@ -43,6 +43,27 @@ def publics_table(inclusion: InclusionResult) -> pd.DataFrame:
         ),
         columns,
     )
+
+
+#: Where a share comes from, in words: a national share applied to the area is an estimate.
+_ORIGINS = {
+    "territoire": "chiffre du territoire",
+    "national": "estimation : part nationale appliquée à la population de la zone",
+    "national_ajuste": "estimation : part nationale × indice de fragilité numérique / 100 (indice MedNum/ANSA, "
+    "base 100 = territoire de référence de l'indice)",
+    "aucune": "aucun chiffre",
+}
+
+
+def _origin(code: str) -> str:
+    return " ; ".join(_ORIGINS.get(part, part) for part in code.split("+"))
+
+
+def _residents(count: int | None, origin: str) -> str:
+    if count is None:
+        return "inconnu"
+    # Any part computed from a national share makes the count an estimate: said in the figure itself.
+    return ("environ " if "national" in origin else "") + french_number(count, ",")
 
 
 def criteria_table(inclusion: InclusionResult) -> pd.DataFrame:
