@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from audit_ti.runs.notebooks import KERNEL_ARGUMENTS
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -22,7 +24,7 @@ def execute(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}
     client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources)
-    client.extra_arguments = ["--IPKernelApp.log_level=ERROR"]  # no start-up warnings in the terminal
+    client.extra_arguments = list(KERNEL_ARGUMENTS)
     client.execute()
     for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)

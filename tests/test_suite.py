@@ -13,6 +13,7 @@ import pikepdf
 import pytest
 
 from audit_ti.errors import ExitCode, InvalidInputError
+from audit_ti.report.pdf_tags import structure_kids
 from audit_ti.runs.notebooks import NOTEBOOKS, check_parameters
 from audit_ti.runs.suite import run_suite, run_suites
 from tests.conftest import ROOT
@@ -161,9 +162,7 @@ def test_a_planted_password_appears_in_no_file_of_the_run(tmp_path: Path) -> Non
 
 def _structure(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
     """Every element of a PDF structure tree under ``node``."""
-    found = node.get("/K")
-    kids = [found] if isinstance(found, pikepdf.Dictionary) else list(found) if isinstance(found, pikepdf.Array) else []
-    elements = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+    elements = structure_kids(node)
     return elements + [deeper for element in elements for deeper in _structure(element)]
 
 

@@ -22,7 +22,7 @@ from audit_ti.checks.selection import (
     script_ran,
 )
 from audit_ti.models.enums import Status
-from audit_ti.models.facts import ScriptOutput
+from audit_ti.models.facts import PortFacts, ScriptOutput
 from audit_ti.models.nse import NSE_SCRIPTS
 from audit_ti.models.scan_facts import AUTHORITY_SUFFIX
 
@@ -105,16 +105,19 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
         return script_not_run(context, params.script)
     known = NSE_SCRIPTS[params.script]
     silence = known.silence
-    outputs: list[tuple[str, ScriptOutput | None]]
+    outputs: list[tuple[str, ScriptOutput | None, PortFacts | None]]
     if known.host_level:
         # A host script speaks once for the host, whichever of the ports it talked to.
-        outputs = [(", ".join(port.label for port in relevant), context.host.script(params.script))]
+        outputs = [(", ".join(port.label for port in relevant), context.host.script(params.script), None)]
     else:
-        outputs = [(port.label, port.script(params.script)) for port in relevant]
+        outputs = [(port.label, port.script(params.script), port) for port in relevant]
     statuses: list[Status] = []
     evidence: list[str] = []
-    for label, output in outputs:
-        authority = _counter_test(context, params, label) if output is None else None
+    for label, output, port in outputs:
+        authority = None
+        if params.counter_test and output is None and port is not None:
+            # The same script run with the authority's secret, kept apart in the facts.
+            authority = port.script(params.script + AUTHORITY_SUFFIX)
         if authority is not None:
             statuses.append(Status.COMPLIANT)
             evidence.append(
@@ -138,17 +141,6 @@ def script_result(context: GatewayContext, params: ScriptResultParams) -> Observ
     else:
         level = confidence.BANNER
     return Observation(status, level, "; ".join(evidence))
-
-
-def _counter_test(context: GatewayContext, params: ScriptResultParams, label: str) -> ScriptOutput | None:
-    """The output of the counter-test run with the authority's secret on the port ``label``, if any."""
-    if not params.counter_test:
-        return None
-    name = params.script + AUTHORITY_SUFFIX
-    return next(
-        (output for port in context.host.ports if port.label == label and (output := port.script(name)) is not None),
-        None,
-    )
 
 
 def _port_by_port(faults: str, level: int, unread: Sequence[str], unread_said: str, clean: str) -> Observation:

@@ -12,7 +12,7 @@ from audit_ti.impact.cameras import camera_problems
 from audit_ti.impact.metering import metering_problems
 from audit_ti.impact.prior_consultation import prior_consultation
 from audit_ti.models.aipd import AIPD_CONTEXT_KEYS, Action, AipdAnswers, RiskAnswer, RiskEstimate
-from audit_ti.models.aipd_referential import AipdReferential, ListedProcessing
+from audit_ti.models.aipd_referential import AipdReferential, HostingRecommendation, ListedProcessing
 from audit_ti.models.aipd_result import (
     ActionResult,
     AipdResult,
@@ -347,20 +347,22 @@ def _opinions(answers: AipdAnswers, prescreen: PrescreenResult) -> OpinionsResul
     )
 
 
-def _hosting(answers: AipdAnswers, referential: AipdReferential) -> str | None:
+def _hosting_rule(answers: AipdAnswers, referential: AipdReferential) -> HostingRecommendation | None:
+    """The referential's entry for the declared sensitivity (validation has checked that it exists)."""
     if answers.hosting is None:
         return None
-    match = next((item for item in referential.hosting if item.id == answers.hosting.sensitivity), None)
-    return match.recommendation if match else None
+    return next((item for item in referential.hosting if item.id == answers.hosting.sensitivity), None)
+
+
+def _hosting(answers: AipdAnswers, referential: AipdReferential) -> str | None:
+    rule = _hosting_rule(answers, referential)
+    return rule.recommendation if rule else None
 
 
 def _hosting_problems(answers: AipdAnswers, referential: AipdReferential) -> tuple[str, ...]:
     """Data whose sensitivity requires a location (n°19) hosted elsewhere, or where is not yet known."""
-    hosting = answers.hosting
-    if hosting is None:
-        return ()
-    rule = next((item for item in referential.hosting if item.id == hosting.sensitivity), None)
-    if rule is None or not rule.required_locations or hosting.location in rule.required_locations:
+    hosting, rule = answers.hosting, _hosting_rule(answers, referential)
+    if hosting is None or rule is None or not rule.required_locations or hosting.location in rule.required_locations:
         return ()
     allowed = " ou ".join(location.label for location in rule.required_locations)
     return (

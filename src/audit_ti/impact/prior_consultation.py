@@ -9,15 +9,11 @@ signs why not; a risk left « à réduire » stays only with an acceptance the c
 
 from __future__ import annotations
 
-from audit_ti.models.aipd import AipdAnswers, RiskAnswer
+from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.aipd_result import PriorConsultationResult, RiskResult
 
 __all__ = ["prior_consultation"]
-
-
-def _signed(decision_by: str, decision_on: object, reasons: str) -> str:
-    return f"{decision_by}, le {decision_on} : {reasons}"
 
 
 def prior_consultation(
@@ -34,7 +30,9 @@ def prior_consultation(
         residual = risk.residual
         if residual is None:
             continue
-        answer = answers.risks.get(risk.id) or RiskAnswer.model_validate({"avant": {"gravite": 1, "vraisemblance": 1}})
+        answer = answers.risks.get(risk.id)
+        waiver = answer.no_consultation if answer is not None else None
+        accepted = answer is not None and answer.acceptance is not None
         name = f"« {risk.title} »"
         maximal = []
         if residual.severity >= rule.maximal_severity:
@@ -46,14 +44,12 @@ def prior_consultation(
         if residual.zone == red_zone:
             required.append(risk.id)
             reasons.append(f"{name} : risque résiduel en zone « {residual.zone_label} »")
-        elif maximal and answer.no_consultation is None:
+        elif maximal and waiver is None:
             required.append(risk.id)
             reasons.append(f"{name} : {' et '.join(maximal)} après les mesures")
-        elif maximal:
-            decision = answer.no_consultation
-            assert decision is not None
-            waived.append(f"{name} ({' et '.join(maximal)}) — " + _signed(decision.by, decision.on, decision.reasons))
-        elif residual.zone == rule.acceptance_zone and answer.acceptance is None:
+        elif maximal and waiver is not None:
+            waived.append(f"{name} ({' et '.join(maximal)}) — {waiver.by}, le {waiver.on} : {waiver.reasons}")
+        elif residual.zone == rule.acceptance_zone and not accepted:
             unaccepted.append(risk.id)
     return PriorConsultationResult(
         required=bool(required),

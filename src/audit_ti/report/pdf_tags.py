@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pikepdf
 
-__all__ = ["scope_table_headers"]
+__all__ = ["scope_table_headers", "structure_kids"]
 
 
-def _kids(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
+def structure_kids(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
     """The structure elements directly under ``node`` (marked content and object references left out)."""
     found = node.get("/K")
     kids: list[pikepdf.Object] = []
@@ -31,7 +31,7 @@ def scope_table_headers(path: Path) -> int:
         root = pdf.Root.get("/StructTreeRoot")
         if root is None:
             return 0
-        stack: list[tuple[pikepdf.Dictionary, bool]] = [(kid, False) for kid in _kids(root)]
+        stack: list[tuple[pikepdf.Dictionary, bool]] = [(kid, False) for kid in structure_kids(root)]
         while stack:
             node, in_head = stack.pop()
             kind = str(node.S)
@@ -42,6 +42,6 @@ def scope_table_headers(path: Path) -> int:
                     node.A = attributes
                 attributes.Scope = pikepdf.Name.Column if in_head else pikepdf.Name.Row
                 count += 1
-            stack += [(kid, in_head or kind == "/THead") for kid in _kids(node)]
+            stack += [(kid, in_head or kind == "/THead") for kid in structure_kids(node)]
         pdf.save(path)
     return count

@@ -24,6 +24,7 @@ from audit_ti.runs.manifest import StepStatus
 
 __all__ = [
     "ELECTED_REPORT",
+    "KERNEL_ARGUMENTS",
     "NOTEBOOKS",
     "TECHNICAL_REPORT",
     "NotebookRun",
@@ -41,6 +42,8 @@ TECHNICAL_REPORT = ("01_cybersecurite", "02_inclusion", "03_aipd")
 
 #: A kernel that does not start in time is started once more (papermill#511: port races under load).
 _START_TIMEOUT_S = 120
+#: The kernel's own start-up warnings (TCP on the loopback) would flood the terminal.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
 _CELL_TIMEOUT_S = 600
 
 
@@ -130,8 +133,7 @@ def _execute(folder: RunFolder, audit_path: Path, source: Path, name: str) -> No
                     execution_timeout=_CELL_TIMEOUT_S,
                     stdout_file=stream,
                     stderr_file=stream,
-                    # The kernel's own start-up warnings (TCP on the loopback) would flood the terminal.
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    extra_arguments=list(KERNEL_ARGUMENTS),
                 )
         except papermill.PapermillExecutionError as error:
             return NotebookRun(name, output, f"{error.ename} dans la cellule {error.exec_count} : {error.evalue}")

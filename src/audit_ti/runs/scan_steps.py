@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from audit_ti.errors import InvalidInputError
@@ -27,6 +24,7 @@ from audit_ti.scan.secrets import (
     ScanSecretValues,
     community_arguments_file,
     mask_secrets,
+    private_folder,
 )
 
 __all__ = [
@@ -78,14 +76,11 @@ def credential_files(plan: ScanPlan, folder: RunFolder) -> Iterator[CredentialFi
     accounts, communities = plan.credentials.credfile(), plan.credentials.communities_file()
     folder.write_evidence("identifiants-essayes.txt", accounts)
     folder.write_evidence("communautes-snmp-essayees.txt", communities)
-    workdir = Path(tempfile.mkdtemp(prefix="audit-ti-"))
-    try:
+    with private_folder() as workdir:
         files = CredentialFiles(workdir / "identifiants.txt", workdir / "communautes.txt")
         files.accounts.write_text(accounts, encoding="utf-8")
         files.communities.write_text(communities, encoding="utf-8")
         yield files
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def udp_reason(audit: Audit, privileged: bool) -> str:

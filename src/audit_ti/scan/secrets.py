@@ -27,6 +27,7 @@ __all__ = [
     "ScanSecretValues",
     "community_arguments_file",
     "mask_secrets",
+    "private_folder",
     "read_secrets",
 ]
 
@@ -91,17 +92,27 @@ def mask_secrets(text: str, values: Iterable[str]) -> str:
 
 
 @contextmanager
+def private_folder() -> Iterator[Path]:
+    """A temporary folder only its owner can read (0700), removed on exit, for files nmap must read.
+
+    Its path holds no comma, quote or space: nmap's script arguments would split on them.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="audit-ti-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
 def community_arguments_file(community: str) -> Iterator[Path]:
     """A private script-arguments file that gives the SNMP scripts the authority's community.
 
     nmap's ``creds`` library hands the SNMP helper the password of ``creds.snmp``: with an empty
-    user, the community. The folder's path holds no comma or space (nmap would split on them).
+    user, the community.
     """
-    folder = Path(tempfile.mkdtemp(prefix="audit-ti-"))
-    try:
+    with private_folder() as folder:
         path = folder / "arguments-snmp.txt"
         path.touch(mode=0o600)
         path.write_text(f"creds.snmp=:{community}\n", encoding="utf-8")
         yield path
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
