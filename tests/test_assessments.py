@@ -68,6 +68,25 @@ def test_the_examples_come_out_as_the_issue_asks() -> None:
     assert [o.exit_code for o in (lighting, water, parking, demo)] == [0, 1, 1, 1]
 
 
+def test_gender_and_discrimination_dimension_on_the_examples() -> None:
+    lighting, water = outcome("eclairage-public"), outcome("telereleve-eau")
+    # Dimming planned street by street: a different level of service by neighbourhood.
+    differed = next(c for c in lighting.inclusion.criteria if c.id == "traitement_differencie")
+    assert (differed.answer, differed.points) == ("indirect", 4)
+    analysis = next(c for c in lighting.inclusion.criteria if c.id == "analyse_egalite")
+    assert (analysis.answer, analysis.points) == ("non", 0)
+    # Same metering and price for every subscriber: nothing to count, partial analysis still credited.
+    differed = next(c for c in water.inclusion.criteria if c.id == "traitement_differencie")
+    assert (differed.answer, differed.points) == ("non", 0)
+    analysis = next(c for c in water.inclusion.criteria if c.id == "analyse_egalite")
+    assert (analysis.answer, analysis.points) == ("partielle", 2)
+    # No national share for these publics: shown, never given a made-up number of residents.
+    publics = {public.id: public for public in lighting.inclusion.residents.publics}
+    for public_id in ("femmes", "personnes_discriminees"):
+        assert publics[public_id].residents is None
+        assert publics[public_id].origin == "aucune"
+
+
 def test_results_are_json_serialisable_and_frozen() -> None:
     result = outcome("telereleve-eau")
     data = json.loads(result.aipd.model_dump_json(by_alias=True))

@@ -55,20 +55,20 @@ def test_best_answers_give_level_one_and_a_favourable_verdict() -> None:
     result = assess(best_answers())
     assert (result.level, result.verdict) == (InclusionLevel.I, InclusionVerdict.FAVOURABLE)
     assert result.scores.raw == 0
-    assert result.scores.mitigation == result.scores.mitigation_max == 54
+    assert result.scores.mitigation == result.scores.mitigation_max == 60
     assert result.safeguards == tuple(LEVELS[0].safeguards)
 
 
 def test_unanswered_criteria_count_at_their_worst() -> None:
     result = assess({})
-    assert result.scores.raw == result.scores.raw_max == 44
+    assert result.scores.raw == result.scores.raw_max == 52
     assert result.scores.mitigation == 0
     assert len(result.unanswered) == len(REF.criteria)
     assert result.level is InclusionLevel.IV
 
 
 def raw_30_with_mitigation() -> dict[str, Any]:
-    """Raw score 30 (12 + 12 + 6) with the best mitigation (54)."""
+    """Raw score 30 (12 + 12 + 6) with the best mitigation (60)."""
     answers = best_answers()
     answers["canal_numerique_impose"] = {"reponse": "oui"}  # 4 × 3 = 12
     answers["consequences_non_acces"] = {"reponse": "graves"}  # 4 × 3 = 12
@@ -78,7 +78,7 @@ def raw_30_with_mitigation() -> dict[str, Any]:
 
 def test_mitigation_at_the_threshold_takes_fifteen_percent_off_half_up() -> None:
     answers = raw_30_with_mitigation()
-    answers["langage_clair"] = {"reponse": "clair"}  # 52/54 = 96 % ≥ 80 %
+    answers["langage_clair"] = {"reponse": "clair"}  # 58/60 = 97 % ≥ 80 %
     result = assess(answers)
     assert result.scores.raw == 30
     assert result.scores.reduction_applied
@@ -90,26 +90,23 @@ def test_mitigation_below_the_threshold_keeps_the_raw_score() -> None:
     answers = raw_30_with_mitigation()
     answers["langage_clair"] = {"reponse": "non"}  # -6
     answers["accompagnement_mediation"] = {"reponse": "non"}  # -4
-    answers["usage_mobile"] = {"reponse": "non"}  # -2 → 42/54 = 77.8 %
+    answers["usage_mobile"] = {"reponse": "non"}  # -2
+    answers["analyse_egalite"] = {"reponse": "partielle"}  # -4 → 44/60 = 73.3 %
     result = assess(answers)
-    assert result.scores.mitigation == 42
+    assert result.scores.mitigation == 44
     assert not result.scores.reduction_applied
     assert result.scores.final == 30
 
 
 def test_exactly_eighty_percent_mitigation_applies_the_reduction() -> None:
     answers = raw_30_with_mitigation()
-    answers["accessibilite_rgaa"] = {
-        "reponse": "non_applicable",
-        "justification": "aucune interface",
-    }  # max 45
     answers["langage_clair"] = {"reponse": "non"}  # -6
-    answers["langues"] = {"reponse": "une"}  # -1
-    answers["usage_mobile"] = {"reponse": "non"}  # -2 → 36/45 = 80 %
+    answers["accompagnement_mediation"] = {"reponse": "non"}  # -4
+    answers["usage_mobile"] = {"reponse": "non"}  # -2 → 48/60 = 80 %
     result = assess(answers)
-    assert (result.scores.mitigation, result.scores.mitigation_max) == (36, 45)
+    assert (result.scores.mitigation, result.scores.mitigation_max) == (48, 60)
     assert result.scores.reduction_applied
-    answers["langues"] = {"reponse": "francais"}  # 35/45 = 77.8 %
+    answers["langues"] = {"reponse": "une"}  # 47/60 = 78.3 %
     assert not assess(answers).scores.reduction_applied
 
 
@@ -141,7 +138,7 @@ def test_not_applicable_takes_a_criterion_out_of_the_score_and_of_blocking() -> 
     answers["alternative_non_numerique"] = {"reponse": "non_applicable", "justification": "aucune démarche"}
     result = assess(answers)
     assert result.blocking_unmet == ()
-    assert result.scores.mitigation_max == 54 - 12
+    assert result.scores.mitigation_max == 60 - 12
 
 
 def test_a_rate_answer_is_scored_through_its_step() -> None:
