@@ -148,7 +148,7 @@ def test_the_demo_run_is_red_for_cyber_and_inclusion(demo: RunResults) -> None:
     assert not any(g.target and g.target in a.action for a in cyber for g in demo.cyber.gateways)
     inclusion = [a.action for a in synthesis.actions if a.origin.startswith("Inclusion")]
     assert inclusion == list(demo.inclusion.safeguards)
-    assert [r.number for r in synthesis.recommendations] == [3, 4, 19, 20, 32, 33, 38]
+    assert [r.number for r in synthesis.recommendations] == [3, 4, 19, 20, 32, 33, 36, 38, 48]
 
 
 def test_a_run_without_cyber_is_red_and_asks_for_the_audit(tmp_path: Path) -> None:

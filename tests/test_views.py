@@ -60,7 +60,7 @@ def test_a_complete_run_is_read_back_with_every_model(reference: Path) -> None:
     assert run.missing == () and run.altered == ()
     # The demo's inclusion questionnaire is unfinished: said, even on a complete run.
     assert run.warnings == (
-        "L'évaluation d'inclusion n'est pas terminée ; 10 critère(s) non renseigné(s), comptés au plus défavorable.",
+        "L'évaluation d'inclusion n'est pas terminée ; 12 critère(s) non renseigné(s), comptés au plus défavorable.",
     )
     assert not run.clean
 

@@ -10,6 +10,7 @@ from audit_ti.models.assessment import AssessmentSection
 from audit_ti.models.base import StrictModel
 from audit_ti.models.cameras import CameraAnswers
 from audit_ti.models.fields import IsoDate
+from audit_ti.models.follow_up import ProductQualification
 from audit_ti.models.metering import MeterReading
 from audit_ti.models.scales import (
     ActionStatus,
@@ -304,6 +305,9 @@ class HostingAnswer(StrictModel):
         default=HostingLocation.TO_SPECIFY,
         alias="localisation",
         description="Où les données seront hébergées ; « a_preciser » tant que le contrat ne le dit pas.",
+    )
+    qualifications: list[ProductQualification] = Field(
+        default_factory=list, description="Qualifications de l'offre d'hébergement, par exemple SecNumCloud."
     )
 
 

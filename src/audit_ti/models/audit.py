@@ -13,6 +13,7 @@ from audit_ti.models.aipd import AipdAnswers
 from audit_ti.models.base import SourceDocument, StrictModel
 from audit_ti.models.enums import Domain, NetworkZone, ScanProfile, Status
 from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, NetworkRange, PerimeterEntry, PortSpec
+from audit_ti.models.follow_up import EvaluationIndicator, ProductQualification
 from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, EnvironmentVariable, RequirementId, Slug, Text
 
@@ -55,6 +56,11 @@ class UseCase(StrictModel):
     audit_date: IsoDate = Field(alias="date_audit", description="Date de l'audit.")
     planned_deployment: IsoDate | None = Field(
         default=None, alias="deploiement_prevu", description="Date prévue du déploiement à grande échelle."
+    )
+    indicators: list[EvaluationIndicator] = Field(
+        default_factory=list,
+        alias="indicateurs_evaluation",
+        description="Indicateurs sur lesquels le service sera jugé après son déploiement (recommandation n°36).",
     )
 
 
@@ -112,6 +118,10 @@ class Gateway(StrictModel):
         default_factory=list,
         alias="ports_attendus",
         description="Services déclarés par l'intégrateur ; tout autre service ouvert sera signalé.",
+    )
+    qualifications: list[ProductQualification] = Field(
+        default_factory=list,
+        description="Labels et qualifications du produit : CSPN, qualification ANSSI… (recommandation n°48).",
     )
 
     @cached_property

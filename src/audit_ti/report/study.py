@@ -26,6 +26,7 @@ class StudyRecommendation(StrictModel):
     topic: str = Field(alias="theme")
     text: str = Field(alias="texte")
     why: str = Field(alias="pourquoi")
+    coverage: str = Field(alias="couverture", description="Où audit-ti y répond.")
 
 
 def _sensors(results: RunResults) -> str:
@@ -37,10 +38,7 @@ def _sensors(results: RunResults) -> str:
 
 
 def _sobriety(results: RunResults) -> str:
-    return (
-        f"Le cas d'usage installe {_sensors(results)} : chaque équipement consomme de l'énergie, "
-        "doit être entretenu et produit des données qu'il faudra stocker."
-    )
+    return f"{_sensors(results).capitalize()} : chacun consomme, s'entretient et produit des données à stocker."
 
 
 def _inclusion(results: RunResults) -> str:
@@ -83,44 +81,112 @@ def _signage(results: RunResults) -> str:
     notice = results.notice
     if notice is None:
         return "L'information du public sur les capteurs n'a pas été préparée."
-    rest = f" ; reste à compléter : {', '.join(notice.missing)}" if notice.missing else ""
+    rest = f" ; {len(notice.missing)} rubrique(s) à compléter" if notice.missing else ""
     return f"Une information du public est prête pour {len(notice.sensors)} type(s) de capteurs{rest}."
 
 
 def _accountability(_results: RunResults) -> str:
-    return (
-        "Les habitants concernés doivent pouvoir savoir pourquoi le service est déployé, ce qu'il collecte et "
-        "ce que l'audit a conclu : cette synthèse est écrite pour être présentée et publiée."
-    )
+    return "Cette synthèse dit aux habitants pourquoi le service est déployé et ce que l'audit a conclu."
+
+
+def _indicators(results: RunResults) -> str:
+    follow_up = results.follow_up
+    if follow_up is None:
+        return "Les indicateurs d'évaluation n'ont pas pu être lus dans cette exécution."
+    if not follow_up.indicators:
+        return "Aucun indicateur d'évaluation n'est déclaré : à fixer avant de déployer."
+    return f"{len(follow_up.indicators)} indicateur(s) déclaré(s), avec cible et échéance."
+
+
+def _labels(results: RunResults) -> str:
+    follow_up = results.follow_up
+    if follow_up is None:
+        return "Les labels et qualifications des produits n'ont pas pu être lus dans cette exécution."
+    held = {row.subject for row in follow_up.qualifications if not row.expired}
+    if not held:
+        return "Aucun label ni aucune qualification en cours de validité n'est déclaré."
+    total = len(held) + len(follow_up.without_qualification)
+    return f"{len(held)} équipement(s) ou hébergement sur {total} déclare(nt) un label ou une qualification valide."
 
 
 def _open_data(_results: RunResults) -> str:
-    return (
-        "La synthèse (synthese.json) et la liste des actions (actions.csv) sont des données ouvertes : elles ne "
-        "contiennent ni adresse, ni preuve technique ; les constats détaillés restent internes."
-    )
+    return "synthese.json et actions.csv sont publiables : ni adresse, ni preuve technique."
 
 
-#: number, topic, our sentence, why the use case touches it.
-STUDY: tuple[tuple[int, str, str, Callable[[RunResults], str]], ...] = (
-    (3, "Sobriété", "N'installer que les capteurs utiles, et mesurer ce qu'ils consomment et stockent.", _sobriety),
+#: number, topic, our sentence, where audit-ti answers it, why the use case touches it.
+STUDY: tuple[tuple[int, str, str, str, Callable[[RunResults], str]], ...] = (
+    (
+        3,
+        "Sobriété",
+        "N'installer que les capteurs utiles, et mesurer ce qu'ils consomment et stockent.",
+        "Synthèse pour les élus (nombre de passerelles et de types de capteurs) ; taille des rapports mesurée.",
+        _sobriety,
+    ),
     (
         4,
         "Inclusion et canaux hybrides",
         "Garder, à côté du numérique, un accès humain ou papier pour chaque démarche.",
+        "Audit d'inclusion : critères pondérés, alternative non numérique bloquante, habitants concernés, "
+        "genre et discriminations.",
         _inclusion,
     ),
-    (19, "Hébergement", "Choisir où sont hébergées les données selon leur sensibilité.", _hosting),
-    (20, "Audit de cybersécurité", "Faire auditer la sécurité des équipements avant de les déployer.", _cyber_audit),
-    (32, "Information du public", "Signaler les capteurs dans l'espace public et dire ce qu'ils collectent.", _signage),
-    (33, "Données ouvertes", "Publier en données ouvertes ce que le projet produit et qui peut l'être.", _open_data),
-    (38, "Transparence", "Rendre compte aux habitants des choix faits et de leurs raisons.", _accountability),
+    (
+        19,
+        "Hébergement",
+        "Choisir où sont hébergées les données selon leur sensibilité.",
+        "AIPD : hébergement recommandé selon la sensibilité, localisation exigée pour les données sensibles.",
+        _hosting,
+    ),
+    (
+        20,
+        "Audit de cybersécurité",
+        "Faire auditer la sécurité des équipements avant de les déployer.",
+        "Audit de cybersécurité des passerelles (scans nmap, grille d'hygiène) ; code de sortie qui bloque un "
+        "déploiement planifié.",
+        _cyber_audit,
+    ),
+    (
+        32,
+        "Information du public",
+        "Signaler les capteurs dans l'espace public et ce qu'ils collectent.",
+        "Information du public sur les capteurs, prête à afficher (information-public.md).",
+        _signage,
+    ),
+    (
+        33,
+        "Données ouvertes",
+        "Publier en données ouvertes ce qui peut l'être.",
+        "synthese.json et actions.csv, publiables : ni adresse ni preuve technique.",
+        _open_data,
+    ),
+    (
+        36,
+        "Évaluation",
+        "Fixer avant le déploiement les indicateurs d'évaluation du service.",
+        "Indicateurs déclarés dans le fichier d'audit, repris dans la synthèse et dans suivi.json.",
+        _indicators,
+    ),
+    (
+        38,
+        "Transparence",
+        "Rendre compte aux habitants des choix faits et de leurs raisons.",
+        "Synthèse pour les élus, écrite pour être présentée et publiée ; information du public.",
+        _accountability,
+    ),
+    (
+        48,
+        "Labels et qualifications",
+        "Préférer des produits et un hébergement qualifiés (CSPN, SecNumCloud).",
+        "Labels et qualifications déclarés par passerelle et pour l'hébergement, avec leur validité ; question "
+        "« produits qualifiés » de la grille.",
+        _labels,
+    ),
 )
 
 
 def recommendations_for(results: RunResults) -> tuple[StudyRecommendation, ...]:
     """The study's recommendations, each with why this run's use case touches it."""
     return tuple(
-        StudyRecommendation(number=number, topic=topic, text=text, why=why(results))
-        for number, topic, text, why in STUDY
+        StudyRecommendation(number=number, topic=topic, text=text, coverage=coverage, why=why(results))
+        for number, topic, text, coverage, why in STUDY
     )

@@ -14,6 +14,7 @@ import json
 from pydantic import Field
 
 from audit_ti.models.base import StrictModel
+from audit_ti.models.follow_up import EvaluationIndicator
 from audit_ti.models.scales import ActionStatus, PrescreenVerdict
 from audit_ti.report.findings_io import spreadsheet_cell
 from audit_ti.report.history import Progress
@@ -70,6 +71,11 @@ class Synthesis(StrictModel):
     audits: tuple[AuditLine, ...] = Field(alias="audits")
     actions: tuple[Action, ...]
     recommendations: tuple[StudyRecommendation, ...] = Field(alias="recommandations")
+    indicators: tuple[EvaluationIndicator, ...] | None = Field(
+        default=None,
+        alias="indicateurs_evaluation",
+        description="Indicateurs d'évaluation après déploiement (recommandation n°36) ; null s'ils n'ont pu être lus.",
+    )
     progress: Progress | None = Field(
         default=None, alias="depuis_precedent", description="Ce qui a changé depuis l'exécution précédente."
     )
@@ -163,6 +169,20 @@ def _inclusion_actions(results: RunResults) -> list[_Row]:
     return [_before_deployment(origin, text, "Service porteur du projet") for text in inclusion.safeguards]
 
 
+def _follow_up_actions(results: RunResults) -> list[_Row]:
+    follow_up = results.follow_up
+    if follow_up is None or follow_up.indicators:
+        return []
+    return [
+        _before_deployment(
+            "Évaluation (recommandation n°36)",
+            "Fixer les indicateurs sur lesquels le service sera jugé après son déploiement : cible, date du "
+            "premier bilan, responsable.",
+            "Service porteur du projet",
+        )
+    ]
+
+
 def synthesise(results: RunResults, progress: Progress | None = None) -> Synthesis:
     """The synthesis of a run: its light by ``RULE``, the reasons, the actions, the study's recommendations.
 
@@ -172,6 +192,7 @@ def synthesise(results: RunResults, progress: Progress | None = None) -> Synthes
     worst = max((line.light for line in lines), key=lambda light: light.rank)
     reasons = tuple(f"{line.audit} : {reason}" for line in lines for reason in line.reasons)
     rows = _cyber_actions(results) + _aipd_actions(results) + _inclusion_actions(results)
+    rows += _follow_up_actions(results)
     actions = tuple(
         Action(rank=rank, origin=origin, action=what, owner=who, due=when, cost_eur=cost, late=late)
         for rank, (origin, what, who, when, cost, late) in enumerate(rows, start=1)
@@ -187,6 +208,7 @@ def synthesise(results: RunResults, progress: Progress | None = None) -> Synthes
         audits=lines,
         actions=actions,
         recommendations=recommendations_for(results),
+        indicators=results.follow_up.indicators if results.follow_up is not None else None,
         progress=progress,
     )
 

@@ -278,13 +278,12 @@ def recommendations_table(synthesis: Synthesis) -> pd.DataFrame:
         (
             {
                 "N°": item.number,
-                "Thème": item.topic,
                 "Recommandation": item.text,
                 "Ce projet est concerné parce que": item.why,
             }
             for item in synthesis.recommendations
         ),
-        ("N°", "Thème", "Recommandation", "Ce projet est concerné parce que"),
+        ("N°", "Recommandation", "Ce projet est concerné parce que"),
     )
 
 

@@ -26,6 +26,7 @@ from audit_ti.models.aipd_result import AipdResult
 from audit_ti.models.enums import SectionState
 from audit_ti.models.evaluation import CyberEvaluation
 from audit_ti.models.finding import FINDINGS, Finding
+from audit_ti.models.follow_up import FollowUp
 from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.public_notice import PublicNotice
 
@@ -50,6 +51,7 @@ RESULT_FILES: dict[str, tuple[str, str]] = {
     "aipd": ("results/aipd.json", "les résultats de l'AIPD"),
     "inclusion": ("results/inclusion.json", "les résultats de l'évaluation d'inclusion numérique"),
     "notice": ("results/information-public.json", "l'information du public sur les capteurs"),
+    "follow_up": ("results/suivi.json", "les indicateurs d'évaluation et les qualifications des produits"),
 }
 
 #: The manifest's ``statut`` values, in words.
@@ -69,6 +71,7 @@ _STEPS_OF = {
     "aipd": _IMPACT_STEPS,
     "inclusion": _IMPACT_STEPS,
     "notice": _IMPACT_STEPS,
+    "follow_up": _IMPACT_STEPS,
 }
 
 _READ = ConfigDict(extra="ignore", frozen=True, validate_by_alias=True, validate_by_name=True)
@@ -126,7 +129,7 @@ class RunResults:
     Attributes:
         folder: the run folder.
         manifest: the manifest, None when absent or unreadable.
-        cyber / findings / aipd / inclusion / notice: each result, read with its model.
+        cyber / findings / aipd / inclusion / notice / follow_up: each result, read with its model.
         notice_markdown: the public notice as the run wrote it (Markdown).
         missing: one French sentence per absent or unusable result, saying why.
         altered: the files the manifest lists that were changed (another SHA-256) or removed after the run.
@@ -140,6 +143,7 @@ class RunResults:
     aipd: AipdResult | None
     inclusion: InclusionResult | None
     notice: PublicNotice | None
+    follow_up: FollowUp | None
     notice_markdown: str | None
     missing: tuple[str, ...]
     altered: tuple[str, ...]
@@ -275,6 +279,7 @@ def load_run(folder: Path) -> RunResults:
     aipd = reader.read("aipd", TypeAdapter(AipdResult))
     inclusion = reader.read("inclusion", TypeAdapter(InclusionResult))
     notice = reader.read("notice", TypeAdapter(PublicNotice))
+    follow_up = reader.read("follow_up", TypeAdapter(FollowUp))
     notice_markdown = reader.read_text("results/information-public.md")
     changed = [
         f"{relative} a été modifié après l'exécution : son empreinte SHA-256 n'est plus celle du manifeste. "
@@ -291,6 +296,7 @@ def load_run(folder: Path) -> RunResults:
         aipd=aipd,
         inclusion=inclusion,
         notice=notice,
+        follow_up=follow_up,
         notice_markdown=notice_markdown,
         missing=tuple(reader.missing),
         altered=tuple(reader.changed + reader.removed),

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from audit_ti.errors import ExitCode
 from audit_ti.impact.aipd import assess_aipd
+from audit_ti.impact.follow_up import build_follow_up
 from audit_ti.impact.inclusion import assess_inclusion
 from audit_ti.impact.public_notice import build_public_notice, render_markdown
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.aipd_result import AipdResult
 from audit_ti.models.audit import Audit
+from audit_ti.models.follow_up import FollowUp
 from audit_ti.models.inclusion_referential import InclusionReferential
 from audit_ti.models.inclusion_result import InclusionResult
 from audit_ti.models.public_notice import PublicNotice
@@ -32,6 +34,7 @@ RESULT_FILES = {
     "inclusion": "results/inclusion.json",
     "notice": "results/information-public.json",
     "notice_markdown": "results/information-public.md",
+    "follow_up": "results/suivi.json",
 }
 
 
@@ -46,6 +49,7 @@ class ImpactOutcome:
     aipd: AipdResult
     inclusion: InclusionResult
     notice: PublicNotice
+    follow_up: FollowUp
 
     @property
     def blocking(self) -> tuple[str, ...]:
@@ -87,6 +91,7 @@ def impact_of(prepared: PreparedAudit) -> ImpactOutcome:
         aipd=assess_aipd(audit.aipd, aipd_ref, case, audit.use_case.audit_date),
         inclusion=assess_inclusion(audit.inclusion, inclusion_ref, case, national, prepared.territory),
         notice=build_public_notice(audit, case),
+        follow_up=build_follow_up(audit, case),
     )
 
 
@@ -120,5 +125,6 @@ def write_impact(folder: RunFolder, outcome: ImpactOutcome, started: datetime | 
     folder.write_json(RESULT_FILES["inclusion"], outcome.inclusion)
     folder.write_json(RESULT_FILES["notice"], outcome.notice)
     folder.write_file(RESULT_FILES["notice_markdown"], render_markdown(outcome.notice))
+    folder.write_json(RESULT_FILES["follow_up"], outcome.follow_up)
     message = f"{len(outcome.blocking)} constat(s) bloquant(s)" if outcome.blocking else "aucun constat bloquant"
     folder.record("evaluation_aipd_inclusion", StepStatus.DONE, message, started=begun)

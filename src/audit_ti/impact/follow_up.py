@@ -1,0 +1,51 @@
+"""The follow-up sheet of a use case: its evaluation indicators (n°36) and its products' qualifications (n°48)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from audit_ti.models.audit import Audit
+from audit_ti.models.follow_up import FollowUp, ProductQualification, QualificationRow
+
+__all__ = ["HOSTING_SUBJECT", "build_follow_up"]
+
+HOSTING_SUBJECT = "hébergement des données"
+
+
+def _rows(subject: str, qualifications: list[ProductQualification], today: date) -> list[QualificationRow]:
+    return [
+        QualificationRow(
+            subject=subject,
+            kind=item.kind,
+            kind_label=item.kind.label,
+            reference=item.reference,
+            product=item.product,
+            valid_until=item.valid_until,
+            # A certificate that lapsed before the audit no longer vouches for the product.
+            expired=item.valid_until is not None and item.valid_until < today,
+        )
+        for item in qualifications
+    ]
+
+
+def build_follow_up(audit: Audit, case: str) -> FollowUp:
+    """What the audit file declares for the follow-up, checked against the audit date."""
+    today = audit.use_case.audit_date
+    rows: list[QualificationRow] = []
+    without: list[str] = []
+    for gateway in audit.gateways:
+        subject = f"passerelle {gateway.name} ({gateway.device_model})"
+        rows += _rows(subject, gateway.qualifications, today)
+        if not any(not row.expired for row in rows if row.subject == subject):
+            without.append(subject)
+    hosting = audit.aipd.hosting
+    if hosting is not None:
+        rows += _rows(HOSTING_SUBJECT, hosting.qualifications, today)
+        if not any(not row.expired for row in rows if row.subject == HOSTING_SUBJECT):
+            without.append(HOSTING_SUBJECT)
+    return FollowUp(
+        case=case,
+        indicators=tuple(audit.use_case.indicators),
+        qualifications=tuple(rows),
+        without_qualification=tuple(without),
+    )
