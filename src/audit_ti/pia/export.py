@@ -1,17 +1,25 @@
-"""The audit's AIPD answers as the JSON the CNIL PIA software imports (``audit_ti.pia.mapping`` says what maps)."""
+"""The audit's AIPD answers as the JSON the CNIL PIA software imports (``audit_ti.pia.mapping`` says what maps).
+
+Every key the software's ``importData`` reads is written (``audit_ti.pia.software.READ_BY_PIA``), in
+the shape the software's own exports have: integer ids and ``pia_id``, ISO timestamps, integer
+statuses and gauges (``null`` where the software leaves them unset), texts of the answers, measures
+and evaluations in HTML (the software edits them as HTML), the opinions in plain text.
+"""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
 from audit_ti.impact.aipd import measure_title
-from audit_ti.models.aipd import AipdAnswers
+from audit_ti.models.aipd import AipdAnswers, RiskAnswer
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.scales import DpoVerdict, MeasureState
 from audit_ti.pia.mapping import (
     CONTEXT_QUESTIONS,
     EVALUATION_TO_PIA,
+    LIKELIHOOD_PREFIX,
     PLANNED_PREFIX,
     RISK_QUESTIONS,
     STATUS_TO_PIA,
@@ -19,7 +27,18 @@ from audit_ti.pia.mapping import (
     risk_question_base,
 )
 
-__all__ = ["export_pia"]
+__all__ = ["PIA_ID", "export_pia", "to_html"]
+
+#: The id of the exported PIA (the software gives a new one on import; ``pia_id`` of every item).
+PIA_ID = 1
+
+
+def to_html(text: str | None) -> str | None:
+    """Plain text as the software's editor writes it: one ``<p>`` per paragraph, ``<br />`` per line."""
+    if text is None:
+        return None
+    paragraphs = (html.escape(part, quote=False).replace("\n", "<br />") for part in text.split("\n\n"))
+    return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
 
 
 def export_pia(
@@ -30,19 +49,25 @@ def export_pia(
     measure_ids = {measure_id: index for index, measure_id in enumerate(answers.measures, start=1)}
     return {
         "pia": _pia_record(answers, name, author, stamp),
-        "answers": _answers(answers, referential, stamp),
+        "answers": _numbered(_answers(answers, referential, stamp)),
         "measures": [
             _measure(measure_id, index, answers, referential, stamp) for measure_id, index in measure_ids.items()
         ],
-        "evaluations": _evaluations(answers, referential, measure_ids, stamp),
+        "evaluations": _numbered(_evaluations(answers, referential, measure_ids, stamp)),
         "comments": [],
     }
+
+
+def _numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"pia_id": PIA_ID, **item, "id": index} for index, item in enumerate(items, start=1)]
 
 
 def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str) -> dict[str, Any]:
     dpo = answers.opinions.dpo
     subjects = answers.opinions.data_subjects
+    rejection = answers.validation.refusal_reason or ""
     return {
+        "id": PIA_ID,
         "name": name,
         "category": "",
         "status": STATUS_TO_PIA[answers.validation.state],
@@ -57,21 +82,32 @@ def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str)
         "concerned_people_opinion": (subjects.opinion or "") if subjects else "",
         "concerned_people_status": None,
         "people_names": (subjects.who or "") if subjects else "",
-        "rejection_reason": answers.validation.refusal_reason or "",
+        # The exports spell these two « rejection_reason » and « applied_adjustments »; importData
+        # reads « rejected_reason » and « applied_adjustements »: both spellings, same value.
+        "rejection_reason": rejection,
+        "rejected_reason": rejection,
         "applied_adjustments": "",
+        "applied_adjustements": "",
+        "is_example": 0,
+        "is_archive": 0,
+        "structure_id": None,
+        "structure_name": "",
+        "structure_sector_name": "",
+        "structure_data": None,
         "created_at": stamp,
         "updated_at": stamp,
-        "is_example": False,
     }
 
 
 def _answer(
-    question: int, stamp: str, text: str | None = None, gauge: int = 0, tags: list[str] | None = None
+    question: int, stamp: str, text: str | None = None, gauge: int | None = None, tags: list[str] | None = None
 ) -> dict[str, Any]:
+    """An answer as the software writes it: a text (HTML), a gauge 1–4, or a list of tags (text ``null``)."""
     return {
         "reference_to": question,
-        "data": {"text": text, "gauge": gauge, "list": tags or []},
+        "data": {"text": to_html(text), "gauge": gauge, "list": tags or []},
         "created_at": stamp,
+        "updated_at": stamp,
     }
 
 
@@ -99,10 +135,22 @@ def _answers(answers: AipdAnswers, referential: AipdReferential, stamp: str) -> 
             ("sources", risk.sources),
             ("mesures", titles),
         ):
-            result.append(_answer(base + RISK_QUESTIONS[key], stamp, None, 0, list(values)))
-        result.append(_answer(base + 5, stamp, risk.before.justification, int(risk.before.severity)))
-        result.append(_answer(base + 6, stamp, None, int(risk.before.likelihood)))
+            result.append(_answer(base + RISK_QUESTIONS[key], stamp, None, None, list(values)))
+        severity_text, likelihood_text = _justifications(risk)
+        result.append(_answer(base + 5, stamp, severity_text, int(risk.before.severity)))
+        result.append(_answer(base + 6, stamp, likelihood_text, int(risk.before.likelihood)))
     return result
+
+
+def _justifications(risk: RiskAnswer) -> tuple[str | None, str | None]:
+    """The texts of questions x5 (severity) and x6 (likelihood): the import joins them, this splits them."""
+    text = risk.before.justification
+    if text is None:
+        return None, None
+    if text.startswith(LIKELIHOOD_PREFIX):
+        return None, text.removeprefix(LIKELIHOOD_PREFIX).strip() or None
+    severity, separator, likelihood = text.partition(f"\n\n{LIKELIHOOD_PREFIX}")
+    return severity, (likelihood.strip() or None) if separator else None
 
 
 def _measure(
@@ -114,11 +162,13 @@ def _measure(
     if used.state is MeasureState.PLANNED:
         content = f"{PLANNED_PREFIX} {content}".strip()
     return {
+        "pia_id": PIA_ID,
         "id": index,
         "title": measure_title(measure_id, answers, referential, for_pia=True),
-        "content": content,
+        "content": to_html(content) if content else "",
         "placeholder": "measures.default_placeholder",
         "created_at": stamp,
+        "updated_at": stamp,
     }
 
 
@@ -128,13 +178,17 @@ def _evaluation(reference: str, stamp: str, **values: Any) -> dict[str, Any]:
         "status": 0,
         "evaluation_comment": None,
         "action_plan_comment": None,
+        "evaluation_date": None,
         "gauges": {"x": 0, "y": 0},
         "estimated_implementation_date": None,
         "person_in_charge": None,
         "global_status": 0,
         "created_at": stamp,
+        "updated_at": stamp,
     }
     record.update(values)
+    for key in ("evaluation_comment", "action_plan_comment"):
+        record[key] = to_html(record[key])
     return record
 
 

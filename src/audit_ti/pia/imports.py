@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from typing import Any
@@ -14,6 +15,7 @@ from audit_ti.models.cnil_pia import PiaAnswer, PiaEvaluation, PiaExport, PiaMea
 from audit_ti.models.scales import ActionStatus, DpoVerdict, MeasureState, ValidationState
 from audit_ti.pia.mapping import (
     CONTEXT_QUESTIONS,
+    LIKELIHOOD_PREFIX,
     PIA_TO_EVALUATION,
     PIA_TO_STATUS,
     PLANNED_PREFIX,
@@ -36,11 +38,13 @@ def slugify(title: str) -> str:
 
 
 def _plain(text: str | None) -> str | None:
-    """PIA texts are HTML; audit files hold plain text."""
+    """PIA texts are HTML; audit files hold plain text (a paragraph ends with a blank line)."""
     if text is None:
         return None
-    cleaned = _TAGS.sub("", text.replace("<br />", "\n").replace("<br/>", "\n").replace("</li>", "\n"))
-    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned.replace("&nbsp;", " ")).strip()
+    for tag, replacement in (("<br />", "\n"), ("<br/>", "\n"), ("<br>", "\n"), ("</li>", "\n"), ("</p>", "\n\n")):
+        text = text.replace(tag, replacement)
+    cleaned = html.unescape(_TAGS.sub("", text).replace("&nbsp;", " "))
+    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned).strip()
     return cleaned or None
 
 
@@ -165,8 +169,9 @@ def _import_risks(
         if cited is not None and cited.data.list:
             entry["mesures"] = [titles.get(title.casefold(), slugify(title)) for title in cited.data.list]
         before: dict[str, Any] = {"gravite": severity.data.gauge, "vraisemblance": likelihood.data.gauge}
-        if text := _plain(severity.data.text):
-            before["justification"] = text
+        texts = [_plain(severity.data.text), _prefixed(LIKELIHOOD_PREFIX, _plain(likelihood.data.text))]
+        if any(texts):
+            before["justification"] = "\n\n".join(text for text in texts if text)
         entry["avant"] = before
         evaluation = evaluations.get(event.pia_section)
         if evaluation is not None:
@@ -178,6 +183,10 @@ def _import_risks(
                 entry["commentaire"] = comment
         risks[event.id] = entry
     return risks
+
+
+def _prefixed(prefix: str, text: str | None) -> str | None:
+    return f"{prefix} {text}" if text else None
 
 
 def _import_plan(
@@ -235,5 +244,6 @@ def _import_validation(document: PiaExport) -> dict[str, Any]:
         validation.setdefault("par", "Non précisé dans le logiciel PIA")
         validation["date"] = (pia.updated_at or pia.created_at or "1970-01-01")[:10]
     if state is ValidationState.REFUSED:
-        validation["motif_refus"] = _plain(pia.rejection_reason) or "Motif non précisé dans le logiciel PIA."
+        reason = _plain(pia.rejection_reason) or _plain(pia.rejected_reason)
+        validation["motif_refus"] = reason or "Motif non précisé dans le logiciel PIA."
     return validation
