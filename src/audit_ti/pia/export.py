@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from audit_ti.impact.aipd import measure_title
-from audit_ti.models.aipd import AipdAnswers, RiskAnswer
+from audit_ti.models.aipd import Action, AipdAnswers, RiskAnswer
 from audit_ti.models.aipd_referential import AipdReferential
 from audit_ti.models.scales import DpoVerdict, MeasureState
 from audit_ti.pia.mapping import (
@@ -66,6 +66,9 @@ def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str)
     dpo = answers.opinions.dpo
     subjects = answers.opinions.data_subjects
     rejection = answers.validation.refusal_reason or ""
+    validated_on = answers.validation.on
+    # The import reads the date of validation from « updated_at »: the last change of a validated PIA.
+    updated = f"{validated_on.isoformat()}T00:00:00.000Z" if validated_on else stamp
     return {
         "id": PIA_ID,
         "name": name,
@@ -94,8 +97,8 @@ def _pia_record(answers: AipdAnswers, name: str, author: str | None, stamp: str)
         "structure_name": "",
         "structure_sector_name": "",
         "structure_data": None,
-        "created_at": stamp,
-        "updated_at": stamp,
+        "created_at": min(stamp, updated),
+        "updated_at": updated,
     }
 
 
@@ -195,22 +198,26 @@ def _evaluation(reference: str, stamp: str, **values: Any) -> dict[str, Any]:
 def _evaluations(
     answers: AipdAnswers, referential: AipdReferential, measure_ids: dict[str, int], stamp: str
 ) -> list[dict[str, Any]]:
+    plans = _plans(answers, referential, measure_ids)
     result = []
     for principle in referential.principles:
+        reference = principle_reference(principle)
         given = answers.principles.get(principle.id)
-        if given is not None and given.evaluation is not None:
+        evaluation = given.evaluation if given is not None else None
+        if evaluation is not None or reference in plans:
             result.append(
                 _evaluation(
-                    principle_reference(principle),
+                    reference,
                     stamp,
-                    status=EVALUATION_TO_PIA[given.evaluation],
-                    evaluation_comment=given.comment,
-                    global_status=2,
+                    status=EVALUATION_TO_PIA[evaluation] if evaluation else 0,
+                    evaluation_comment=given.comment if given is not None else None,
+                    global_status=2 if evaluation else 1,
+                    **plans.get(reference, {}),
                 )
             )
     for event in referential.feared_events:
         risk = answers.risks.get(event.id)
-        if risk is None or (risk.after is None and risk.evaluation is None):
+        if risk is None or (risk.after is None and risk.evaluation is None and event.pia_section not in plans):
             continue
         gauges = {"x": int(risk.after.severity), "y": int(risk.after.likelihood)} if risk.after else {"x": 0, "y": 0}
         result.append(
@@ -221,23 +228,38 @@ def _evaluations(
                 evaluation_comment=risk.comment,
                 gauges=gauges,
                 global_status=2 if risk.evaluation else 1,
+                **plans.get(event.pia_section, {}),
             )
         )
-    planned: dict[str, list[Any]] = {}
+    for index in measure_ids.values():
+        if (reference := f"3.1.{index}") in plans:
+            result.append(_evaluation(reference, stamp, status=2, global_status=2, **plans[reference]))
+    return result
+
+
+def _plans(
+    answers: AipdAnswers, referential: AipdReferential, measure_ids: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    """The action plan by PIA evaluation: a measure's (3.1.<id>), else a principle's, else a risk's.
+
+    The PIA holds one text, one date and one person per evaluation: the actions are joined, the
+    first one's date and person are kept.
+    """
+    principles = {principle.id: principle_reference(principle) for principle in referential.principles}
+    risks = {event.id: event.pia_section for event in referential.feared_events}
+    grouped: dict[str, list[Action]] = {}
     for action in answers.action_plan:
         if action.measure is not None and action.measure in measure_ids:
-            planned.setdefault(action.measure, []).append(action)
-    for measure_id, actions in planned.items():
-        first = actions[0]
-        result.append(
-            _evaluation(
-                f"3.1.{measure_ids[measure_id]}",
-                stamp,
-                status=2,
-                action_plan_comment="\n".join(action.action for action in actions),
-                estimated_implementation_date=f"{first.due.isoformat()}T00:00:00.000Z" if first.due else None,
-                person_in_charge=first.owner,
-                global_status=2,
-            )
-        )
-    return result
+            reference: str | None = f"3.1.{measure_ids[action.measure]}"
+        else:
+            reference = principles.get(action.principle or "") or risks.get(action.risk or "")
+        if reference is not None:
+            grouped.setdefault(reference, []).append(action)
+    return {
+        reference: {
+            "action_plan_comment": "\n".join(action.action for action in actions),
+            "estimated_implementation_date": f"{actions[0].due.isoformat()}T00:00:00.000Z" if actions[0].due else None,
+            "person_in_charge": actions[0].owner,
+        }
+        for reference, actions in grouped.items()
+    }

@@ -69,7 +69,7 @@ def import_pia(document: PiaExport, referential: AipdReferential) -> dict[str, A
     risks = _import_risks(by_question, evaluations, referential, titles)
     if risks:
         section["risques"] = risks
-    plan = _import_plan(document.measures, evaluations, titles)
+    plan = _import_plan(document.measures, evaluations, titles, referential)
     if plan:
         section["plan_action"] = plan
     opinions = _import_opinions(document)
@@ -190,24 +190,37 @@ def _prefixed(prefix: str, text: str | None) -> str | None:
 
 
 def _import_plan(
-    measures: tuple[PiaMeasure, ...], evaluations: dict[str, PiaEvaluation], titles: dict[str, str]
+    measures: tuple[PiaMeasure, ...],
+    evaluations: dict[str, PiaEvaluation],
+    titles: dict[str, str],
+    referential: AipdReferential,
 ) -> list[dict[str, Any]]:
+    """One action per action-plan comment, linked to its principle, risk or measure.
+
+    In the order the export writes them: principles, risks, measures (then anything else), so
+    that an export read back gives the same plan.
+    """
+    links: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
+    for index, principle in enumerate(referential.principles):
+        links[principle_reference(principle)] = ((0, index), {"principe": principle.id})
+    for index, event in enumerate(referential.feared_events):
+        links[event.pia_section] = ((1, index), {"risque": event.id})
+    for index, measure in enumerate(measures):
+        if measure.id is not None and (measure_id := titles.get(f"#{measure.id}")) is not None:
+            links.setdefault(f"3.1.{measure.id}", ((2, index), {"mesure": measure_id}))
     plan = []
-    for reference, evaluation in evaluations.items():
+    for position, (reference, evaluation) in enumerate(evaluations.items()):
         comment = _plain(evaluation.action_plan_comment)
         if not comment:
             continue
-        action: dict[str, Any] = {"action": comment, "statut": ActionStatus.TO_DO.value}
-        if reference.startswith("3.1."):
-            measure_id = titles.get(f"#{reference.removeprefix('3.1.')}")
-            if measure_id is not None:
-                action = {"mesure": measure_id, **action}
+        order, link = links.get(reference, ((3, position), {}))
+        action: dict[str, Any] = {**link, "action": comment, "statut": ActionStatus.TO_DO.value}
         if evaluation.person_in_charge:
             action["responsable"] = evaluation.person_in_charge
         if evaluation.estimated_implementation_date:
             action["echeance"] = evaluation.estimated_implementation_date[:10]
-        plan.append(action)
-    return plan
+        plan.append((order, action))
+    return [action for _, action in sorted(plan, key=lambda pair: pair[0])]
 
 
 def _import_opinions(document: PiaExport) -> dict[str, Any]:
