@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tests.conftest import FIXTURES, ROOT
 EXAMPLE = FIXTURES / "pia" / "2018-02-21-pia-example.json"
 CYPRESS = FIXTURES / "pia" / "cypress-fixture-pia.json"
 REAL_EXPORTS = (EXAMPLE, CYPRESS)
+HAND_WRITTEN = FIXTURES / "pia" / "pia-marche-couvert.json"
 EXPORTED_ON = date(2026, 12, 2)
 ARRAYS = ("answers", "measures", "evaluations", "comments")
 
@@ -276,7 +278,7 @@ def test_export_ids_and_references_hold_together_as_in_the_software(path: Path) 
 # --- 3. Export → import → export loses nothing the format holds --------------------------
 
 
-@pytest.mark.parametrize("path", REAL_EXPORTS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", [*REAL_EXPORTS, HAND_WRITTEN], ids=lambda path: path.stem)
 def test_export_import_export_is_a_fixed_point(path: Path) -> None:
     first = imported(raw(path))
     once = exported(first)
@@ -367,3 +369,34 @@ def test_the_documentation_lists_what_cannot_travel() -> None:
     text = (ROOT / "docs" / "pia-cnil.md").read_text(encoding="utf-8")
     missing = [field for field in [*NOT_KEPT, *SERVER_ONLY] if f"`{field}`" not in text]
     assert missing == []
+
+
+# --- Actions linked to a principle or a risk ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        ("principe: sous_traitants", None),
+        ("risque: acces_illegitime", None),
+        ("principe: sous_traitant", "principe « sous_traitant » inconnu, vouliez-vous dire « sous_traitants » ?"),
+        ("risque: acces_illegitme", "risque « acces_illegitme » inconnu, vouliez-vous dire « acces_illegitime » ?"),
+    ],
+)
+def test_an_action_names_a_known_principle_or_risk(tmp_path: Path, link: str, message: str | None) -> None:
+    from audit_ti.checks import default_registry
+    from audit_ti.validation.catalog import GrilleCatalog
+    from audit_ti.validation.files import validate_file
+
+    folder = tmp_path / "audits"
+    shutil.copytree(ROOT / "audits", folder)
+    path = folder / "stationnement.yaml"
+    text = path.read_text(encoding="utf-8")
+    action = "    - mesure: floutage\n"
+    assert text.count(action) == 1
+    path.write_text(text.replace(action, f"    - {link}\n      mesure: floutage\n"), encoding="utf-8")
+    report = validate_file(path, GrilleCatalog(ROOT / "grilles", default_registry()), date(2026, 11, 22))
+    if message is None:
+        assert report.ok, report.problems
+    else:
+        assert [problem.message for problem in report.problems] == [message]
