@@ -400,3 +400,52 @@ def test_an_action_names_a_known_principle_or_risk(tmp_path: Path, link: str, me
         assert report.ok, report.problems
     else:
         assert [problem.message for problem in report.problems] == [message]
+
+
+@pytest.mark.parametrize(
+    "validation",
+    [
+        {"etat": "validee", "par": "Maire de Démoville", "date": "2026-11-20"},
+        {"etat": "validee_signee", "par": "Maire de Démoville", "date": "2026-11-21"},
+        {"etat": "refusee", "par": "DPD mutualisé", "motif_refus": "Analyse des risques incomplète."},
+    ],
+    ids=lambda validation: validation["etat"],
+)
+def test_validation_opinions_and_linked_actions_survive_the_pia_format(validation: dict[str, str]) -> None:
+    from audit_ti.inputs.documents import load_audit
+
+    data = load_audit(ROOT / "audits" / "stationnement.yaml").aipd.model_dump(
+        by_alias=True, exclude_none=True, mode="json"
+    )
+    data["validation"] = validation
+    data["plan_action"] += [
+        {"principe": "sous_traitants", "action": "Signer l'avenant « art. 28 » & <le> joindre.", "responsable": "DGS"},
+        {
+            "risque": "disparition",
+            "action": "Sauvegarder chaque nuit.\nTester la restauration.",
+            "echeance": "2027-01-31",
+        },
+    ]
+    original = aipd_answers(data)
+    back = imported(exported(original))
+    assert back.validation == original.validation
+    lost = {"dpo": {"given_on"}, "data_subjects": {"how"}}  # no place in the PIA
+    assert back.opinions.model_dump(exclude=lost) == original.opinions.model_dump(exclude=lost)
+
+    def kept(plan: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((str(a.measure), str(a.principle), str(a.risk), a.action, a.owner, a.due) for a in plan)
+
+    assert kept(back.action_plan) == kept(original.action_plan)  # one action per element here
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a & b < c > d", "<b>pas une balise</b>", "ligne 1\nligne 2", "§ 1\n\n§ 2\nsuite", "« 35 % »\u00a0: 4 &nbsp;"],
+)
+def test_texts_survive_the_html_of_the_pia(text: str) -> None:
+    from audit_ti.pia.export import to_html
+    from audit_ti.pia.imports import plain_text
+
+    html_text = to_html(text)
+    assert html_text is not None and html_text.startswith("<p>")
+    assert plain_text(html_text) == text

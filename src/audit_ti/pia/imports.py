@@ -24,7 +24,7 @@ from audit_ti.pia.mapping import (
     risk_question_base,
 )
 
-__all__ = ["import_pia", "slugify"]
+__all__ = ["import_pia", "plain_text", "slugify"]
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -37,7 +37,7 @@ def slugify(title: str) -> str:
     return slug[:62] if len(slug) > 1 else "mesure"
 
 
-def _plain(text: str | None) -> str | None:
+def plain_text(text: str | None) -> str | None:
     """PIA texts are HTML; audit files hold plain text (a paragraph ends with a blank line)."""
     if text is None:
         return None
@@ -81,7 +81,7 @@ def import_pia(document: PiaExport, referential: AipdReferential) -> dict[str, A
 
 def _text(by_question: dict[int, PiaAnswer], question: int) -> str | None:
     answer = by_question.get(question)
-    return _plain(answer.data.text) if answer is not None else None
+    return plain_text(answer.data.text) if answer is not None else None
 
 
 def _import_context(by_question: dict[int, PiaAnswer]) -> dict[str, str]:
@@ -110,7 +110,7 @@ def _import_principles(
         evaluation = evaluations.get(principle_reference(principle))
         if evaluation is not None and evaluation.status in PIA_TO_EVALUATION:
             entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
-        if evaluation is not None and (comment := _plain(evaluation.evaluation_comment)):
+        if evaluation is not None and (comment := plain_text(evaluation.evaluation_comment)):
             entry["commentaire"] = comment
         principles[principle.id] = entry
     return principles
@@ -130,7 +130,7 @@ def _import_measures(
     for measure in measures:
         if not measure.title.strip():
             continue
-        content = _plain(measure.content) or ""
+        content = plain_text(measure.content) or ""
         planned = content.startswith(PLANNED_PREFIX)
         content = content.removeprefix(PLANNED_PREFIX).strip()
         catalogue = by_title.get(measure.title.strip().casefold())
@@ -169,7 +169,7 @@ def _import_risks(
         if cited is not None and cited.data.list:
             entry["mesures"] = [titles.get(title.casefold(), slugify(title)) for title in cited.data.list]
         before: dict[str, Any] = {"gravite": severity.data.gauge, "vraisemblance": likelihood.data.gauge}
-        texts = [_plain(severity.data.text), _prefixed(LIKELIHOOD_PREFIX, _plain(likelihood.data.text))]
+        texts = [plain_text(severity.data.text), _prefixed(LIKELIHOOD_PREFIX, plain_text(likelihood.data.text))]
         if any(texts):
             before["justification"] = "\n\n".join(text for text in texts if text)
         entry["avant"] = before
@@ -179,7 +179,7 @@ def _import_risks(
                 entry["apres"] = {"gravite": evaluation.gauges.x, "vraisemblance": evaluation.gauges.y}
             if evaluation.status in PIA_TO_EVALUATION:
                 entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
-            if comment := _plain(evaluation.evaluation_comment):
+            if comment := plain_text(evaluation.evaluation_comment):
                 entry["commentaire"] = comment
         risks[event.id] = entry
     return risks
@@ -210,7 +210,7 @@ def _import_plan(
             links.setdefault(f"3.1.{measure.id}", ((2, index), {"mesure": measure_id}))
     plan = []
     for position, (reference, evaluation) in enumerate(evaluations.items()):
-        comment = _plain(evaluation.action_plan_comment)
+        comment = plain_text(evaluation.action_plan_comment)
         if not comment:
             continue
         order, link = links.get(reference, ((3, position), {}))
@@ -231,7 +231,7 @@ def _import_opinions(document: PiaExport) -> dict[str, Any]:
             "nom": pia.dpos_names,
             "avis": (DpoVerdict.FAVOURABLE if pia.dpo_status == 1 else DpoVerdict.UNFAVOURABLE).value,
         }
-        if reasons := _plain(pia.dpo_opinion):
+        if reasons := plain_text(pia.dpo_opinion):
             dpo["motifs"] = reasons
         opinions["dpd"] = dpo
     if pia.concerned_people_searched_opinion is not None:
@@ -241,7 +241,7 @@ def _import_opinions(document: PiaExport) -> dict[str, Any]:
             ("personnes", pia.people_names),
             ("avis", pia.concerned_people_opinion),
         ):
-            if text := _plain(value):
+            if text := plain_text(value):
                 subjects[key] = text
         opinions["personnes_concernees"] = subjects
     return opinions
@@ -257,6 +257,6 @@ def _import_validation(document: PiaExport) -> dict[str, Any]:
         validation.setdefault("par", "Non précisé dans le logiciel PIA")
         validation["date"] = (pia.updated_at or pia.created_at or "1970-01-01")[:10]
     if state is ValidationState.REFUSED:
-        reason = _plain(pia.rejection_reason) or _plain(pia.rejected_reason)
+        reason = plain_text(pia.rejection_reason) or plain_text(pia.rejected_reason)
         validation["motif_refus"] = reason or "Motif non précisé dans le logiciel PIA."
     return validation
