@@ -118,7 +118,7 @@ def test_export_has_the_structure_the_pia_software_reads() -> None:
     assert (gauges[325], gauges[326]) == (4, 3)  # acces_illegitime, avant
     risk_evaluation = next(e for e in exported["evaluations"] if e["reference_to"] == "3.2")
     assert risk_evaluation["gauges"] == {"x": 3, "y": 3}  # après: severity x, likelihood y
-    planned = [m for m in exported["measures"] if m["content"].startswith(PLANNED_PREFIX)]
+    planned = [m for m in exported["measures"] if m["content"].startswith(f"<p>{PLANNED_PREFIX}")]
     assert {m["title"] for m in planned} >= {"Chiffrement", "Traitement en périphérie (edge)"}
     assert any(e["reference_to"].startswith("3.1.") and e["action_plan_comment"] for e in exported["evaluations"])
 

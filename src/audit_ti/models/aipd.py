@@ -225,6 +225,8 @@ class Action(StrictModel):
     measure: RequirementId | None = Field(
         default=None, alias="mesure", description="Identifiant de la mesure mise en œuvre, s'il y en a une."
     )
+    principle: RequirementId | None = Field(default=None, alias="principe", description="Principe que l'action traite.")
+    risk: RequirementId | None = Field(default=None, alias="risque", description="Risque que l'action traite.")
     action: Text = Field(description="Ce qui doit être fait.")
     owner: Text | None = Field(default=None, alias="responsable")
     due: IsoDate | None = Field(default=None, alias="echeance")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["PiaAnswer", "PiaAnswerData", "PiaEvaluation", "PiaExport", "PiaGauges", "PiaMeasure", "PiaRecord"]
 
@@ -36,6 +36,8 @@ class PiaRecord(_External):
     concerned_people_status: int | None = None
     people_names: str | None = None
     rejection_reason: str | None = None
+    #: The spelling ``importData`` reads (the software's own exports write ``rejection_reason``).
+    rejected_reason: str | None = None
     applied_adjustments: str | None = None
     category: str | None = None
     created_at: str | None = None
@@ -48,6 +50,11 @@ class PiaAnswerData(_External):
     text: str | None = None
     gauge: int | None = Field(default=None, ge=0, le=4)
     list: tuple[str, ...] = ()
+
+    @field_validator("list", mode="before")
+    @classmethod
+    def _null_list(cls, value: Any) -> Any:
+        return () if value is None else value  # answers made from a structure hold « list: null »
 
 
 class PiaAnswer(_External):
@@ -84,6 +91,11 @@ class PiaEvaluation(_External):
     estimated_implementation_date: str | None = None
     person_in_charge: str | None = None
     global_status: int = 0
+
+    @field_validator("gauges", mode="before")
+    @classmethod
+    def _null_gauges(cls, value: Any) -> Any:
+        return {} if value is None else value
 
 
 class PiaExport(_External):

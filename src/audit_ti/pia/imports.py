@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from typing import Any
@@ -14,6 +15,7 @@ from audit_ti.models.cnil_pia import PiaAnswer, PiaEvaluation, PiaExport, PiaMea
 from audit_ti.models.scales import ActionStatus, DpoVerdict, MeasureState, ValidationState
 from audit_ti.pia.mapping import (
     CONTEXT_QUESTIONS,
+    LIKELIHOOD_PREFIX,
     PIA_TO_EVALUATION,
     PIA_TO_STATUS,
     PLANNED_PREFIX,
@@ -22,7 +24,7 @@ from audit_ti.pia.mapping import (
     risk_question_base,
 )
 
-__all__ = ["import_pia", "slugify"]
+__all__ = ["import_pia", "plain_text", "slugify"]
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -35,12 +37,14 @@ def slugify(title: str) -> str:
     return slug[:62] if len(slug) > 1 else "mesure"
 
 
-def _plain(text: str | None) -> str | None:
-    """PIA texts are HTML; audit files hold plain text."""
+def plain_text(text: str | None) -> str | None:
+    """PIA texts are HTML; audit files hold plain text (a paragraph ends with a blank line)."""
     if text is None:
         return None
-    cleaned = _TAGS.sub("", text.replace("<br />", "\n").replace("<br/>", "\n").replace("</li>", "\n"))
-    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned.replace("&nbsp;", " ")).strip()
+    for tag, replacement in (("<br />", "\n"), ("<br/>", "\n"), ("<br>", "\n"), ("</li>", "\n"), ("</p>", "\n\n")):
+        text = text.replace(tag, replacement)
+    cleaned = html.unescape(_TAGS.sub("", text).replace("&nbsp;", " "))
+    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned).strip()
     return cleaned or None
 
 
@@ -65,7 +69,7 @@ def import_pia(document: PiaExport, referential: AipdReferential) -> dict[str, A
     risks = _import_risks(by_question, evaluations, referential, titles)
     if risks:
         section["risques"] = risks
-    plan = _import_plan(document.measures, evaluations, titles)
+    plan = _import_plan(document.measures, evaluations, titles, referential)
     if plan:
         section["plan_action"] = plan
     opinions = _import_opinions(document)
@@ -77,7 +81,7 @@ def import_pia(document: PiaExport, referential: AipdReferential) -> dict[str, A
 
 def _text(by_question: dict[int, PiaAnswer], question: int) -> str | None:
     answer = by_question.get(question)
-    return _plain(answer.data.text) if answer is not None else None
+    return plain_text(answer.data.text) if answer is not None else None
 
 
 def _import_context(by_question: dict[int, PiaAnswer]) -> dict[str, str]:
@@ -106,7 +110,7 @@ def _import_principles(
         evaluation = evaluations.get(principle_reference(principle))
         if evaluation is not None and evaluation.status in PIA_TO_EVALUATION:
             entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
-        if evaluation is not None and (comment := _plain(evaluation.evaluation_comment)):
+        if evaluation is not None and (comment := plain_text(evaluation.evaluation_comment)):
             entry["commentaire"] = comment
         principles[principle.id] = entry
     return principles
@@ -126,7 +130,7 @@ def _import_measures(
     for measure in measures:
         if not measure.title.strip():
             continue
-        content = _plain(measure.content) or ""
+        content = plain_text(measure.content) or ""
         planned = content.startswith(PLANNED_PREFIX)
         content = content.removeprefix(PLANNED_PREFIX).strip()
         catalogue = by_title.get(measure.title.strip().casefold())
@@ -165,8 +169,9 @@ def _import_risks(
         if cited is not None and cited.data.list:
             entry["mesures"] = [titles.get(title.casefold(), slugify(title)) for title in cited.data.list]
         before: dict[str, Any] = {"gravite": severity.data.gauge, "vraisemblance": likelihood.data.gauge}
-        if text := _plain(severity.data.text):
-            before["justification"] = text
+        texts = [plain_text(severity.data.text), _prefixed(LIKELIHOOD_PREFIX, plain_text(likelihood.data.text))]
+        if any(texts):
+            before["justification"] = "\n\n".join(text for text in texts if text)
         entry["avant"] = before
         evaluation = evaluations.get(event.pia_section)
         if evaluation is not None:
@@ -174,31 +179,48 @@ def _import_risks(
                 entry["apres"] = {"gravite": evaluation.gauges.x, "vraisemblance": evaluation.gauges.y}
             if evaluation.status in PIA_TO_EVALUATION:
                 entry["evaluation"] = PIA_TO_EVALUATION[evaluation.status].value
-            if comment := _plain(evaluation.evaluation_comment):
+            if comment := plain_text(evaluation.evaluation_comment):
                 entry["commentaire"] = comment
         risks[event.id] = entry
     return risks
 
 
+def _prefixed(prefix: str, text: str | None) -> str | None:
+    return f"{prefix} {text}" if text else None
+
+
 def _import_plan(
-    measures: tuple[PiaMeasure, ...], evaluations: dict[str, PiaEvaluation], titles: dict[str, str]
+    measures: tuple[PiaMeasure, ...],
+    evaluations: dict[str, PiaEvaluation],
+    titles: dict[str, str],
+    referential: AipdReferential,
 ) -> list[dict[str, Any]]:
+    """One action per action-plan comment, linked to its principle, risk or measure.
+
+    In the order the export writes them: principles, risks, measures (then anything else), so
+    that an export read back gives the same plan.
+    """
+    links: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
+    for index, principle in enumerate(referential.principles):
+        links[principle_reference(principle)] = ((0, index), {"principe": principle.id})
+    for index, event in enumerate(referential.feared_events):
+        links[event.pia_section] = ((1, index), {"risque": event.id})
+    for index, measure in enumerate(measures):
+        if measure.id is not None and (measure_id := titles.get(f"#{measure.id}")) is not None:
+            links.setdefault(f"3.1.{measure.id}", ((2, index), {"mesure": measure_id}))
     plan = []
-    for reference, evaluation in evaluations.items():
-        comment = _plain(evaluation.action_plan_comment)
+    for position, (reference, evaluation) in enumerate(evaluations.items()):
+        comment = plain_text(evaluation.action_plan_comment)
         if not comment:
             continue
-        action: dict[str, Any] = {"action": comment, "statut": ActionStatus.TO_DO.value}
-        if reference.startswith("3.1."):
-            measure_id = titles.get(f"#{reference.removeprefix('3.1.')}")
-            if measure_id is not None:
-                action = {"mesure": measure_id, **action}
+        order, link = links.get(reference, ((3, position), {}))
+        action: dict[str, Any] = {**link, "action": comment, "statut": ActionStatus.TO_DO.value}
         if evaluation.person_in_charge:
             action["responsable"] = evaluation.person_in_charge
         if evaluation.estimated_implementation_date:
             action["echeance"] = evaluation.estimated_implementation_date[:10]
-        plan.append(action)
-    return plan
+        plan.append((order, action))
+    return [action for _, action in sorted(plan, key=lambda pair: pair[0])]
 
 
 def _import_opinions(document: PiaExport) -> dict[str, Any]:
@@ -209,7 +231,7 @@ def _import_opinions(document: PiaExport) -> dict[str, Any]:
             "nom": pia.dpos_names,
             "avis": (DpoVerdict.FAVOURABLE if pia.dpo_status == 1 else DpoVerdict.UNFAVOURABLE).value,
         }
-        if reasons := _plain(pia.dpo_opinion):
+        if reasons := plain_text(pia.dpo_opinion):
             dpo["motifs"] = reasons
         opinions["dpd"] = dpo
     if pia.concerned_people_searched_opinion is not None:
@@ -219,7 +241,7 @@ def _import_opinions(document: PiaExport) -> dict[str, Any]:
             ("personnes", pia.people_names),
             ("avis", pia.concerned_people_opinion),
         ):
-            if text := _plain(value):
+            if text := plain_text(value):
                 subjects[key] = text
         opinions["personnes_concernees"] = subjects
     return opinions
@@ -235,5 +257,6 @@ def _import_validation(document: PiaExport) -> dict[str, Any]:
         validation.setdefault("par", "Non précisé dans le logiciel PIA")
         validation["date"] = (pia.updated_at or pia.created_at or "1970-01-01")[:10]
     if state is ValidationState.REFUSED:
-        validation["motif_refus"] = _plain(pia.rejection_reason) or "Motif non précisé dans le logiciel PIA."
+        reason = plain_text(pia.rejection_reason) or plain_text(pia.rejected_reason)
+        validation["motif_refus"] = reason or "Motif non précisé dans le logiciel PIA."
     return validation

@@ -24,6 +24,7 @@ from audit_ti.models.scales import ItemEvaluation, ValidationState
 __all__ = [
     "CONTEXT_QUESTIONS",
     "EVALUATION_TO_PIA",
+    "LIKELIHOOD_PREFIX",
     "PIA_TO_EVALUATION",
     "PIA_TO_STATUS",
     "PLANNED_PREFIX",
@@ -35,6 +36,9 @@ __all__ = [
 
 #: How a planned measure is told from an existing one inside a PIA measure's content.
 PLANNED_PREFIX = "[Mesure prévue]"
+#: Where the text of question x6 (why this likelihood) starts in ``avant.justification``, after the
+#: text of question x5 (why this severity) and a blank line: the PIA has a text for each gauge.
+LIKELIHOOD_PREFIX = "Vraisemblance :"
 #: The PIA question of each context key (two keys share question 111).
 CONTEXT_QUESTIONS = {
     "presentation": 111,

@@ -92,6 +92,13 @@ def _measure_answer_problems(audit: Audit, ref: AipdReferential) -> list[Problem
         for i, a in enumerate(answers.action_plan)
         if a.measure is not None and a.measure not in known
     ]
+    principles = [p.id for p in ref.principles]
+    risks = sorted(set(answers.risks) | {e.id for e in ref.feared_events})
+    for i, a in enumerate(answers.action_plan):
+        if a.principle is not None and a.principle not in principles:
+            problems.append(unknown(audit, ("aipd", "plan_action", i, "principe"), "principe", a.principle, principles))
+        if a.risk is not None and a.risk not in risks:
+            problems.append(unknown(audit, ("aipd", "plan_action", i, "risque"), "risque", a.risk, risks))
     return problems
 
 
