@@ -125,7 +125,12 @@ def test_export_has_the_structure_the_pia_software_reads() -> None:
 
 @pytest.mark.parametrize(
     ("title", "slug"),
-    [("Comptage dans la caméra", "comptage_dans_la_camera"), ("123 caméras", "m_123_cameras")],
+    [
+        ("Comptage dans la caméra", "comptage_dans_la_camera"),
+        ("123 caméras", "m_123_cameras"),
+        ("Contrôle d\u2019accès physique", "controle_d_acces_physique"),
+        ("Contrôle d'accès physique", "controle_d_acces_physique"),
+    ],
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug

@@ -29,8 +29,13 @@ __all__ = ["import_pia", "plain_text", "slugify"]
 _TAGS = re.compile(r"<[^>]+>")
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'"})
+
+
 def slugify(title: str) -> str:
     """An id in snake_case from a title (« Chiffrement des trames » → ``chiffrement_des_trames``)."""
+    # A typographic apostrophe (« d’accès ») separates words like a straight one; ASCII folding would drop it.
+    title = title.translate(_APOSTROPHES)
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
     slug = slug if slug and slug[0].isalpha() else f"m_{slug}"
