@@ -204,7 +204,7 @@ def judge_suites(enum: ScriptTable, policy: SuitePolicy) -> tuple[Status, str]:
 
 
 def _grouped(verdicts: list[tuple[str, SuiteVerdict]], wanted: SuiteClass) -> str:
-    """« TLSv1.0, TLSv1.1 : échange de clés RSA : A, B ; intégrité SHA-1 : C — TLSv1.2 : … »."""
+    """« TLSv1.0, TLSv1.1 : échange de clés RSA … : A, B ; intégrité SHA-1 : C — TLSv1.2 : … », by first reason."""
     by_protocol: dict[str, dict[str, list[str]]] = {}
     for protocol, verdict in verdicts:
         groups = by_protocol.setdefault(protocol, {})
@@ -213,6 +213,13 @@ def _grouped(verdicts: list[tuple[str, SuiteVerdict]], wanted: SuiteClass) -> st
     texts: dict[str, list[str]] = {}
     for protocol, groups in by_protocol.items():
         if groups:
-            text = " ; ".join(f"{reason} : {', '.join(names)}" for reason, names in groups.items())
+            ordered = sorted(groups.items(), key=lambda group: _reason_rank(group[0]))
+            text = " ; ".join(f"{reason} : {', '.join(names)}" for reason, names in ordered)
             texts.setdefault(text, []).append(protocol)
     return " — ".join(f"{', '.join(protocols)} : {text}" for text, protocols in texts.items())
+
+
+def _reason_rank(reason: str) -> int:
+    """Reasons in the order of a suite's name: key exchange first, integrity last."""
+    labels = list(_LABELS.values())
+    return next((rank for rank, label in enumerate(labels) if reason.startswith(label)), len(labels))
