@@ -11,6 +11,7 @@ from audit_ti.checks import confidence
 from audit_ti.checks.context import GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckCatalog, CheckParams
 from audit_ti.checks.selection import NO_TLS_SERVICE, not_run_reason, script_not_run, script_ran
+from audit_ti.checks.tls_suites import SuitePolicy, judge_suites
 from audit_ti.models.enums import Status
 from audit_ti.models.facts import PortFacts, ScriptTable
 
@@ -32,6 +33,11 @@ class TlsParams(CheckParams):
         alias="note_minimale",
         pattern=r"^[A-F]$",
         description="Note minimale de la suite la plus faible (« least strength » de ssl-enum-ciphers).",
+    )
+    suite_policy: SuitePolicy | None = Field(
+        default=None,
+        alias="referentiel_suites",
+        description="Suites recommandées et dégradées (guide TLS de l'ANSSI) ; toute autre suite est interdite.",
     )
 
     def required_scripts(self) -> frozenset[str]:
@@ -61,7 +67,8 @@ def tls_configuration(context: GatewayContext, params: TlsParams) -> Observation
         statuses.append(status)
         evidence.append(f"{port.label} : {text}")
     status = worst(statuses)
-    level = confidence.CONFIRMED if status in (Status.COMPLIANT, Status.NON_COMPLIANT) else confidence.NONE
+    concluded = status in (Status.COMPLIANT, Status.PARTIAL, Status.NON_COMPLIANT)
+    level = confidence.CONFIRMED if concluded else confidence.NONE
     return Observation(status, level, "; ".join(evidence))
 
 
@@ -80,18 +87,23 @@ def _tls_port(context: GatewayContext, port: PortFacts, params: TlsParams) -> tu
     problems = [p for p in protocols if p in params.forbidden_protocols]
     grade = enum.structure.elem("least strength")
     text = f"protocoles {', '.join(protocols)}"
-    if grade:
+    if grade and params.suite_policy is None:
         text += f", suite la plus faible notée {grade}"
     if problems:
         return Status.NON_COMPLIANT, text + f" (interdits : {', '.join(problems)})"
-    if params.minimum_grade:
+    status = Status.COMPLIANT
+    if params.suite_policy is not None:
+        status, suites = judge_suites(enum.structure, params.suite_policy)
+        text += f" ; {suites}"
+    if params.minimum_grade and status is not Status.NON_COMPLIANT:
         if grade is None or grade not in _GRADES:
             return Status.TO_VERIFY, text + " ; note de la suite la plus faible illisible"
         if _GRADES.find(grade) > _GRADES.find(params.minimum_grade):
             return Status.NON_COMPLIANT, text + f" (note minimale {params.minimum_grade})"
-    if "SSLv2" in params.forbidden_protocols and not script_ran(context, "sslv2", [port]):
+    sslv2_unchecked = "SSLv2" in params.forbidden_protocols and not script_ran(context, "sslv2", [port])
+    if status is Status.COMPLIANT and sslv2_unchecked:
         return Status.NOT_TESTED, text + f" ; SSLv2 non vérifié ({not_run_reason(context, 'sslv2')})"
-    return Status.COMPLIANT, text
+    return status, text
 
 
 class CertificateParams(CheckParams):
