@@ -13,6 +13,8 @@ from audit_ti.lab.layout import Profile, ServiceKind
 __all__ = ["PROGRAM", "password_line", "plan"]
 
 PROGRAM = Program("mosquitto", "mosquitto")
+#: OpenSSL names of the TLS 1.2 suites of the hardened broker (the server key is ECDSA).
+HARDENED_TLS12_CIPHERS = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"
 
 # mosquitto_passwd's "$7$" format: PBKDF2-HMAC-SHA512, 101 iterations, 12-byte salt.
 _PBKDF2_ITERATIONS = 101
@@ -62,6 +64,9 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
         if service.kind is ServiceKind.MQTTS:
             chain, key = context.material.server_tls(gateway)
             lines += [f"certfile {chain}", f"keyfile {key}", "tls_version tlsv1.2"]
+            # A hardened broker keeps only the suites the ANSSI TLS guide recommends for TLS 1.2
+            # (ECDHE, AEAD); OpenSSL's default would still offer CBC with HMAC-SHA-1.
+            lines.append(f"ciphers {HARDENED_TLS12_CIPHERS}")
     return [
         DaemonPlan(
             name="mosquitto",
