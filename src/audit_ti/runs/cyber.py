@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -332,6 +332,7 @@ def _conclude(
 ) -> CyberOutcome:
     started = datetime.now().astimezone()
     audit, grilles = prepared.audit, prepared.grilles
+    evidence = replace(evidence, knowledge=prepared.knowledge)
     evaluated = evaluate_findings(audit, grilles, evidence, prepared.catalog.registry, settings.today)
     findings = evaluated.findings
     names = [gateway.name for gateway in audit.gateways]
