@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -188,6 +189,7 @@ class VulnerabilityKnowledge:
         by_product: ``vendor:product`` → the CVEs that concern it.
         exploited: CVE id → its KEV entry.
         end_of_life: ``vendor:product`` → the product and its branches (the project's list).
+        files: every file read (feeds, then the end-of-life list), for the run's manifest.
     """
 
     nvd_sources: tuple[str, ...] = ()
@@ -195,6 +197,7 @@ class VulnerabilityKnowledge:
     by_product: Mapping[str, tuple[KnownVulnerability, ...]] = field(default_factory=dict)
     exploited: Mapping[str, ExploitedEntry] = field(default_factory=dict)
     end_of_life: Mapping[str, EndOfLifeProduct] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
 
     @property
     def has_cves(self) -> bool:

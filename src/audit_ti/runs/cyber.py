@@ -145,6 +145,9 @@ def _record_inputs(folder: RunFolder, prepared: PreparedAudit) -> None:
     credentials = prepared.credentials
     if credentials is not None and credentials.source is not None:
         folder.record_grille(credentials.id, credentials.version, credentials.source.path)
+    for path in prepared.knowledge.files:
+        # Offline vulnerability feeds and the end-of-life list: which files, with which content.
+        folder.record_grille(f"données {path.name}", "flux téléchargé" if path.suffix != ".yaml" else "liste", path)
 
 
 def _authorisation_record(prepared: PreparedAudit, settings: ScanSettings) -> AuthorisationRecord:
