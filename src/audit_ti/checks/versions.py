@@ -91,10 +91,11 @@ def _banner_version(version: str) -> tuple[str, str]:
 
 
 def components_of(port: PortFacts) -> list[Component]:
-    """The applications nmap identified on an open port (its ``cpe:/a:`` names); none when it did not."""
+    """The applications nmap identified on an open port (its ``cpe:/a:`` names), or one unidentified component."""
     service = port.service
     if service is None:
-        return []
+        # An open port nmap could not name still runs something: unidentified, never passed over.
+        return [Component(port.label, "service inconnu", None, "")]
     banner, package = _banner_version(service.version)
     applications = [cpe for cpe in (parse_cpe(name) for name in service.cpes) if cpe is not None and cpe.part == "a"]
     if not applications:
