@@ -54,7 +54,7 @@ def test_a_complete_run_is_read_back_with_every_model(reference: Path) -> None:
     run = load_run(reference)
     assert run.manifest is not None and run.manifest.status == "complet"
     assert run.cyber is not None and len(run.cyber.gateways) == 4
-    assert run.findings is not None and len(run.findings) == 121
+    assert run.findings is not None and len(run.findings) == 129
     assert run.aipd is not None and run.inclusion is not None and run.notice is not None
     assert run.notice_markdown
     assert run.missing == () and run.altered == ()

@@ -1,6 +1,6 @@
 """Automated checks and their registry."""
 
-from audit_ti.checks import credentials, exposure, fleet, scripts, tls
+from audit_ti.checks import credentials, exposure, fleet, scripts, tls, vulnerabilities
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation
 from audit_ti.checks.registry import CheckCatalog, CheckParams, CheckRegistry, CheckScope, CheckSpec, NoParams
 
@@ -21,7 +21,7 @@ __all__ = [
 
 #: The registry of the built-in checks, filled explicitly (no import-time discovery).
 REGISTRY = CheckRegistry()
-for _module in (exposure, scripts, tls, credentials, fleet):
+for _module in (exposure, scripts, tls, credentials, fleet, vulnerabilities):
     REGISTRY.include(_module.CHECKS)
 
 

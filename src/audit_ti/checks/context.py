@@ -9,6 +9,7 @@ from audit_ti.models.audit import Gateway
 from audit_ti.models.enums import ScanProfile, Status
 from audit_ti.models.facts import HostFacts
 from audit_ti.models.scan_facts import ScanFacts
+from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
 
 __all__ = ["Coverage", "FleetContext", "GatewayContext", "Observation", "TargetedObservation", "worst"]
 
@@ -37,7 +38,10 @@ class Coverage:
 
 @dataclass(frozen=True, slots=True)
 class GatewayContext:
-    """One declared gateway that answered the scan, with the run that observed it."""
+    """One declared gateway that answered the scan, with the run that observed it.
+
+    ``knowledge`` holds the vulnerability feeds and the end-of-life list the audit was given.
+    """
 
     name: str
     gateway: Gateway
@@ -45,6 +49,7 @@ class GatewayContext:
     run: ScanFacts
     coverage: Coverage
     today: date
+    knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
 
 @dataclass(frozen=True, slots=True)

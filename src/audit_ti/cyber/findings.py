@@ -22,6 +22,7 @@ from audit_ti.models.fields import is_hostname
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
 from audit_ti.models.scan_facts import ScanFacts, merge_hosts
+from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
 from audit_ti.text import neutralise
 
 __all__ = ["Evaluated", "NetworkEvidence", "evaluate_findings"]
@@ -37,6 +38,7 @@ class NetworkEvidence:
         addresses: gateway name → address actually scanned (names are resolved once by the guard).
         discovery: True when undeclared hosts were looked for.
         interrupted: True when a run was cut short.
+        knowledge: the vulnerability feeds and end-of-life list the audit names (none by default).
     """
 
     runs: tuple[ScanFacts, ...]
@@ -44,6 +46,7 @@ class NetworkEvidence:
     addresses: Mapping[str, str]
     discovery: bool
     interrupted: bool = False
+    knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,9 @@ def _observe(
             continue
         host, run = found
         if host.state is HostState.UP:
-            contexts[gateway.name] = GatewayContext(gateway.name, gateway, host, run, evidence.coverage, today)
+            contexts[gateway.name] = GatewayContext(
+                gateway.name, gateway, host, run, evidence.coverage, today, evidence.knowledge
+            )
         elif host.state is HostState.TIMED_OUT:
             unobserved[gateway.name] = _unobserved(f"{address} : délai dépassé, scan abandonné par nmap")
         else:

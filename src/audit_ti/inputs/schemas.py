@@ -16,6 +16,7 @@ from audit_ti.models.base import StrictModel
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
+from audit_ti.models.vulnerabilities import EndOfLifeList
 
 __all__ = ["SCHEMA_FILES", "render_schema", "write_schemas"]
 
@@ -26,6 +27,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "grilles/schema/aipd.schema.json": AipdReferential,
     "grilles/schema/inclusion.schema.json": InclusionReferential,
     "grilles/schema/identifiants-usine.schema.json": FactoryCredentials,
+    "grilles/schema/fin-de-vie.schema.json": EndOfLifeList,
 }
 
 

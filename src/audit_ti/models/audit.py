@@ -16,6 +16,7 @@ from audit_ti.models.fields import Address, ExpectedPortField, IsoDate, NetworkR
 from audit_ti.models.follow_up import EvaluationIndicator, ProductQualification
 from audit_ti.models.inclusion import InclusionAnswers
 from audit_ti.models.types import Email, EnvironmentVariable, RequirementId, Slug, Text
+from audit_ti.models.vulnerabilities import CpeString, VulnerabilityFeeds
 
 __all__ = [
     "AcceptedRisk",
@@ -30,6 +31,7 @@ __all__ = [
     "ScanOptions",
     "ScanSecrets",
     "UseCase",
+    "VulnerabilityFeeds",
 ]
 
 
@@ -112,6 +114,13 @@ class Gateway(StrictModel):
     device_model: Text = Field(alias="modele", description="Modèle de l'équipement.")
     vendor: Text | None = Field(default=None, alias="fabricant")
     firmware: Text | None = Field(default=None, alias="micrologiciel", description="Version déclarée.")
+    firmware_cpe: CpeString | None = Field(
+        default=None,
+        alias="cpe_micrologiciel",
+        description="Identifiant CPE du micrologiciel (fabricant et produit, tels que la NVD les nomme), par exemple "
+        "« cpe:2.3:o:fabricant:produit » : le micrologiciel déclaré est alors comparé aux flux de vulnérabilités, "
+        "à la version du CPE ou, à défaut, à celle de « micrologiciel ».",
+    )
     zone: NetworkZone = Field(alias="zone", description="Zone réseau où l'équipement est raccordé.")
     location: Text | None = Field(default=None, alias="localisation")
     expected_ports: list[ExpectedPortField] = Field(
@@ -256,6 +265,7 @@ class Audit(SourceDocument):
     )
     gateways: list[Gateway] = Field(default_factory=list, alias="passerelles")
     scan: ScanOptions = Field(default_factory=ScanOptions, alias="scan")
+    vulnerabilities: VulnerabilityFeeds = Field(default_factory=VulnerabilityFeeds, alias="vulnerabilites")
     answers: dict[RequirementId, Answer] = Field(
         default_factory=dict,
         alias="reponses",

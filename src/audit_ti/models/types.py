@@ -24,6 +24,8 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URL_PATTERN = r"^https?://\S+$"
 CSV_PATH_PATTERN = r"^[^/\\][^\\]{0,300}\.csv$"
 ENVIRONMENT_VARIABLE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
+FEED_PATH_PATTERN = r"^[^/\\][^\\]{0,300}\.(json|json\.gz|csv)$"
+CPE_PATTERN = r"^cpe:(2\.3:[aho]|/[aho]):[^:\s]+:[^:\s]+(:[^\s]*)?$"
 
 #: French description of each pattern, used in error messages instead of the regex itself.
 PATTERN_HINTS: dict[str, str] = {
@@ -33,6 +35,10 @@ PATTERN_HINTS: dict[str, str] = {
     EMAIL_PATTERN: "une adresse électronique (nom@domaine.fr)",
     URL_PATTERN: "une adresse web commençant par http:// ou https://",
     CSV_PATH_PATTERN: "un chemin relatif vers un fichier .csv (par exemple territoires/ma-commune.csv)",
+    FEED_PATH_PATTERN: "un chemin relatif vers un fichier .json, .json.gz ou .csv (par exemple "
+    "donnees/nvdcve-2.0-2024.json.gz)",
+    CPE_PATTERN: "un identifiant CPE, par exemple « cpe:2.3:o:fabricant:produit:1.2.3 » ou "
+    "« cpe:/a:fabricant:produit »",
     ENVIRONMENT_VARIABLE_PATTERN: "le NOM d'une variable d'environnement (majuscules, chiffres, « _ », par "
     "exemple AUDIT_TI_COMMUNAUTE_SNMP), jamais la valeur du secret",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -145,6 +145,9 @@ def _record_inputs(folder: RunFolder, prepared: PreparedAudit) -> None:
     credentials = prepared.credentials
     if credentials is not None and credentials.source is not None:
         folder.record_grille(credentials.id, credentials.version, credentials.source.path)
+    for path in prepared.knowledge.files:
+        # Offline vulnerability feeds and the end-of-life list: which files, with which content.
+        folder.record_grille(f"données {path.name}", "flux téléchargé" if path.suffix != ".yaml" else "liste", path)
 
 
 def _authorisation_record(prepared: PreparedAudit, settings: ScanSettings) -> AuthorisationRecord:
@@ -332,6 +335,7 @@ def _conclude(
 ) -> CyberOutcome:
     started = datetime.now().astimezone()
     audit, grilles = prepared.audit, prepared.grilles
+    evidence = replace(evidence, knowledge=prepared.knowledge)
     evaluated = evaluate_findings(audit, grilles, evidence, prepared.catalog.registry, settings.today)
     findings = evaluated.findings
     names = [gateway.name for gateway in audit.gateways]

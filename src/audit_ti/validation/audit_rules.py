@@ -31,6 +31,7 @@ from audit_ti.validation.answer_rules import (
 )
 from audit_ti.validation.catalog import GrilleCatalog, InvalidEntryError, MissingEntryError
 from audit_ti.validation.located import duplicated, problem_at
+from audit_ti.validation.vulnerability_rules import feed_path_problems
 
 __all__ = ["AuditExamination", "audit_warnings", "examine_audit"]
 
@@ -56,7 +57,7 @@ def examine_audit(audit: Audit, catalog: GrilleCatalog, *, statistics: bool) -> 
             an inclusion section with answers; a scan does not need them and never reads them.
     """
     found = AuditExamination(audit)
-    found.problems = _gateway_problems(audit) + authorisation_block_problems(audit)
+    found.problems = _gateway_problems(audit) + authorisation_block_problems(audit) + feed_path_problems(audit)
     found.grilles, grille_problems = _resolve_grilles(audit, catalog)
     found.problems += grille_problems
     if not grille_problems:

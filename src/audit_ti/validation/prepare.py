@@ -16,9 +16,11 @@ from audit_ti.models.audit import Audit
 from audit_ti.models.credentials import FactoryCredentials
 from audit_ti.models.grille import Grille
 from audit_ti.models.inclusion_referential import InclusionReferential
+from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
 from audit_ti.validation.audit_rules import AuditExamination, examine_audit
 from audit_ti.validation.catalog import GrilleCatalog, MissingEntryError
 from audit_ti.validation.located import problem_at
+from audit_ti.validation.vulnerability_rules import vulnerability_knowledge
 
 __all__ = ["BOTH", "Pipeline", "PreparedAudit", "prepare_audit", "required_referential"]
 
@@ -45,6 +47,7 @@ class PreparedAudit:
         credentials: the factory credentials its grilles' checks try, or None.
         aipd, inclusion: the assessment referentials (for the impact pipeline).
         national, territory: the inclusion figures (for the impact pipeline; territory when declared).
+        knowledge: the vulnerability feeds and the end-of-life list (for the cyber pipeline).
     """
 
     path: Path
@@ -56,6 +59,7 @@ class PreparedAudit:
     inclusion: InclusionReferential | None = None
     national: TerritoryStatistics | None = None
     territory: TerritoryStatistics | None = None
+    knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
     @property
     def case(self) -> str:
@@ -80,12 +84,14 @@ def prepare_audit(path: Path, catalog: GrilleCatalog, pipelines: Collection[Pipe
     found = examine_audit(audit, catalog, statistics=impact)
     if found.problems:
         raise InvalidInputError(found.problems)
+    cyber = Pipeline.CYBER in pipelines
     prepared = PreparedAudit(
         path=path,
         audit=audit,
         catalog=catalog,
         grilles=tuple(found.grilles),
-        credentials=catalog.factory_credentials(found.grilles) if Pipeline.CYBER in pipelines else None,
+        credentials=catalog.factory_credentials(found.grilles) if cyber else None,
+        knowledge=vulnerability_knowledge(audit, catalog.folder) if cyber else NO_KNOWLEDGE,
     )
     if not impact:
         return prepared
@@ -108,6 +114,7 @@ def _with_impact_inputs(prepared: PreparedAudit, found: AuditExamination) -> Pre
         catalog=catalog,
         grilles=prepared.grilles,
         credentials=prepared.credentials,
+        knowledge=prepared.knowledge,
         aipd=aipd,
         inclusion=inclusion,
         national=found.national or catalog.national_statistics(inclusion),
