@@ -43,8 +43,8 @@ def _folder(option: Path | None) -> Path:
 )
 def lab() -> None:
     """Laboratoire intégré : trois passerelles IoT simulées sur la boucle locale, servies par de
-    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, Samba, pymodbus,
-    aiocoap).
+    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, Samba,
+    gst-rtsp-server, pymodbus, aiocoap).
 
     \b
       eclairage-armoire-01  127.0.10.1  configuration vulnérable

@@ -122,12 +122,11 @@ async def _serve(config: dict[str, Any]) -> None:
         )
         for entry in config.get("coap", [])
     ]
-    bridges = [
-        (
-            await loop.create_datagram_endpoint(_SemtechBridge, local_addr=(entry["adresse"], int(entry["port"])))
-        )[0]
-        for entry in config.get("semtech", [])
-    ]
+    bridges = []
+    for entry in config.get("semtech", []):
+        address = (entry["adresse"], int(entry["port"]))
+        transport, _ = await loop.create_datagram_endpoint(_SemtechBridge, local_addr=address)
+        bridges.append(transport)
     recorders = [
         await asyncio.start_server(_silent, entry["adresse"], int(entry["port"])) for entry in config.get("dvr", [])
     ]
