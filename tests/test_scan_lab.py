@@ -143,6 +143,8 @@ def test_factory_credentials_are_really_tried_and_never_kept(intrusive: CyberOut
     vulnerable = by_target[VULNERABLE]
     assert "80/tcp : compte « admin » : identifiant d'usine accepté" in vulnerable.evidence
     assert "23/tcp : 13 identifiant(s) d'usine essayé(s) (telnet-brute), aucun accepté" in vulnerable.evidence
+    # The agent answers « public » and « private »: snmp-brute names both, masked, one acceptance each.
+    assert vulnerable.evidence.count("communauté : identifiant d'usine accepté (snmp-brute)") == 2
     medium = by_target[MEDIUM]
     assert medium.status is Status.COMPLIANT and medium.confidence == 85
     assert "22/tcp : 13 identifiant(s) d'usine essayé(s) (ssh-brute)" in medium.evidence
