@@ -1,17 +1,22 @@
 """The protocols of cameras, 4G routers and LoRaWAN bridges (issue 11), as the grille reads them.
 
 Each requirement is taken from grilles/hygiene-iot.yaml as written, and run on facts shaped like
-nmap's: one case that triggers it, one that does not, and one where the scan did not look.
+nmap's: one case that triggers it, one that does not, and one where the scan did not look; then
+on the stored scans of the examples, real nmap output of the lab.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from audit_ti.checks import default_registry
 from audit_ti.checks.context import GatewayContext, Observation
 from audit_ti.inputs.documents import load_grille
 from audit_ti.models import ScanProfile, Status
+from audit_ti.runs.cyber import ScanSettings, import_scan
+from audit_ti.validation.catalog import GrilleCatalog
 from tests.conftest import ROOT
-from tests.factories import context, gateway, host, port, run, script
+from tests.factories import TODAY, context, gateway, host, port, run, script
 
 GRILLE = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
 REGISTRY = default_registry()
@@ -115,3 +120,25 @@ def test_without_udp_the_bridge_is_not_tested() -> None:
     facts = context(port(22, "ssh"), udp=False, profile=ScanProfile.SAFE)
     observation = evaluate("lorawan_semtech_udp", facts)
     assert observation.status is Status.NOT_TESTED
+
+
+def _imported(case: str, tmp_path: Path) -> dict[tuple[str | None, str], Status]:
+    """The stored scan of an example audit (real nmap on the lab, audits/references/), imported."""
+    outcome = import_scan(
+        ROOT / "audits" / "references" / f"{case}.xml",
+        ROOT / "audits" / f"{case}.yaml",
+        reports_dir=tmp_path / case,
+        catalog=GrilleCatalog(ROOT / "grilles", default_registry()),
+        settings=ScanSettings(evaluation_date=TODAY),
+    )
+    return {(finding.target, finding.requirement): finding.status for finding in outcome.findings}
+
+
+def test_the_stored_scans_show_the_new_protocols_where_the_lab_serves_them(tmp_path: Path) -> None:
+    water = _imported("telereleve-eau", tmp_path)  # the vulnerable street cabinet stands for the tower
+    for requirement in ("rtsp_sans_authentification", "enregistreur_ports_constructeur", "tr069_expose"):
+        assert water["concentrateur-chateau-eau", requirement] is Status.NON_COMPLIANT, requirement
+        assert water["frontal-telereleve", requirement] in {Status.COMPLIANT, Status.NOT_APPLICABLE}, requirement
+    lighting = _imported("eclairage-public", tmp_path)  # the medium concentrator stands for the town hall
+    assert lighting["armoire-mairie", "lorawan_semtech_udp"] is Status.NON_COMPLIANT
+    assert lighting["supervision-eclairage", "lorawan_semtech_udp"] is Status.NOT_APPLICABLE
