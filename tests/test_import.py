@@ -60,7 +60,7 @@ def test_import_leaves_evidence_results_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((outcome.folder / "manifest.json").read_text())
     assert manifest["fichiers"]["evidence/import-dionaea_scan.xml"] == sha256_of(evidence)
     assert manifest["statut"] == "complet" and manifest["code_sortie"] == 1
-    assert manifest["grilles"]["hygiene-iot"]["version"] == "2026.12.1"
+    assert manifest["grilles"]["hygiene-iot"]["version"] == "2026.12.2"
     assert read_findings(outcome.folder / "results" / "findings.json") == list(outcome.findings)
     csv_text = (outcome.folder / "results" / "findings.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("exigence;titre;theme;cible;statut")
