@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import os
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from audit_ti.errors import InvalidInputError, ToolMissingError
 from audit_ti.lab import Lab, LabLayout, ServiceKind, parse_network
-from audit_ti.lab.content import ADMIN_REALM
+from audit_ti.lab.content import ADMIN_REALM, CWMP_REALM
 from audit_ti.lab.daemons import DaemonPlan, PlanContext, plan_daemons
 from audit_ti.lab.daemons.mosquitto import password_line
 from audit_ti.lab.daemons.openssh import LISTENERS_PER_SERVER
@@ -113,9 +114,32 @@ def test_web_server_configuration(tmp_path: Path) -> None:
     assert f'"realm" => "{ADMIN_REALM}"' in config
     assert '"MinProtocol" => "TLSv1"' in config and '"MinProtocol" => "TLSv1.2"' in config
     assert "Strict-Transport-Security" in config
-    assert config.count('$SERVER["socket"]') == 4
+    assert config.count('$SERVER["socket"]') == 5
+    # The 4G router's TR-069 connection request: Digest, as TR-069 asks, on its own account file.
+    assert f'"method" => "digest", "realm" => "{CWMP_REALM}"' in config
+    assert "lighttpd-cwmp.users" in config
     pages = {file.path.relative_to(tmp_path).as_posix() for file in lighttpd.files if file.path.suffix == ".html"}
     assert "donnees/www/eclairage-armoire-01-admin/system/console/index.html" in pages
+
+
+def test_recorder_bridge_and_snmp_communities_of_issue_11(tmp_path: Path) -> None:
+    layout = LabLayout.build()
+    plans = {plan.name: plan for plan in _plans(tmp_path, layout)}
+    vulnerable, medium = layout.gateway("eclairage-armoire-01"), layout.gateway("telereleve-eau-01")
+    rtsp = json.loads(plans["rtsp"].files[0].text)
+    assert rtsp == {"rtsp": [{"adresse": str(vulnerable.address), "port": 554, "chemins": ["/Streaming/Channels/101"]}]}
+    # Debian's interpreter, and the server file by its path: it imports nothing of audit_ti.
+    assert plans["rtsp"].program.command == "/usr/bin/python3"
+    assert plans["rtsp"].arguments[0].endswith("audit_ti/lab/rtsp_server.py")
+    python = json.loads(plans["services-python"].files[0].text)
+    assert [(entry["adresse"], entry["port"]) for entry in python["semtech"]] == [(str(medium.address), 1700)]
+    assert [(entry["adresse"], entry["port"]) for entry in python["dvr"]] == [
+        (str(vulnerable.address), 37777),
+        (str(vulnerable.address), 34567),
+    ]
+    snmp = plans["snmpd-eclairage-armoire-01"].files[0].text
+    assert "rocommunity public default" in snmp and "rocommunity private default" in snmp
+    assert "rwcommunity" not in snmp
 
 
 def test_mosquitto_password_line_matches_mosquitto_passwd() -> None:

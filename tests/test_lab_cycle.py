@@ -54,11 +54,11 @@ def _start_and_stop(run_cli, spare_block: str, folder: Path) -> None:
         "lab", "demarrer", "--reseau", spare_block, "--sans-ipv6", "--passerelles", "5", "--dossier", str(folder)
     )
     assert started.code == 0, started.err
-    assert "30/30 service(s) en ligne" in started.out
+    assert "35/35 service(s) en ligne" in started.out
     signature = _signature(folder)
     pids = Lab(folder).pids()
     assert len(pids) >= 10 and lab_pids([], signature) == set(pids)
-    assert len(_sockets_in(spare_block)) == 30
+    assert len(_sockets_in(spare_block)) == 35
     # A client still connected to smbd when the lab stops: its per-connection smbd goes too.
     smb = LabLayout.build(parse_network(spare_block)).reference(Profile.VULNERABLE)
     with socket.create_connection((str(smb.address), 445), timeout=5) as client:

@@ -43,8 +43,18 @@ def test_each_profile_exposes_what_the_issue_asks() -> None:
         "502/tcp modbus",
         "1880/tcp http",
         "445/tcp smb",
+        "554/tcp rtsp",
+        "7547/tcp cwmp",
+        "37777/tcp dvr",
+        "34567/tcp dvr",
     }
-    assert declarations[Profile.MEDIUM] == {"22/tcp ssh", "443/tcp https", "1883/tcp mqtt", "5683/udp coap"}
+    assert declarations[Profile.MEDIUM] == {
+        "22/tcp ssh",
+        "443/tcp https",
+        "1883/tcp mqtt",
+        "5683/udp coap",
+        "1700/udp semtech-udp",
+    }
     assert declarations[Profile.HARDENED] == {"22/tcp ssh", "443/tcp https", "8883/tcp mqtts"}
 
 

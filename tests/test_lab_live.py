@@ -351,6 +351,8 @@ def test_state_command_shows_every_service_up(lab: Lab, run_cli) -> None:
     assert result.out.count("✓") == sum(1 for _ in _layout(lab).endpoints())
     assert "Processus du laboratoire en vie" in result.out
     assert ServiceKind.MODBUS.value in result.out
+    # The recorder's two proprietary ports: one row each, not one cell for both.
+    assert "dvr 37777" in result.out and "dvr 34567" in result.out
 
 
 def test_status_works_from_a_running_event_loop(lab: Lab) -> None:

@@ -1,6 +1,7 @@
 """The real nmap on the running lab: each profile shows what the cyber audit will look for.
 
-Five nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services,
+Five nmap runs, side by side: every TCP port (-sS -p-), versions and scripts on the TCP services
+(not the recorders' proprietary ports: silent listeners, whose open state is the finding),
 UDP services (-sU -sV), SMB with its host scripts, and Modbus; and, when the session lab has the
 IPv6 gateway, two more on ::1 with ``-6`` (every TCP port, then versions and scripts). Modbus gets
 its own run with ``--version-intensity 0``: pymodbus, as the protocol requires, ignores the
@@ -22,16 +23,18 @@ from defusedxml import ElementTree
 
 from audit_ti.lab import Lab, LabLayout, Profile, ServiceKind, Transport
 from audit_ti.lab.sockets import bound_sockets
+from audit_ti.models.nse import NSE_SCRIPTS
 from audit_ti.scan.runner import run_nmap
 from tests.conftest import skip_without_ipv6
 
 pytestmark = [pytest.mark.root, pytest.mark.nmap, pytest.mark.lent]
 
+# audit-ti's own scripts by their path: the RTSP DESCRIBE and the Semtech UDP PULL_DATA.
 _TCP_SCRIPTS = (
     "ftp-anon,http-default-accounts,http-auth,http-title,http-security-headers,ssh-auth-methods,"
-    "ssh2-enum-algos,ssl-enum-ciphers,ssl-cert,mqtt-subscribe"
+    f"ssh2-enum-algos,ssl-enum-ciphers,ssl-cert,mqtt-subscribe,{NSE_SCRIPTS['audit-ti-rtsp-describe'].argument}"
 )
-_UDP_SCRIPTS = "snmp-sysdescr,snmp-info,coap-resources"
+_UDP_SCRIPTS = f"snmp-sysdescr,snmp-info,coap-resources,{NSE_SCRIPTS['audit-ti-semtech-udp'].argument}"
 # Host scripts (nmap's hostrule): their output sits under <hostscript>, once per host.
 _SMB_SCRIPTS = "smb-protocols,smb-vuln-ms17-010"
 _TIMING = ["-n", "--max-retries", "1", "--host-timeout", "300s", "--script-timeout", "90s"]
@@ -123,7 +126,7 @@ def scans(lab: Lab) -> Iterator[Scans]:
         {
             s.port
             for g, s in layout.endpoints()
-            if s.transport is Transport.TCP and s.kind not in {ServiceKind.MODBUS, ServiceKind.SMB}
+            if s.transport is Transport.TCP and s.kind not in {ServiceKind.MODBUS, ServiceKind.SMB, ServiceKind.DVR}
         }
     )
     udp_targets = [str(g.address) for g, s in layout.endpoints() if s.transport is Transport.UDP]
@@ -200,6 +203,23 @@ def test_vulnerable_gateway(scans: Scans) -> None:
     assert console.service == "http" and console.scripts["http-title"] == "Node-RED"
 
 
+def test_the_street_cabinet_recorder_and_router_speak_rtsp_and_tr069(scans: Scans) -> None:
+    vulnerable = Profile.VULNERABLE
+    rtsp = scans.port(vulnerable, "tcp", 554)
+    assert (rtsp.service, rtsp.product) == ("rtsp", "GStreamer rtspd")
+    described = rtsp.scripts["audit-ti-rtsp-describe"]
+    assert "Described without authentication" in described and "/Streaming/Channels/101" in described
+    assert "Authentication required" not in described
+    cwmp = scans.port(vulnerable, "tcp", 7547)
+    assert (cwmp.service, cwmp.product) == ("http", "lighttpd")
+    assert "Digest" in cwmp.scripts["http-auth"] and "realm=CWMP Connection Request" in cwmp.scripts["http-auth"]
+    assert {37777, 34567} <= scans.open_tcp(vulnerable)
+    for profile in (Profile.MEDIUM, Profile.HARDENED):
+        for number in (554, 7547):
+            assert scans.port(profile, "tcp", number).state == "closed", (profile, number)
+        assert not {37777, 34567} & scans.open_tcp(profile), profile
+
+
 def test_only_the_vulnerable_gateway_shares_files_and_it_still_speaks_smbv1(scans: Scans) -> None:
     smb = scans.port(Profile.VULNERABLE, "tcp", 445)
     assert (smb.state, smb.product) == ("open", "Samba smbd")
@@ -231,6 +251,15 @@ def test_medium_gateway(scans: Scans) -> None:
     coap = scans.port(medium, "udp", 5683)
     assert (coap.state, coap.service) == ("open", "coap")
     assert "/compteurs/index" in coap.scripts["coap-resources"]
+
+
+def test_only_the_water_concentrator_answers_as_a_lorawan_bridge(scans: Scans) -> None:
+    bridge = scans.port(Profile.MEDIUM, "udp", 1700)
+    # nmap has no probe for it: open, and named, only because audit-ti's script got a PULL_ACK.
+    assert (bridge.state, bridge.service) == ("open", "semtech-udp")
+    assert "PULL_ACK" in bridge.scripts["audit-ti-semtech-udp"]
+    elsewhere = scans.port(Profile.VULNERABLE, "udp", 1700)
+    assert elsewhere.state == "closed" and "audit-ti-semtech-udp" not in elsewhere.scripts
 
 
 def test_hardened_gateway(scans: Scans) -> None:

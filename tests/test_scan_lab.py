@@ -73,6 +73,9 @@ def statuses(outcome: CyberOutcome, gateway: str) -> dict[str, Status]:
         "service_debug_expose",
         "identifiants_par_defaut",
         "smb_obsolete",
+        "rtsp_sans_authentification",
+        "enregistreur_ports_constructeur",
+        "tr069_expose",
     ],
 )
 def test_vulnerable_gateway(intrusive: CyberOutcome, requirement: str) -> None:
@@ -93,7 +96,8 @@ def test_smb_findings_follow_what_the_scripts_saw(intrusive: CyberOutcome) -> No
 
 
 @pytest.mark.parametrize(
-    "requirement", ["ssh_mot_de_passe", "tls_obsolete", "certificat_invalide", "mqtt_clair", "coap_sans_dtls"]
+    "requirement",
+    ["ssh_mot_de_passe", "tls_obsolete", "certificat_invalide", "mqtt_clair", "coap_sans_dtls", "lorawan_semtech_udp"],
 )
 def test_medium_gateway(intrusive: CyberOutcome, requirement: str) -> None:
     assert statuses(intrusive, MEDIUM)[requirement] is Status.NON_COMPLIANT
@@ -117,11 +121,30 @@ def test_hardened_gateways_have_nothing_serious(intrusive: CyberOutcome, lab) ->
         assert Status.ERROR not in found.values(), gateway
 
 
+def test_the_new_protocols_are_found_where_the_lab_serves_them_and_only_there(intrusive: CyberOutcome, lab) -> None:
+    findings = {(f.target, f.requirement): f for f in intrusive.findings}
+    assert "/Streaming/Channels/101" in findings[VULNERABLE, "rtsp_sans_authentification"].evidence
+    assert "37777/tcp" in findings[VULNERABLE, "enregistreur_ports_constructeur"].evidence
+    assert "34567/tcp" in findings[VULNERABLE, "enregistreur_ports_constructeur"].evidence
+    assert "7547/tcp" in findings[VULNERABLE, "tr069_expose"].evidence
+    assert "PULL_ACK" in findings[MEDIUM, "lorawan_semtech_udp"].evidence
+    # Scanned and closed: absent, hence not applicable or compliant; never « à vérifier ».
+    assert findings[VULNERABLE, "lorawan_semtech_udp"].status is Status.NOT_APPLICABLE
+    for gateway in (MEDIUM, *hardened(lab)):
+        assert findings[gateway, "rtsp_sans_authentification"].status is Status.NOT_APPLICABLE, gateway
+        assert findings[gateway, "enregistreur_ports_constructeur"].status is Status.COMPLIANT, gateway
+        assert findings[gateway, "tr069_expose"].status is Status.COMPLIANT, gateway
+    for gateway in hardened(lab):
+        assert findings[gateway, "lorawan_semtech_udp"].status is Status.NOT_APPLICABLE, gateway
+
+
 def test_factory_credentials_are_really_tried_and_never_kept(intrusive: CyberOutcome) -> None:
     by_target = {f.target: f for f in intrusive.findings if f.requirement == "identifiants_par_defaut"}
     vulnerable = by_target[VULNERABLE]
     assert "80/tcp : compte « admin » : identifiant d'usine accepté" in vulnerable.evidence
     assert "23/tcp : 13 identifiant(s) d'usine essayé(s) (telnet-brute), aucun accepté" in vulnerable.evidence
+    # The agent answers « public » and « private »: snmp-brute names both, masked, one acceptance each.
+    assert vulnerable.evidence.count("communauté : identifiant d'usine accepté (snmp-brute)") == 2
     medium = by_target[MEDIUM]
     assert medium.status is Status.COMPLIANT and medium.confidence == 85
     assert "22/tcp : 13 identifiant(s) d'usine essayé(s) (ssh-brute)" in medium.evidence

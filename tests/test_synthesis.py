@@ -140,7 +140,7 @@ def test_the_demo_run_is_red_for_cyber_and_inclusion(demo: RunResults) -> None:
         "AIPD": Light.GREEN,
         "Inclusion numérique": Light.RED,
     }
-    assert synthesis.reasons[0] == "Cybersécurité : déploiement déconseillé (indice 1,4 sur 5)"
+    assert synthesis.reasons[0] == "Cybersécurité : déploiement déconseillé (indice 1,5 sur 5)"
     assert demo.cyber is not None and demo.inclusion is not None
     cyber = [a for a in synthesis.actions if a.origin.startswith("Cybersécurité (mesure prioritaire")]
     assert len(cyber) == len(demo.cyber.priorities) == 6

@@ -54,7 +54,7 @@ def test_a_complete_run_is_read_back_with_every_model(reference: Path) -> None:
     run = load_run(reference)
     assert run.manifest is not None and run.manifest.status == "complet"
     assert run.cyber is not None and len(run.cyber.gateways) == 4
-    assert run.findings is not None and len(run.findings) == 129
+    assert run.findings is not None and len(run.findings) == 145
     assert run.aipd is not None and run.inclusion is not None and run.notice is not None
     assert run.notice_markdown
     assert run.missing == () and run.altered == ()
@@ -137,7 +137,7 @@ def test_tables_have_french_headers_and_no_computation(reference: Path) -> None:
     gateways = tables.gateways_table(run.cyber)
     assert list(gateways.columns) == ["Passerelle", "Indice sur 5", "Verdict", "Motifs"]
     assert gateways.iloc[-1]["Passerelle"] == "cas d'usage (ensemble)"
-    assert gateways.iloc[-1]["Indice sur 5"] == "1,4"
+    assert gateways.iloc[-1]["Indice sur 5"] == "1,5"
     assert len(tables.priorities_table(run.cyber)) == len(run.cyber.priorities)
     counts = tables.status_counts_table(run.findings, tables.theme_titles(run.cyber))
     assert int(counts.drop(columns=["Passerelle", "Thème"]).to_numpy().sum()) == len(run.findings)

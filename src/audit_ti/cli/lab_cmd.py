@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from audit_ti.lab.folder import LAB_FOLDER_ENV
 from audit_ti.lab.layout import IPV6_GATEWAY, LAB_IPV6_ENV, LAB_NETWORK_ENV, MAX_SCALE_GATEWAYS
 
 if TYPE_CHECKING:
-    from audit_ti.lab import LabGateway, LabLayout, LabStatus
+    from audit_ti.lab import EndpointStatus, LabGateway, LabLayout, LabStatus, ServiceKind
 
 __all__ = ["lab"]
 
@@ -43,8 +44,8 @@ def _folder(option: Path | None) -> Path:
 )
 def lab() -> None:
     """Laboratoire intégré : trois passerelles IoT simulées sur la boucle locale, servies par de
-    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, Samba, pymodbus,
-    aiocoap).
+    vrais logiciels (mosquitto, OpenSSH, lighttpd, net-snmp, vsftpd, BusyBox, Samba,
+    gst-rtsp-server, pymodbus, aiocoap).
 
     \b
       eclairage-armoire-01  127.0.10.1  configuration vulnérable
@@ -195,14 +196,21 @@ def _status_table(status: LabStatus) -> Table:
         table.add_column(f"{name}\n{gateway.address}", justify="center")
     if status.layout.scale_count:
         table.add_column(f"échelle\n×{status.layout.scale_count}", justify="center")
-    kinds = list(dict.fromkeys(endpoint.service.kind for endpoint in status.endpoints))
-    for kind in kinds:
-        row = [kind.value]
+    # One row per kind of service; a kind served on several ports (the recorder's) gets one per port.
+    ports = Counter(kind for kind, _ in {(e.service.kind, e.service.port) for e in status.endpoints})
+
+    def row_of(endpoint: EndpointStatus) -> tuple[ServiceKind, int | None]:
+        kind = endpoint.service.kind
+        return kind, endpoint.service.port if ports[kind] > 1 else None
+
+    for kind, port in dict.fromkeys(row_of(endpoint) for endpoint in status.endpoints):
+        same = [e for e in status.endpoints if row_of(e) == (kind, port)]
+        row = [kind.value if port is None else f"{kind.value} {port}"]
         for gateway in references:
-            states = [e.up for e in status.endpoints if e.gateway == gateway and e.service.kind is kind]
+            states = [e.up for e in same if e.gateway == gateway]
             row.append(_mark(sum(states), len(states)))
         if status.layout.scale_count:
-            fleet = [e.up for e in status.endpoints if e.gateway not in references and e.service.kind is kind]
+            fleet = [e.up for e in same if e.gateway not in references]
             row.append(_mark(sum(fleet), len(fleet)))
         table.add_row(*row)
     return table

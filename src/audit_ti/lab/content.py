@@ -15,6 +15,9 @@ __all__ = [
     "ADMIN_PASSWORD",
     "ADMIN_REALM",
     "ADMIN_USER",
+    "CWMP_PASSWORD",
+    "CWMP_REALM",
+    "CWMP_USER",
     "MQTT_PASSWORD",
     "MQTT_USER",
     "SmbIdentity",
@@ -22,6 +25,7 @@ __all__ = [
     "admin_pages",
     "coap_resources",
     "console_pages",
+    "cwmp_pages",
     "ftp_files",
     "hardened_pages",
     "medium_pages",
@@ -37,6 +41,10 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 #: Realm of Apache Felix's OSGi web console, which nmap's http-default-accounts recognises.
 ADMIN_REALM = "OSGi Management Console"
+#: The 4G router's TR-069 connection-request account: what the operator's ACS sends (HTTP Digest).
+CWMP_USER = "acs-operateur"
+CWMP_PASSWORD = "labo-cwmp-2026"
+CWMP_REALM = "CWMP Connection Request"
 #: MQTT account of the medium, hardened and scale gateways.
 MQTT_USER = "capteur"
 MQTT_PASSWORD = "labo-capteur-2026"
@@ -120,6 +128,11 @@ def hardened_pages(gateway: LabGateway) -> dict[str, str]:
             f"<p>{gateway.name} : authentification par certificat client ou SSO de la collectivité.</p>",
         )
     }
+
+
+def cwmp_pages() -> dict[str, str]:
+    """The connection-request URL of a TR-069 CPE: an empty answer once the ACS is authenticated."""
+    return {"index.html": ""}
 
 
 def scale_pages() -> dict[str, str]:

@@ -83,6 +83,10 @@ class ServiceKind(StrEnum):
     SSH = "ssh"
     COAP = "coap"
     SMB = "smb"
+    RTSP = "rtsp"
+    CWMP = "cwmp"
+    DVR = "dvr"
+    SEMTECH_UDP = "semtech-udp"
 
 
 @dataclass(frozen=True)
@@ -160,16 +164,21 @@ _VULNERABLE_SERVICES = (
     _tcp(ServiceKind.FTP, 21, "FTP anonyme en lecture seule (vsftpd)"),
     _tcp(ServiceKind.HTTP, 80, "page d'administration en HTTP, authentification Basic admin/admin"),
     _tcp(ServiceKind.MQTT, 1883, "MQTT en clair, clients anonymes acceptés (mosquitto)"),
-    _udp(ServiceKind.SNMP, 161, "SNMP v2c, communauté « public » (net-snmp)"),
+    _udp(ServiceKind.SNMP, 161, "SNMP v2c, communautés « public » et « private » (net-snmp)"),
     _tcp(ServiceKind.MODBUS, 502, "Modbus/TCP sans authentification (pymodbus)"),
     _tcp(ServiceKind.DEBUG_CONSOLE, 1880, "console de débogage façon Node-RED, non déclarée"),
     _tcp(ServiceKind.SMB, 445, "partage SMB de supervision laissé par l'intégrateur, SMBv1 encore actif (Samba)"),
+    _tcp(ServiceKind.RTSP, 554, "flux RTSP de l'enregistreur des caméras, sans authentification (gst-rtsp-server)"),
+    _tcp(ServiceKind.CWMP, 7547, "demande de connexion TR-069 (CWMP) du routeur 4G, Digest (lighttpd)"),
+    _tcp(ServiceKind.DVR, 37777, "port constructeur d'enregistreur façon Dahua : écouteur muet, sans le protocole"),
+    _tcp(ServiceKind.DVR, 34567, "port constructeur d'enregistreur façon XMEye : écouteur muet, sans le protocole"),
 )
 _MEDIUM_SERVICES = (
     _tcp(ServiceKind.SSH, 22, "SSH : mots de passe acceptés, algorithmes faibles proposés (OpenSSH)"),
     _tcp(ServiceKind.HTTPS, 443, "HTTPS : TLS 1.0 et 1.1 actifs, certificat autosigné expiré"),
     _tcp(ServiceKind.MQTT, 1883, "MQTT en clair, authentification exigée (mosquitto)"),
     _udp(ServiceKind.COAP, 5683, "CoAP sans DTLS, ressources listables (aiocoap)"),
+    _udp(ServiceKind.SEMTECH_UDP, 1700, "pont LoRaWAN Semtech UDP ouvert à tous : PUSH_DATA et PULL_DATA acquittés"),
 )
 _HARDENED_SERVICES = (
     _tcp(ServiceKind.SSH, 22, "SSH : clés publiques seulement, algorithmes modernes (OpenSSH)"),

@@ -59,6 +59,8 @@ _SNMP_GET_SYSNAME = _ber(
 )
 # CoAP confirmable GET /.well-known/core, message id 0x4c61.
 _COAP_GET_CORE = b"\x40\x01\x4c\x61\xbb.well-known\x04core"
+# Semtech UDP (LoRaWAN bridge): PULL_DATA, version 2, token 0x4c61, EUI; the bridge answers PULL_ACK.
+_SEMTECH_PULL_DATA = b"\x02\x4c\x61\x02" + bytes.fromhex("aa555a0000000101")
 # Modbus/TCP: transaction 0x4c61, unit 1, read one holding register at address 0.
 _MODBUS_READ = struct.pack("!HHHBBHH", 0x4C61, 0, 6, 1, 3, 0, 1)
 
@@ -142,6 +144,17 @@ async def _modbus(_gateway: LabGateway, reader: asyncio.StreamReader, writer: as
     return answer[:2] == _MODBUS_READ[:2] and answer[7] == 3
 
 
+async def _rtsp(_gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+    await writer.drain()
+    return (await reader.readline()).startswith(b"RTSP/1.0 200")
+
+
+async def _accepts(_gateway: LabGateway, _reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> bool:
+    # A recorder's proprietary port in the lab: accepting the connection is all it does.
+    return True
+
+
 async def _smb(_gateway: LabGateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
     writer.write(_SMB_NEGOTIATE)
     await writer.drain()
@@ -163,11 +176,16 @@ _TCP_CONVERSATIONS: dict[ServiceKind, Conversation] = {
     ServiceKind.MQTTS: _broker,
     ServiceKind.MODBUS: _modbus,
     ServiceKind.SMB: _smb,
+    ServiceKind.RTSP: _rtsp,
+    ServiceKind.CWMP: _http,
+    ServiceKind.DVR: _accepts,
 }
-# Request, and how the answer starts: an SNMP message (SEQUENCE), a CoAP ACK 2.05 to our id.
+# Request, and how the answer starts: an SNMP message (SEQUENCE), a CoAP ACK 2.05 to our id,
+# a PULL_ACK to our token.
 _UDP_EXCHANGES: dict[ServiceKind, tuple[bytes, bytes]] = {
     ServiceKind.SNMP: (_SNMP_GET_SYSNAME, b"\x30"),
     ServiceKind.COAP: (_COAP_GET_CORE, b"\x60\x45\x4c\x61"),
+    ServiceKind.SEMTECH_UDP: (_SEMTECH_PULL_DATA, b"\x02\x4c\x61\x04"),
 }
 _TLS_KINDS = {ServiceKind.HTTPS, ServiceKind.MQTTS}
 _CLOSING_GRACE_SECONDS = 0.05

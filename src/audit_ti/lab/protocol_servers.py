@@ -1,7 +1,10 @@
-"""Entry point of the lab's Python services process: ``python -m audit_ti.lab.protocol_servers CONFIG.json``.
+"""Entry point of the lab's Python services process: ``python protocol_servers.py CONFIG.json``.
 
 Runs the real protocol stacks that Debian does not package as daemons: pymodbus's Modbus/TCP
-server and aiocoap's CoAP server, each bound to its gateway's address only. Stops on SIGTERM.
+server and aiocoap's CoAP server, each bound to its gateway's address only; the LoRaWAN bridge's
+Semtech UDP protocol (small enough to follow its public specification here); and the recorders'
+proprietary ports, which have no free implementation: listeners that accept a connection and
+say nothing. Stops on SIGTERM.
 The process is planned (config file, arguments) by ``daemons.python_services``.
 """
 
@@ -13,7 +16,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiocoap
 import aiocoap.resource
@@ -25,6 +28,44 @@ __all__ = ["main"]
 
 _LOG = logging.getLogger("audit_ti.lab.protocol_servers")
 _MODBUS_UNIT = 1
+
+# Semtech's UDP packet-forwarder protocol, version 2 (packet_forwarder, PROTOCOL.TXT): version,
+# 2-byte token, identifier, then the gateway's EUI (8 bytes) and, for PUSH_DATA, a JSON object.
+_SEMTECH_VERSIONS = {1, 2}
+_SEMTECH_ACKS = {0x00: 0x01, 0x02: 0x04}  # PUSH_DATA → PUSH_ACK, PULL_DATA → PULL_ACK
+_SEMTECH_HEADER = 12
+_DVR_IDLE_SECONDS = 30.0
+
+
+class _SemtechBridge(asyncio.DatagramProtocol):
+    """The network-server side of the Semtech UDP protocol: acknowledges every gateway, as bridges do.
+
+    No authentication exists in that protocol: whoever sends PUSH_DATA injects uplinks, and
+    whoever sends PULL_DATA becomes the gateway the bridge sends downlinks to.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if len(data) < _SEMTECH_HEADER or data[0] not in _SEMTECH_VERSIONS or data[3] not in _SEMTECH_ACKS:
+            return
+        if self.transport is not None:
+            self.transport.sendto(data[:3] + bytes([_SEMTECH_ACKS[data[3]]]), addr)
+
+
+async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A recorder's proprietary port: accepts, reads and discards, answers nothing, closes when idle."""
+    try:
+        while await asyncio.wait_for(reader.read(4096), _DVR_IDLE_SECONDS):
+            pass
+    except (TimeoutError, OSError):
+        pass
+    finally:
+        writer.close()
 
 
 class _TextResource(aiocoap.resource.Resource):  # type: ignore[misc]
@@ -81,8 +122,26 @@ async def _serve(config: dict[str, Any]) -> None:
         )
         for entry in config.get("coap", [])
     ]
-    _LOG.warning("services prêts : %d Modbus, %d CoAP", len(modbus_servers), len(coap_contexts))
+    bridges = []
+    for entry in config.get("semtech", []):
+        address = (entry["adresse"], int(entry["port"]))
+        transport, _ = await loop.create_datagram_endpoint(_SemtechBridge, local_addr=address)
+        bridges.append(transport)
+    recorders = [
+        await asyncio.start_server(_silent, entry["adresse"], int(entry["port"])) for entry in config.get("dvr", [])
+    ]
+    _LOG.warning(
+        "services prêts : %d Modbus, %d CoAP, %d Semtech UDP, %d ports d'enregistreur",
+        len(modbus_servers),
+        len(coap_contexts),
+        len(bridges),
+        len(recorders),
+    )
     await stop.wait()
+    for bridge in bridges:
+        bridge.close()
+    for recorder in recorders:
+        recorder.close()
     for server in modbus_servers:
         await server.shutdown()  # type: ignore[no-untyped-call]
     for context in coap_contexts:

@@ -115,6 +115,10 @@ NSE_SCRIPTS: dict[str, NseScript] = {
         _script("smb-protocols", "discovery,safe", host_level=True),
         # Connects to IPC$ as a guest and sends one transaction on FID 0: a check, no exploit.
         _script("smb-vuln-ms17-010", "vuln,safe", host_level=True),
+        # One DESCRIBE per well-known stream path, as a player sends before playing; nothing is played.
+        _script("audit-ti-rtsp-describe", "discovery,safe", bundled=True),
+        # One PULL_DATA, which a LoRaWAN bridge acknowledges; no uplink (PUSH_DATA) is injected.
+        _script("audit-ti-semtech-udp", "discovery,safe", udp=True, bundled=True),
         _script("vnc-info", "default,discovery,safe"),
         _script("rdp-enum-encryption", "safe,discovery"),
         _script("ftp-brute", "intrusive,brute", ScanProfile.INTRUSIVE, why=_FACTORY_CREDENTIALS),

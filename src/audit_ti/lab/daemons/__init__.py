@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit_ti.lab.daemons import legacy, lighttpd, mosquitto, openssh, python_services, samba
+from audit_ti.lab.daemons import legacy, lighttpd, mosquitto, openssh, python_services, rtsp, samba
 from audit_ti.lab.daemons.base import ConfigFile, DaemonPlan, PlanContext, Program
 
 __all__ = ["ConfigFile", "DaemonPlan", "PlanContext", "Program", "plan_daemons"]
@@ -17,4 +17,5 @@ def plan_daemons(context: PlanContext) -> list[DaemonPlan]:
         *legacy.plan(context),
         *samba.plan(context),
         *python_services.plan(context),
+        *rtsp.plan(context),
     ]
