@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate the stored scans of the three realistic example audits (``audits/references/<cas>.xml``).
+"""Regenerate the stored scans of the example audits (``audits/references/<cas>.xml``).
+
+``demo-lab`` declares the lab's own addresses (IPv4 and ::1): it is scanned as it is, its passes
+(IPv4, IPv6 and their second passes) joined in one document.
 
 The example audits declare addresses of the documentation ranges (RFC 5737): nothing answers
 there and nothing is ever sent there. Each one is scanned instead through a temporary copy whose
@@ -8,7 +11,7 @@ audit's own scan settings; the evidence audit-ti kept (secrets and captured data
 then has every loopback address translated back to the address the audit declares, and is checked
 to import cleanly with the real audit file.
 
-Usage (root, from the project root, lab started with its fleet)::
+Usage (root, from the project root, lab started on its default block with its fleet)::
 
     audit-ti lab demarrer --passerelles 3
     .venv/bin/python scripts/scans-de-reference.py [CAS ...]
@@ -61,6 +64,8 @@ MAPPING: dict[str, dict[str, str]] = {
         "enregistreur-cameras": "passerelle-durcie-01",
     },
 }
+#: The lab's own example: its gateways are the lab's reference ones, scanned as declared.
+DEMO = "demo-lab"
 #: Fleet gateways the mapping needs (``audit-ti lab demarrer --passerelles 3``).
 FLEET_NEEDED = 3
 
@@ -123,8 +128,8 @@ def loopback_copy(audit_text: str, declared: Mapping[str, str], perimeter: list[
     return text
 
 
-def splice(first: str, second: str, label: str) -> str:
-    """The first pass's document with the hosts of its second pass (factory credentials) added.
+def splice(first: str, second: str, label: str, what: str = "seconde passe") -> str:
+    """The first pass's document with the hosts of another pass (a second pass: factory credentials) added.
 
     Importing it gives what the live run evaluated (``merge_runs``): the same address reported
     twice is merged, the coverage stays the first pass's, and the second command line, kept after
@@ -133,49 +138,55 @@ def splice(first: str, second: str, label: str) -> str:
     hosts = "".join(_HOST.findall(second))
     found = _ARGS.search(second)
     if not hosts or found is None or "<runstats>" not in first:
-        raise RegenerationError(f"seconde passe {label} : document de nmap inattendu")
+        raise RegenerationError(f"{what} {label} : document de nmap inattendu")
     merged = _ARGS.sub(lambda match: f"{match.group(1)}{match.group(2)} ; {found.group(2)}{match.group(3)}", first, 1)
     at = merged.index("<runstats>")
+    why = " (identifiants d'usine)" if what == "seconde passe" else ""
     note = (
-        f"<!-- audit-ti : hôtes de la seconde passe {label} (identifiants d'usine) réunis à ce document ; "
+        f"<!-- audit-ti : hôtes de la {what} {label}{why} réunis à ce document ; "
         "sa ligne de commande suit « ; » dans args -->\n"
     )
     return merged[:at] + note + hosts + merged[at:]
 
 
 def one_document(folder: Path) -> str:
-    """The evidence of a scan run folder as one nmap document: its one pass and that pass's second one."""
+    """The evidence of a scan run folder as one nmap document: its passes, then each pass's second one."""
     evidence = folder / "evidence"
     firsts = [path for path in sorted(evidence.glob("nmap-*.xml")) if not path.stem.endswith(SECOND_PASS)]
-    if len(firsts) != 1:
-        raise RegenerationError(f"une passe de scan attendue dans {evidence}, {len(firsts)} trouvée(s)")
-    (first,) = firsts
-    document = first.read_text(encoding="utf-8")
-    second = first.with_name(f"{first.stem}{SECOND_PASS}.xml")
-    if second.is_file():
-        document = splice(document, second.read_text(encoding="utf-8"), second.stem.removeprefix("nmap-"))
+    if not firsts:
+        raise RegenerationError(f"aucune passe de scan dans {evidence}")
+    document = firsts[0].read_text(encoding="utf-8")
+    for other in firsts[1:]:
+        document = splice(document, other.read_text(encoding="utf-8"), other.stem.removeprefix("nmap-"), "passe")
+    for first in firsts:
+        second = first.with_name(f"{first.stem}{SECOND_PASS}.xml")
+        if second.is_file():
+            document = splice(document, second.read_text(encoding="utf-8"), second.stem.removeprefix("nmap-"))
     return document
 
 
-def translate(xml: str, back: Mapping[str, str], scratch: Path) -> str:
+def translate(xml: str, back: Mapping[str, str], scratch: Path, *, loopback_kept: bool = False) -> str:
     """The evidence with every loopback address replaced by the declared one, and no scratch path left.
+
+    ``loopback_kept``: the audit declares the lab's own addresses (demo-lab), kept as they are.
 
     Raises:
         RegenerationError: a loopback address the mapping does not know.
     """
-    unknown = sorted({found for found in _LOOPBACK.findall(xml) if found not in back})
+    unknown = [] if loopback_kept else sorted({found for found in _LOOPBACK.findall(xml) if found not in back})
     if unknown:
         raise RegenerationError(
             f"adresse(s) de boucle locale sans correspondance dans la preuve : {', '.join(unknown)}"
         )
-    translated = _LOOPBACK.sub(lambda match: back[match.group(0)], xml)
+    translated = xml if loopback_kept else _LOOPBACK.sub(lambda match: back[match.group(0)], xml)
     # The progress file nmap wrote (-oN) sits in the scratch run folder: name it as a run under rapports/.
     translated = translated.replace(str(scratch), "rapports")
     # The project's own NSE scripts, by their path inside the package; the factory credentials, in a
     # private temporary folder nmap read them from (removed since; the list is in identifiants-essayes.txt).
     translated = translated.replace(f"{_PACKAGE_PARENT}/", "")
     translated = _CREDENTIALS_DIR.sub("audit-ti-XXXXXXXX/", translated)
-    leftovers = [text for text in (str(scratch), str(ROOT), "127.") if text in translated]
+    kept = (str(scratch), str(ROOT)) if loopback_kept else (str(scratch), str(ROOT), "127.")
+    leftovers = [text for text in kept if text in translated]
     if leftovers:
         raise RegenerationError(f"la preuve traduite garde {', '.join(leftovers)}")
     return translated
@@ -223,6 +234,34 @@ def regenerate(cas: str, layout: LabLayout, catalog: GrilleCatalog, output: Path
     return target
 
 
+def regenerate_demo(layout: LabLayout, catalog: GrilleCatalog, output: Path, *, keep: bool = False) -> Path:
+    """Scan the lab with ``audits/demo-lab.yaml`` itself (its gateways are the lab's) and store the scan."""
+    audit_path = AUDITS / f"{DEMO}.yaml"
+    declared = {gateway.name: str(ipaddress.ip_address(gateway.address)) for gateway in load_audit(audit_path).gateways}
+    lab = {gateway.name: str(gateway.address) for gateway in layout.references}
+    if declared != lab:
+        raise RegenerationError(
+            f"{DEMO} : le laboratoire ({lab}) n'a pas les passerelles que l'audit déclare ({declared}) : "
+            "démarrez-le sur son bloc par défaut, avec la passerelle IPv6"
+        )
+    scratch = Path(tempfile.mkdtemp(prefix=f"audit-ti-reference-{DEMO}-"))
+    try:
+        print(f"{DEMO} : scan du laboratoire ({', '.join(f'{n} → {a}' for n, a in lab.items())})…", flush=True)
+        scanned = scan_audit(audit_path, reports_dir=scratch / "rapports", catalog=catalog)
+        if scanned.exit_code is ExitCode.INCOMPLETE_RUN:
+            raise RegenerationError(f"{DEMO} : scan incomplet, voir {scanned.folder}/manifest.json")
+        target = output / f"{DEMO}.xml"
+        document = translate(one_document(scanned.folder), {}, scratch / "rapports", loopback_kept=True)
+        target.write_text(document, encoding="utf-8")
+        check(DEMO, audit_path, target, catalog, scanned=scanned.folder, scratch=scratch / "import")
+    finally:
+        if keep:
+            print(f"{DEMO} : dossier de travail gardé : {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
 def check(cas: str, audit_path: Path, xml: Path, catalog: GrilleCatalog, *, scanned: Path, scratch: Path) -> None:
     """The stored scan reads with the hardened parser, names exactly the declared gateways, and imports
     with the real audit to the findings the live scan gave."""
@@ -245,18 +284,22 @@ def check(cas: str, audit_path: Path, xml: Path, catalog: GrilleCatalog, *, scan
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Régénérer les scans de référence des exemples réalistes.")
-    parser.add_argument("cas", nargs="*", help=f"cas d'usage parmi {', '.join(MAPPING)} (par défaut : les trois)")
+    known = [DEMO, *MAPPING]
+    parser.add_argument("cas", nargs="*", help=f"cas d'usage parmi {', '.join(known)} (par défaut : les quatre)")
     parser.add_argument("--sortie", type=Path, default=REFERENCES, help="dossier des XML (défaut : audits/references)")
     parser.add_argument("--garder", action="store_true", help="garder les dossiers de travail (temporaires)")
     args = parser.parse_args(argv)
-    unknown = [cas for cas in args.cas if cas not in MAPPING]
+    unknown = [cas for cas in args.cas if cas not in known]
     if unknown:
         parser.error(f"cas d'usage inconnu(s) : {', '.join(unknown)}")
     try:
         layout = running_layout()
         catalog = GrilleCatalog.with_builtin_checks(GRILLES)
-        for cas in args.cas or list(MAPPING):
-            regenerate(cas, layout, catalog, args.sortie, keep=args.garder)
+        for cas in args.cas or known:
+            if cas == DEMO:
+                regenerate_demo(layout, catalog, args.sortie, keep=args.garder)
+            else:
+                regenerate(cas, layout, catalog, args.sortie, keep=args.garder)
     except (RegenerationError, AuditTiError) as error:
         print(f"échec : {error}", file=sys.stderr)
         return 1
