@@ -27,7 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import audit_ti
@@ -209,29 +209,18 @@ def regenerate(cas: str, layout: LabLayout, catalog: GrilleCatalog, output: Path
     if audit.authorisation is None:
         raise RegenerationError(f"{cas} : le fichier d'audit ne porte pas d'autorisation")
     perimeter = [str(entry) for entry in audit.authorisation.perimeter]
-    scratch = Path(tempfile.mkdtemp(prefix=f"audit-ti-reference-{cas}-"))
-    try:
+
+    def loopback_audit(scratch: Path) -> Path:
         copy = scratch / f"{cas}.yaml"
         copy.write_text(
             loopback_copy(audit_path.read_text(encoding="utf-8"), declared, perimeter, lab), encoding="utf-8"
         )
-        moved = load_audit(copy)
-        if {gateway.name: str(gateway.address) for gateway in moved.gateways} != lab:
+        if {gateway.name: str(gateway.address) for gateway in load_audit(copy).gateways} != lab:
             raise RegenerationError(f"{cas} : la copie sur la boucle locale ne déclare pas les adresses attendues")
-        print(f"{cas} : scan du laboratoire ({', '.join(f'{n} → {a}' for n, a in lab.items())})…", flush=True)
-        scanned = scan_audit(copy, reports_dir=scratch / "rapports", catalog=catalog)
-        if scanned.exit_code is ExitCode.INCOMPLETE_RUN:
-            raise RegenerationError(f"{cas} : scan incomplet, voir {scanned.folder}/manifest.json")
-        back = {address: declared[name] for name, address in lab.items()}
-        target = output / f"{cas}.xml"
-        target.write_text(translate(one_document(scanned.folder), back, scratch / "rapports"), encoding="utf-8")
-        check(cas, audit_path, target, catalog, scanned=scanned.folder, scratch=scratch / "import")
-    finally:
-        if keep:
-            print(f"{cas} : dossier de travail gardé : {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return target
+        return copy
+
+    back = {address: declared[name] for name, address in lab.items()}
+    return _scan_and_store(cas, lab, loopback_audit, back, catalog=catalog, output=output, keep=keep)
 
 
 def regenerate_demo(layout: LabLayout, catalog: GrilleCatalog, output: Path, *, keep: bool = False) -> Path:
@@ -244,19 +233,39 @@ def regenerate_demo(layout: LabLayout, catalog: GrilleCatalog, output: Path, *, 
             f"{DEMO} : le laboratoire ({lab}) n'a pas les passerelles que l'audit déclare ({declared}) : "
             "démarrez-le sur son bloc par défaut, avec la passerelle IPv6"
         )
-    scratch = Path(tempfile.mkdtemp(prefix=f"audit-ti-reference-{DEMO}-"))
+    return _scan_and_store(DEMO, lab, lambda _scratch: audit_path, None, catalog=catalog, output=output, keep=keep)
+
+
+def _scan_and_store(
+    cas: str,
+    lab: Mapping[str, str],
+    audit_to_scan: Callable[[Path], Path],
+    back: Mapping[str, str] | None,
+    *,
+    catalog: GrilleCatalog,
+    output: Path,
+    keep: bool,
+) -> Path:
+    """Scan the audit file ``audit_to_scan`` gives, store its evidence as one document, check its import.
+
+    ``back`` maps each loopback address to the address the example declares; None keeps the loopback
+    addresses (the demo audit declares the lab's own).
+    """
+    audit_path = AUDITS / f"{cas}.yaml"
+    scratch = Path(tempfile.mkdtemp(prefix=f"audit-ti-reference-{cas}-"))
     try:
-        print(f"{DEMO} : scan du laboratoire ({', '.join(f'{n} → {a}' for n, a in lab.items())})…", flush=True)
-        scanned = scan_audit(audit_path, reports_dir=scratch / "rapports", catalog=catalog)
+        scanned_audit = audit_to_scan(scratch)
+        print(f"{cas} : scan du laboratoire ({', '.join(f'{n} → {a}' for n, a in lab.items())})…", flush=True)
+        scanned = scan_audit(scanned_audit, reports_dir=scratch / "rapports", catalog=catalog)
         if scanned.exit_code is ExitCode.INCOMPLETE_RUN:
-            raise RegenerationError(f"{DEMO} : scan incomplet, voir {scanned.folder}/manifest.json")
-        target = output / f"{DEMO}.xml"
-        document = translate(one_document(scanned.folder), {}, scratch / "rapports", loopback_kept=True)
+            raise RegenerationError(f"{cas} : scan incomplet, voir {scanned.folder}/manifest.json")
+        target = output / f"{cas}.xml"
+        document = translate(one_document(scanned.folder), back or {}, scratch / "rapports", loopback_kept=back is None)
         target.write_text(document, encoding="utf-8")
-        check(DEMO, audit_path, target, catalog, scanned=scanned.folder, scratch=scratch / "import")
+        check(cas, audit_path, target, catalog, scanned=scanned.folder, scratch=scratch / "import")
     finally:
         if keep:
-            print(f"{DEMO} : dossier de travail gardé : {scratch}")
+            print(f"{cas} : dossier de travail gardé : {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return target

@@ -116,13 +116,23 @@ def known_vulnerabilities(context: GatewayContext, _params: object) -> Observati
         )
     components = _components(context)
     if not components:
-        return Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service ouvert, aucun micrologiciel décrit")
+        return _NOTHING_TO_COMPARE
     outcomes = [_component_observation(component, knowledge) for component in components]
-    status = worst([outcome[0] for outcome in outcomes])
-    level = min(outcome[1] for outcome in outcomes if outcome[0] is status)
+    status, level = _worst(outcomes)
     shown = [outcome[2] for outcome in outcomes if outcome[0] is not Status.COMPLIANT or status is Status.COMPLIANT]
     sources = ", ".join(knowledge.nvd_sources) + (f" ; {knowledge.kev_source}" if knowledge.kev_source else "")
     return Observation(status, level, f"{' | '.join(shown)} [flux : {sources}]")
+
+
+_NOTHING_TO_COMPARE = Observation(
+    Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service ouvert, aucun micrologiciel décrit"
+)
+
+
+def _worst(outcomes: list[tuple[Status, int, str]]) -> tuple[Status, int]:
+    """The worst status of the components, with the lowest confidence among those that gave it."""
+    status = worst([outcome[0] for outcome in outcomes])
+    return status, min(outcome[1] for outcome in outcomes if outcome[0] is status)
 
 
 def _end_of_life(component: Component, knowledge: VulnerabilityKnowledge, today: date) -> tuple[Status, int, str]:
@@ -164,10 +174,8 @@ def end_of_life(context: GatewayContext, _params: object) -> Observation:
         )
     components = _components(context)
     if not components:
-        return Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service ouvert, aucun micrologiciel décrit")
+        return _NOTHING_TO_COMPARE
     # The distribution a package banner names (« +deb12u10 » : Debian 12) has its own end of support.
     components += [release for component in components if (release := distribution_release(component))]
     outcomes = [_end_of_life(component, knowledge, context.today) for component in components]
-    status = worst([outcome[0] for outcome in outcomes])
-    level = min(outcome[1] for outcome in outcomes if outcome[0] is status)
-    return Observation(status, level, " | ".join(outcome[2] for outcome in outcomes))
+    return Observation(*_worst(outcomes), " | ".join(outcome[2] for outcome in outcomes))
