@@ -85,7 +85,8 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("navigateur")
     source = REFERENCE.read_text(encoding="utf-8")
     attribute = f'product="{PLANTED}"'
-    assert source.count(attribute) == 1, "le scan de référence a changé : choisir un autre service où planter"
+    # The telnet banner appears in the first pass and in the second one (factory credentials).
+    assert source.count(attribute) >= 1, "le scan de référence a changé : choisir un autre service où planter"
     xml = work / "banniere-hostile.xml"
     xml.write_text(source.replace(attribute, "product=" + quoteattr(f"{PLANTED} {HOSTILE}")), encoding="utf-8")
     outcome = run_suite(DEMO, settings(work, ROOT / "notebooks", offline_scan=xml))

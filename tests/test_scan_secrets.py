@@ -18,16 +18,19 @@ from audit_ti.inputs.documents import load_audit
 from audit_ti.models.scan_facts import AUTHORITY_SUFFIX, with_script_suffix
 from audit_ti.scan.secrets import community_arguments_file, mask_secrets, read_secrets
 from tests import factories
-from tests.conftest import ROOT
+from tests.conftest import ROOT, lab_block
 
 #: A community no one would guess, planted in the agent and in the environment only.
 SECRET = "Zx9-communaute-plantee-7Q"
 VARIABLE = "AUDIT_TI_ESSAI_COMMUNAUTE"
-ADDRESS = "127.0.41.1"
+# In the block no lab of the suite listens on, shifted with AUDIT_TI_LAB_RESEAU like the other tests: two
+# checkouts testing side by side must not start their agents on the same address.
+_SUBNET = lab_block(2).replace(".0.0/16", ".41")
+ADDRESS = f"{_SUBNET}.1"
 DESCRIPTION = "Passerelle d'essai audit-ti, micrologiciel 9.9.9"
 
 AUDIT = (
-    factories.audit_head("Essai des secrets du scan", "127.0.41.0/24")
+    factories.audit_head("Essai des secrets du scan", f"{_SUBNET}.0/24")
     + f"""
 passerelles:
   - nom: passerelle-snmp
