@@ -2,6 +2,12 @@
 
 A gateway the scan could not observe gets ``erreur`` (or ``non_teste`` for an import that does not
 cover it) for every network requirement: never ``conforme``.
+
+A fleet repeats itself: gateways of one model, configured alike, answer the scan alike. A gateway
+check reads the host's ports, scripts and state, the run, the coverage, the day, the vulnerability
+knowledge and the gateway's declaration, never the gateway's name nor its address (fleet checks
+do, and are never shared): gateways whose facts and declaration are equal but for these form one
+group, and each gateway check runs once per group (``_Groups``).
 """
 
 from __future__ import annotations
@@ -49,6 +55,42 @@ class NetworkEvidence:
     knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
 
+class _Groups:
+    """Gateways whose checks must conclude alike: equal facts (but the address and the names the
+    host goes by), the same run, and equal declarations (but the name and the address)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[object, ...], int] = {}
+        self.of: dict[str, int] = {}
+
+    def add(self, context: GatewayContext) -> None:
+        host, gateway = context.host, context.gateway
+        key = (
+            id(context.run),
+            host.state,
+            host.reason,
+            host.ports,
+            host.scripts,
+            host.extraports,
+            gateway.model_dump_json(exclude={"name", "address"}),
+        )
+        self.of[context.name] = self._ids.setdefault(key, len(self._ids))
+
+
+def _shared(function: Callable[..., Observation], params: CheckParams, groups: _Groups) -> Callable[..., Observation]:
+    """``function`` run once per group of gateways for these parameters."""
+    done: dict[int, Observation] = {}
+
+    def run(context: GatewayContext) -> Observation:
+        group = groups.of[context.name]
+        observation = done.get(group)
+        if observation is None:
+            observation = done[group] = function(context, params)
+        return observation
+
+    return run
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """The findings, and the gateways the network side could not observe (name → French reason)."""
@@ -73,6 +115,9 @@ def _evaluate(
     audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
 ) -> Evaluated:
     contexts, failures, undeclared = _observe(audit, evidence, today)
+    groups = _Groups()
+    for context in contexts.values():
+        groups.add(context)
     fleet = FleetContext(
         tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
@@ -83,7 +128,13 @@ def _evaluate(
             if item.nature in (Nature.NETWORK, Nature.MIXED):
                 make = _finding_maker(grille, item, source)
                 for target, observation in _network(
-                    item, gateways=audit.gateways, contexts=contexts, failures=failures, fleet=fleet, registry=registry
+                    item,
+                    gateways=audit.gateways,
+                    contexts=contexts,
+                    failures=failures,
+                    fleet=fleet,
+                    registry=registry,
+                    groups=groups,
                 ):
                     findings.append(make(target, observation))
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
@@ -164,14 +215,16 @@ def _network(
     failures: Mapping[str, Observation],
     fleet: FleetContext,
     registry: CheckRegistry,
+    groups: _Groups,
 ) -> list[tuple[str | None, Observation]]:
     """One observation per target: gateways in declaration order, then other targets of fleet checks."""
     checks = _params(registry, item)
     if len(checks) == 1 and checks[0][0] is CheckScope.GATEWAY:
         # The usual case, taken for thousands of gateways: one gateway check, no combination.
         _, function, params = checks[0]
+        check = _shared(function, params, groups)
         return [
-            (gateway.name, failures[gateway.name] if context is None else function(context, params))
+            (gateway.name, failures[gateway.name] if context is None else check(context))
             for gateway in gateways
             if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
         ]
@@ -181,8 +234,9 @@ def _network(
             for targeted in function(fleet, params):
                 per_target.setdefault(targeted.target, []).append(targeted.observation)
             continue
+        check = _shared(function, params, groups)
         for name, context in contexts.items():
-            per_target[name].append(function(context, params))
+            per_target[name].append(check(context))
     result: list[tuple[str | None, Observation]] = []
     for target, observations in per_target.items():
         failure = failures.get(target) if target is not None else None
