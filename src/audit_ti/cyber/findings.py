@@ -238,12 +238,18 @@ def _network(
         for name, context in contexts.items():
             per_target[name].append(check(context))
     result: list[tuple[str | None, Observation]] = []
+    combined: dict[tuple[Observation, ...], Observation] = {}
     for target, observations in per_target.items():
         failure = failures.get(target) if target is not None else None
         if failure is not None:
             result.append((target, failure))
+        elif len(observations) == 1:
+            result.append((target, observations[0]))
         elif observations:
-            result.append((target, observations[0] if len(observations) == 1 else _combine(observations)))
+            key = tuple(observations)
+            if key not in combined:
+                combined[key] = _combine(observations)
+            result.append((target, combined[key]))
     return result
 
 
@@ -261,15 +267,20 @@ def _finding_maker(
     grille: Grille, item: Requirement, source: FindingSource
 ) -> Callable[[str | None, Observation], Finding]:
     references = tuple(item.references)
+    # Gateways of one group share their observation: its evidence is made safe to show once.
+    shown: dict[str, str] = {}
 
     def make(target: str | None, observation: Observation) -> Finding:
+        evidence = shown.get(observation.evidence)
+        if evidence is None:
+            evidence = shown[observation.evidence] = shorten(neutralise(observation.evidence))
         return Finding(
             requirement=item.id,
             target=target,
             status=observation.status,
             severity=item.severity,
             confidence=observation.confidence,
-            evidence=shorten(neutralise(observation.evidence)),
+            evidence=evidence,
             recommendation=item.recommendation,
             references=references,
             title=item.title,
