@@ -16,6 +16,7 @@ from audit_ti.checks import default_registry
 from audit_ti.checks.context import Coverage
 from audit_ti.cyber import findings as findings_module
 from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
+from audit_ti.cyber.scoring import assess_target, build_evaluation
 from audit_ti.errors import InvalidInputError
 from audit_ti.inputs.documents import load_grille
 from audit_ti.models import Audit, ScanProfile
@@ -24,7 +25,7 @@ from audit_ti.models.finding import Finding
 from audit_ti.scan import hardened_xml
 from audit_ti.scan.nmap_xml import parse_nmap_xml
 from tests.conftest import FIXTURES, ROOT
-from tests.factories import TODAY, host, port, run, script
+from tests.factories import TODAY, host, port, run, script, table
 
 DOCUMENTS = sorted([*(ROOT / "audits" / "references").glob("*.xml"), *(FIXTURES / "nmap").glob("*.xml")])
 
@@ -158,3 +159,52 @@ def test_gateways_sharing_facts_are_grouped_and_others_are_not() -> None:
     assert groups.of["armoire-a"] == groups.of["armoire-b"] == groups.of["armoire-d"]
     assert groups.of["automate-c"] != groups.of["armoire-a"]  # declared in another zone
     assert len(evaluate_findings(audit, [grille], evidence, default_registry(), TODAY).findings) > 0
+
+
+def _grouped(unread: frozenset[str], *hosts) -> dict[str, int]:
+    audit = _audit({f"passerelle-{index}": "iot" for index in range(1, len(hosts) + 1)})
+    evidence = NetworkEvidence((run(*hosts),), Coverage(ScanProfile.SAFE, udp=False), {}, False)
+    groups = findings_module._Groups(unread)
+    contexts, _, _ = findings_module._observe(audit, evidence, TODAY)
+    for context in contexts.values():
+        groups.add(context)
+    return groups.of
+
+
+def _ssh(fingerprint: str, address: str):
+    hostkey = script("ssh-hostkey", fingerprint, table(None, {"fingerprint": fingerprint}))
+    return host(port(22, "ssh", product="OpenSSH", scripts=(hostkey,)), address=address)
+
+
+def test_a_device_key_fingerprint_alone_does_not_split_a_group() -> None:
+    a, b = _ssh("aa" * 20, "127.0.20.1"), _ssh("bb" * 20, "127.0.20.2")
+    groups = _grouped(frozenset({"ssh-hostkey"}), a, b)
+    assert groups["passerelle-1"] == groups["passerelle-2"]
+    # A grille whose gateway check reads the fingerprint script: its output tells the gateways apart.
+    groups = _grouped(frozenset(), a, b)
+    assert groups["passerelle-1"] != groups["passerelle-2"]
+
+
+def test_a_certificate_still_splits_a_group() -> None:
+    def tls(subject: str, address: str):
+        return host(port(443, "http", tunnel="ssl", scripts=(script("ssl-cert", subject),)), address=address)
+
+    groups = _grouped(frozenset({"ssh-hostkey"}), tls("CN=a", "127.0.20.1"), tls("CN=b", "127.0.20.2"))
+    assert groups["passerelle-1"] != groups["passerelle-2"]
+
+
+def test_only_fingerprints_no_gateway_check_reads_are_left_out() -> None:
+    grille = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
+    assert findings_module._unread_fingerprints([grille], default_registry()) == {"ssh-hostkey"}
+
+
+def test_shared_scores_equal_the_scores_of_each_gateway_alone() -> None:
+    found = _evaluate(_audit(ZONES))
+    grille = load_grille(ROOT / "grilles" / "hygiene-iot.yaml")
+    titles = {theme.id: theme.title for theme in grille.themes}
+    evaluation = build_evaluation(
+        "essai", grilles=[grille], gateway_names=list(ZONES), findings=found, today=TODAY, incomplete_reasons=[]
+    )
+    alone = [assess_target(name, [f for f in found if f.target == name], titles) for name in ZONES]
+    assert list(evaluation.gateways) == alone
+    assert evaluation.gateways[0].verdict is not None and evaluation.gateways[0].themes

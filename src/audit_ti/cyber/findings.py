@@ -6,8 +6,9 @@ cover it) for every network requirement: never ``conforme``.
 A fleet repeats itself: gateways of one model, configured alike, answer the scan alike. A gateway
 check reads the host's ports, scripts and state, the run, the coverage, the day, the vulnerability
 knowledge and the gateway's declaration, never the gateway's name nor its address (fleet checks
-do, and are never shared): gateways whose facts and declaration are equal but for these form one
-group, and each gateway check runs once per group (``_Groups``).
+do, and are never shared), nor a device's own key fingerprint unless the grille names its script:
+gateways whose facts and declaration are equal but for these form one group, and each gateway
+check runs once per group (``_Groups``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
 from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
 from audit_ti.models.enums import FindingSource, Nature, Status
-from audit_ti.models.facts import HostFacts, HostState
+from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
@@ -55,13 +56,40 @@ class NetworkEvidence:
     knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
 
-class _Groups:
-    """Gateways whose checks must conclude alike: equal facts (but the address and the names the
-    host goes by), the same run, and equal declarations (but the name and the address)."""
+#: Scripts whose output is one device's own key fingerprint: read by the fleet check that compares
+#: keys across gateways, by no built-in gateway check (only a grille's generic check may name one).
+_FINGERPRINTS = frozenset({"ssh-hostkey"})
 
-    def __init__(self) -> None:
+
+def _unread_fingerprints(grilles: Sequence[Grille], registry: CheckRegistry) -> frozenset[str]:
+    """Fingerprint scripts no gateway check of these grilles reads: left out of the group key."""
+    named: set[str] = set()
+    for grille in grilles:
+        for item in grille.items:
+            for scope, _, params in _params(registry, item):
+                if scope is CheckScope.GATEWAY:
+                    named |= params.required_scripts()
+    return _FINGERPRINTS - named
+
+
+class _Groups:
+    """Gateways whose checks must conclude alike: equal facts (but the address, the names the host
+    goes by and the output of the fingerprint scripts in ``unread``), the same run, and equal
+    declarations (but the name and the address)."""
+
+    def __init__(self, unread: frozenset[str] = frozenset()) -> None:
+        self._unread = unread
         self._ids: dict[tuple[object, ...], int] = {}
         self.of: dict[str, int] = {}
+
+    def _scripts(self, scripts: tuple[ScriptOutput, ...]) -> tuple[object, ...]:
+        # A fingerprint script nobody reads still ran: its id stays, its output goes.
+        return tuple(script.id if script.id in self._unread else script for script in scripts)
+
+    def _port(self, port: PortFacts) -> object:
+        if not any(script.id in self._unread for script in port.scripts):
+            return port
+        return (port.protocol, port.port, port.state, port.reason, port.service, self._scripts(port.scripts))
 
     def add(self, context: GatewayContext) -> None:
         host, gateway = context.host, context.gateway
@@ -69,8 +97,8 @@ class _Groups:
             id(context.run),
             host.state,
             host.reason,
-            host.ports,
-            host.scripts,
+            tuple(self._port(port) for port in host.ports) if self._unread else host.ports,
+            self._scripts(host.scripts),
             host.extraports,
             gateway.model_dump_json(exclude={"name", "address"}),
         )
@@ -115,7 +143,7 @@ def _evaluate(
     audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
 ) -> Evaluated:
     contexts, failures, undeclared = _observe(audit, evidence, today)
-    groups = _Groups()
+    groups = _Groups(_unread_fingerprints(grilles, registry))
     for context in contexts.values():
         groups.add(context)
     fleet = FleetContext(
