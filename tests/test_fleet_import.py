@@ -208,3 +208,28 @@ def test_shared_scores_equal_the_scores_of_each_gateway_alone() -> None:
     alone = [assess_target(name, [f for f in found if f.target == name], titles) for name in ZONES]
     assert list(evaluation.gateways) == alone
     assert evaluation.gateways[0].verdict is not None and evaluation.gateways[0].themes
+
+
+def test_ports_a_fleet_repeats_are_read_once_and_equal_what_each_host_gives() -> None:
+    def host_xml(address: str, conf: str, title: str) -> str:
+        return (
+            f'<host><status state="up" reason="syn-ack"/><address addr="{address}" addrtype="ipv4"/><ports>'
+            f'<port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/>'
+            f'<service name="http" method="probed" conf="{conf}"/><script id="http-title" output="{title}"/></port>'
+            "</ports></host>"
+        )
+
+    hosts = [
+        host_xml("127.0.20.1", "10", "Armoire"),
+        host_xml("127.0.20.2", "10", "Armoire"),
+        host_xml("127.0.20.3", "3", "Armoire"),
+        host_xml("127.0.20.4", "10", "Node-RED"),
+    ]
+    facts = parse_nmap_xml(f'<nmaprun args="nmap">{"".join(hosts)}</nmaprun>').facts
+    first, second, unsure, other = (found.ports[0] for found in facts.hosts)
+    assert first is second  # one object for the same port
+    assert unsure is not first and unsure.service is not None and unsure.service.confidence == 3
+    title = other.script("http-title")
+    assert other is not first and title is not None and title.output == "Node-RED"
+    for found, text in zip(facts.hosts, hosts, strict=True):  # each equal to what the host alone gives
+        assert found == parse_nmap_xml(f'<nmaprun args="nmap">{text}</nmaprun>').facts.hosts[0]

@@ -184,6 +184,13 @@ def _checked_root(root: Element, source: Source) -> Element:
 def too_deep(root: Element) -> Element | None:
     """The first element deeper than MAX_DEPTH, found without recursion (a hostile document may nest
     thousands of levels), or None."""
+    # Level by level first (children listed by C code, no tuple per element): nmap's documents end there.
+    elements, depth = [root], 1
+    while elements and depth <= MAX_DEPTH:
+        elements = [child for parent in elements for child in parent]
+        depth += 1
+    if not elements:
+        return None
     stack = [(root, 1)]
     while stack:
         element, level = stack.pop()
