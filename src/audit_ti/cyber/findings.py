@@ -2,6 +2,13 @@
 
 A gateway the scan could not observe gets ``erreur`` (or ``non_teste`` for an import that does not
 cover it) for every network requirement: never ``conforme``.
+
+A fleet repeats itself: gateways of one model, configured alike, answer the scan alike. A gateway
+check reads the host's ports, scripts and state, the run, the coverage, the day, the vulnerability
+knowledge and the gateway's declaration, never the gateway's name nor its address (fleet checks
+do, and are never shared), nor a device's own key fingerprint unless the grille names its script:
+gateways whose facts and declaration are equal but for these form one group, and each gateway
+check runs once per group (``_Groups``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
 from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
 from audit_ti.models.enums import FindingSource, Nature, Status
-from audit_ti.models.facts import HostFacts, HostState
+from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname
 from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
 from audit_ti.models.grille import Grille, Requirement
@@ -49,6 +56,69 @@ class NetworkEvidence:
     knowledge: VulnerabilityKnowledge = NO_KNOWLEDGE
 
 
+#: Scripts whose output is one device's own key fingerprint: read by the fleet check that compares
+#: keys across gateways, by no built-in gateway check (only a grille's generic check may name one).
+_FINGERPRINTS = frozenset({"ssh-hostkey"})
+
+
+def _unread_fingerprints(grilles: Sequence[Grille], registry: CheckRegistry) -> frozenset[str]:
+    """Fingerprint scripts no gateway check of these grilles reads: left out of the group key."""
+    named: set[str] = set()
+    for grille in grilles:
+        for item in grille.items:
+            for scope, _, params in _params(registry, item):
+                if scope is CheckScope.GATEWAY:
+                    named |= params.required_scripts()
+    return _FINGERPRINTS - named
+
+
+class _Groups:
+    """Gateways whose checks must conclude alike: equal facts (but the address, the names the host
+    goes by and the output of the fingerprint scripts in ``unread``), the same run, and equal
+    declarations (but the name and the address)."""
+
+    def __init__(self, unread: frozenset[str] = frozenset()) -> None:
+        self._unread = unread
+        self._ids: dict[tuple[object, ...], int] = {}
+        self.of: dict[str, int] = {}
+
+    def _scripts(self, scripts: tuple[ScriptOutput, ...]) -> tuple[object, ...]:
+        # A fingerprint script nobody reads still ran: its id stays, its output goes.
+        return tuple(script.id if script.id in self._unread else script for script in scripts)
+
+    def _port(self, port: PortFacts) -> object:
+        if not any(script.id in self._unread for script in port.scripts):
+            return port
+        return (port.protocol, port.port, port.state, port.reason, port.service, self._scripts(port.scripts))
+
+    def add(self, context: GatewayContext) -> None:
+        host, gateway = context.host, context.gateway
+        key = (
+            id(context.run),
+            host.state,
+            host.reason,
+            tuple(self._port(port) for port in host.ports) if self._unread else host.ports,
+            self._scripts(host.scripts),
+            host.extraports,
+            gateway.model_dump_json(exclude={"name", "address"}),
+        )
+        self.of[context.name] = self._ids.setdefault(key, len(self._ids))
+
+
+def _shared(function: Callable[..., Observation], params: CheckParams, groups: _Groups) -> Callable[..., Observation]:
+    """``function`` run once per group of gateways for these parameters."""
+    done: dict[int, Observation] = {}
+
+    def run(context: GatewayContext) -> Observation:
+        group = groups.of[context.name]
+        observation = done.get(group)
+        if observation is None:
+            observation = done[group] = function(context, params)
+        return observation
+
+    return run
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """The findings, and the gateways the network side could not observe (name → French reason)."""
@@ -73,6 +143,9 @@ def _evaluate(
     audit: Audit, grilles: Sequence[Grille], evidence: NetworkEvidence, registry: CheckRegistry, today: date
 ) -> Evaluated:
     contexts, failures, undeclared = _observe(audit, evidence, today)
+    groups = _Groups(_unread_fingerprints(grilles, registry))
+    for context in contexts.values():
+        groups.add(context)
     fleet = FleetContext(
         tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
@@ -83,7 +156,13 @@ def _evaluate(
             if item.nature in (Nature.NETWORK, Nature.MIXED):
                 make = _finding_maker(grille, item, source)
                 for target, observation in _network(
-                    item, gateways=audit.gateways, contexts=contexts, failures=failures, fleet=fleet, registry=registry
+                    item,
+                    gateways=audit.gateways,
+                    contexts=contexts,
+                    failures=failures,
+                    fleet=fleet,
+                    registry=registry,
+                    groups=groups,
                 ):
                     findings.append(make(target, observation))
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
@@ -164,14 +243,16 @@ def _network(
     failures: Mapping[str, Observation],
     fleet: FleetContext,
     registry: CheckRegistry,
+    groups: _Groups,
 ) -> list[tuple[str | None, Observation]]:
     """One observation per target: gateways in declaration order, then other targets of fleet checks."""
     checks = _params(registry, item)
     if len(checks) == 1 and checks[0][0] is CheckScope.GATEWAY:
         # The usual case, taken for thousands of gateways: one gateway check, no combination.
         _, function, params = checks[0]
+        check = _shared(function, params, groups)
         return [
-            (gateway.name, failures[gateway.name] if context is None else function(context, params))
+            (gateway.name, failures[gateway.name] if context is None else check(context))
             for gateway in gateways
             if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
         ]
@@ -181,15 +262,22 @@ def _network(
             for targeted in function(fleet, params):
                 per_target.setdefault(targeted.target, []).append(targeted.observation)
             continue
+        check = _shared(function, params, groups)
         for name, context in contexts.items():
-            per_target[name].append(function(context, params))
+            per_target[name].append(check(context))
     result: list[tuple[str | None, Observation]] = []
+    combined: dict[tuple[Observation, ...], Observation] = {}
     for target, observations in per_target.items():
         failure = failures.get(target) if target is not None else None
         if failure is not None:
             result.append((target, failure))
+        elif len(observations) == 1:
+            result.append((target, observations[0]))
         elif observations:
-            result.append((target, observations[0] if len(observations) == 1 else _combine(observations)))
+            key = tuple(observations)
+            if key not in combined:
+                combined[key] = _combine(observations)
+            result.append((target, combined[key]))
     return result
 
 
@@ -207,15 +295,20 @@ def _finding_maker(
     grille: Grille, item: Requirement, source: FindingSource
 ) -> Callable[[str | None, Observation], Finding]:
     references = tuple(item.references)
+    # Gateways of one group share their observation: its evidence is made safe to show once.
+    shown: dict[str, str] = {}
 
     def make(target: str | None, observation: Observation) -> Finding:
+        evidence = shown.get(observation.evidence)
+        if evidence is None:
+            evidence = shown[observation.evidence] = shorten(neutralise(observation.evidence))
         return Finding(
             requirement=item.id,
             target=target,
             status=observation.status,
             severity=item.severity,
             confidence=observation.confidence,
-            evidence=shorten(neutralise(observation.evidence)),
+            evidence=evidence,
             recommendation=item.recommendation,
             references=references,
             title=item.title,

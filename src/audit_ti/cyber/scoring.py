@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from audit_ti.cyber.bulk import paused_garbage_collector
@@ -239,6 +240,33 @@ def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) 
     return measures
 
 
+def _gateway_scores(
+    gateway_names: Sequence[str], by_target: dict[str | None, list[Finding]], titles: dict[str, str]
+) -> tuple[list[_Tally], tuple[TargetScore, ...]]:
+    """Each gateway's tally and score (its findings taken out of ``by_target``), in ``gateway_names`` order.
+
+    Gateways configured alike get findings alike: what the score reads of them (``_Tally``) is
+    compared first, and a gateway whose findings read the same as another's gets that score,
+    under its own name.
+    """
+    tallies: list[_Tally] = []
+    scores: list[TargetScore] = []
+    seen: dict[tuple[tuple[object, ...], ...], tuple[_Tally, TargetScore]] = {}
+    for name in gateway_names:
+        findings = by_target.pop(name, [])
+        key = tuple((f.requirement, f.status, f.severity, f.importance, f.theme, f.accepted) for f in findings)
+        known = seen.get(key)
+        if known is None:
+            tally = _Tally(findings)
+            score = _assess(name, tally, titles)
+            seen[key] = (tally, score)
+        else:
+            tally, score = known[0], replace(known[1], target=name)
+        tallies.append(tally)
+        scores.append(score)
+    return tallies, tuple(scores)
+
+
 def build_evaluation(
     case: str,
     *,
@@ -254,10 +282,9 @@ def build_evaluation(
     for finding in findings:
         by_target[finding.target].append(finding)
     with paused_garbage_collector():
-        tallies = {name: _Tally(by_target.pop(name, [])) for name in gateway_names}
-        gateways = tuple(_assess(name, tally, titles) for name, tally in tallies.items())
+        tallies, gateways = _gateway_scores(gateway_names, by_target, titles)
         whole = _Tally(finding for rest in by_target.values() for finding in rest)
-        for tally in tallies.values():
+        for tally in tallies:
             whole.absorb(tally)
     return CyberEvaluation(
         case=case,

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
+from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
 from audit_ti.errors import InvalidInputError, Problem
@@ -69,7 +71,61 @@ class LineBuilder(TreeBuilder):
         return element
 
 
+def _entity_declared(name: str, _parameter: bool, value: str | None, base: str | None, *ids: str | None) -> None:
+    raise EntitiesForbidden(name, value, base, *ids)
+
+
+def _unparsed_entity_declared(name: str, base: str | None, *ids: str | None) -> None:
+    raise EntitiesForbidden(name, None, base, *ids)
+
+
+def _external_reference(context: str, base: str | None, system_id: str | None, public_id: str | None) -> int:
+    raise ExternalReferenceForbidden(context, base, system_id, public_id)
+
+
+def _without_namespaces(text: str) -> bool:
+    """True when ``text`` binds no namespace and uses no ``xml:`` name (what nmap writes).
+
+    Element and attribute names cannot be spelt with character references: a namespace
+    declaration always shows « xmlns » in the text, and the predeclared prefix « xml: ».
+    """
+    return "xmlns" not in text and "xml:" not in text
+
+
+def _fast_fromstring(text: str) -> Element:
+    """The tree of ``text`` built by expat calling the C tree builder directly (no Python frame per element).
+
+    The same hardening as ``_Parser``: the same DOCTYPE refusal, entity declarations and external
+    references refused with defusedxml's own exceptions. Used only for documents without
+    namespaces, for which it builds the very tree ``_Parser`` builds (ElementTree's parser only
+    rewrites namespaced names).
+
+    Raises:
+        ParseError: malformed XML.
+    """
+    target = TreeBuilder()
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _Parser._refuse_doctype
+    parser.EntityDeclHandler = _entity_declared
+    parser.UnparsedEntityDeclHandler = _unparsed_entity_declared
+    parser.ExternalEntityRefHandler = _external_reference
+    parser.StartElementHandler = target.start
+    parser.EndElementHandler = target.end
+    parser.CharacterDataHandler = target.data
+    parser.buffer_text = True
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as error:
+        failure = ParseError(f"{expat.ErrorString(error.code)}: line {error.lineno}, column {error.offset}")
+        failure.code, failure.position = error.code, (error.lineno, error.offset)
+        raise failure from None
+    root: Element = target.close()
+    return root
+
+
 def _fromstring(text: str, builder: TreeBuilder | None = None) -> Element:
+    if builder is None and _without_namespaces(text):
+        return _fast_fromstring(text)
     target = builder or TreeBuilder()
     parser = _Parser(target)
     if isinstance(target, LineBuilder):
@@ -86,15 +142,17 @@ def problem(source: Source, message: str, line: int | None = None, key: str | No
     return Problem(f"{source} : {message}", None, line, key)
 
 
-def parse_root(text: str, source: Source, builder: Builder = TreeBuilder) -> tuple[Element, bool]:
+def parse_root(text: str, source: Source, builder: Builder | None = None) -> tuple[Element, bool]:
     """The ``nmaprun`` element of ``text``, and True when it had to be recovered from a cut document.
+
+    ``builder`` makes the tree (``LineBuilder`` to locate an error); by default, ElementTree's own.
 
     Raises:
         InvalidInputError: hostile XML (entities, DTD, external references), unreadable XML,
             or not an nmap document.
     """
     try:
-        return _checked_root(_fromstring(text, builder()), source), False
+        return _checked_root(_fromstring(text, builder() if builder else None), source), False
     except _DoctypeRefused as refused:
         raise InvalidInputError(problem(source, f"XML refusé ({refused})")) from None
     except DefusedXmlException as error:
@@ -126,6 +184,13 @@ def _checked_root(root: Element, source: Source) -> Element:
 def too_deep(root: Element) -> Element | None:
     """The first element deeper than MAX_DEPTH, found without recursion (a hostile document may nest
     thousands of levels), or None."""
+    # Level by level first (children listed by C code, no tuple per element): nmap's documents end there.
+    elements, depth = [root], 1
+    while elements and depth <= MAX_DEPTH:
+        elements = [child for parent in elements for child in parent]
+        depth += 1
+    if not elements:
+        return None
     stack = [(root, 1)]
     while stack:
         element, level = stack.pop()
@@ -135,7 +200,7 @@ def too_deep(root: Element) -> Element | None:
     return None
 
 
-def _recover(text: str, builder: Builder) -> Element | None:
+def _recover(text: str, builder: Builder | None) -> Element | None:
     """Read an interrupted document up to its last complete host (nmap writes one host at a time).
 
     Failing that, cut at an earlier line: nmap starts every element of the document on its own line.
@@ -157,7 +222,7 @@ def _recover(text: str, builder: Builder) -> Element | None:
         candidates.append(text[:end])
     for candidate in candidates:
         try:
-            return _fromstring(candidate + "\n</nmaprun>\n", builder())
+            return _fromstring(candidate + "\n</nmaprun>\n", builder() if builder else None)
         except ParseError:
             continue
         except (DefusedXmlException, _DoctypeRefused):

@@ -119,7 +119,7 @@ def scan_facts(root: Element) -> ScanFacts:
     skipped = tuple(
         target.get("specification", "") for target in root.findall("target") if target.get("status") == "skipped"
     )
-    hosts, merged = _hosts(root.findall("host"))
+    hosts, merged = _hosts(root.findall("host"), _Shared())
     return ScanFacts(
         args=args,
         version=root.get("version", ""),
@@ -136,18 +136,74 @@ def scan_facts(root: Element) -> ScanFacts:
     )
 
 
-def _hosts(elements: Iterable[Element]) -> tuple[tuple[HostFacts, ...], tuple[str, ...]]:
+class _Shared:
+    """Facts a fleet repeats from host to host (one service banner, one script output), built once.
+
+    They are frozen: the hosts that show the same ``<service>`` or the same script output without
+    nested tables hold the same object, equal to the one each would have built.
+    """
+
+    def __init__(self) -> None:
+        self.ports: dict[tuple[object, ...], PortFacts] = {}
+        self.services: dict[tuple[object, ...], ServiceFacts] = {}
+        self.scripts: dict[tuple[str, str], ScriptOutput] = {}
+
+    def port(self, port: Element) -> PortFacts:
+        # Everything ``_port`` reads, when its scripts hold no nested table (else: built for itself).
+        scripts = port.findall("script")
+        if any(len(script) for script in scripts):
+            return _port(port, self)
+        state, service = port.find("state"), port.find("service")
+        key = (
+            tuple(port.items()),
+            None if state is None else tuple(state.items()),
+            None if service is None else _service_key(service),
+            tuple((script.get("id", ""), script.get("output", "")) for script in scripts),
+        )
+        known = self.ports.get(key)
+        if known is None:
+            known = self.ports[key] = _port(port, self)
+        return known
+
+    def service(self, service: Element) -> ServiceFacts:
+        key = _service_key(service)
+        known = self.services.get(key)
+        if known is None:
+            known = self.services[key] = _service(service)
+        return known
+
+    def script(self, script: Element) -> ScriptOutput:
+        if len(script):
+            return _script(script)
+        key = (script.get("id", ""), script.get("output", ""))
+        known = self.scripts.get(key)
+        if known is None:
+            known = self.scripts[key] = _script(script)
+        return known
+
+
+def _service_key(service: Element) -> tuple[object, ...]:
+    return tuple(service.items()), tuple(cpe.text or "" for cpe in service.findall("cpe"))
+
+
+def _children(element: Element, path: str) -> list[Element]:
+    """``element.findall("a/b")`` with each step found by ElementTree's C code (same elements, same order)."""
+    parent, child = path.split("/")
+    return [found for middle in element.findall(parent) for found in middle.findall(child)]
+
+
+def _hosts(elements: Iterable[Element], shared: _Shared) -> tuple[tuple[HostFacts, ...], tuple[str, ...]]:
     """Hosts in nmap's order; an address reported twice becomes one host, nothing of it dropped."""
     by_address: dict[str, list[HostFacts]] = defaultdict(list)
     for element in elements:
-        host = _host(element)
+        host = _host(element, shared)
         if host.address:
             by_address[host.address].append(host)
     hosts = tuple(entries[0] if len(entries) == 1 else merge_duplicates(entries) for entries in by_address.values())
     return hosts, tuple(address for address, entries in by_address.items() if len(entries) > 1)
 
 
-def _host(host: Element) -> HostFacts:
+def _host(host: Element, shared: _Shared) -> HostFacts:
     address = _canonical(
         next((a.get("addr", "") for a in host.findall("address") if a.get("addrtype") in {"ipv4", "ipv6"}), "")
     )
@@ -164,10 +220,10 @@ def _host(host: Element) -> HostFacts:
         address=address,
         state=host_state,
         reason=reason,
-        hostnames=tuple(name.get("name", "") for name in host.findall("hostnames/hostname")),
-        ports=tuple(_port(port) for port in host.findall("ports/port")),
-        scripts=tuple(_script(script) for script in host.findall("hostscript/script")),
-        extraports=tuple(group for extra in host.findall("ports/extraports") for group in _extraports(extra)),
+        hostnames=tuple(name.get("name", "") for name in _children(host, "hostnames/hostname")),
+        ports=tuple(shared.port(port) for port in _children(host, "ports/port")),
+        scripts=tuple(shared.script(script) for script in _children(host, "hostscript/script")),
+        extraports=tuple(group for extra in _children(host, "ports/extraports") for group in _extraports(extra)),
     )
 
 
@@ -191,7 +247,7 @@ def _extraports(extra: Element) -> list[ExtraPorts]:
     return groups if groups and len(groups) == len(reasons) else [ExtraPorts(state)]
 
 
-def _port(port: Element) -> PortFacts:
+def _port(port: Element, shared: _Shared) -> PortFacts:
     number = port_number(port.get("portid", ""))
     if number is None:
         raise BadValue(port, "portid", f"numéro de port « {port.get('portid', '')[:30]} » impossible (0 à 65535)")
@@ -202,8 +258,8 @@ def _port(port: Element) -> PortFacts:
         port=number,
         state=state.get("state", "unknown") if state is not None else "unknown",
         reason=state.get("reason", "") if state is not None else "",
-        service=_service(service) if service is not None else None,
-        scripts=tuple(_script(script) for script in port.findall("script")),
+        service=shared.service(service) if service is not None else None,
+        scripts=tuple(shared.script(script) for script in port.findall("script")),
     )
 
 

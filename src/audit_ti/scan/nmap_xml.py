@@ -10,6 +10,9 @@ may be personal data or live secrets).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, tostring
 
@@ -45,6 +48,22 @@ class ParsedXml:
     recovered: bool
 
 
+@contextmanager
+def _paused_garbage_collector() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the tree and the facts are built.
+
+    Neither holds a reference cycle, and a fleet's document makes millions of objects that the
+    collector would only rescan, over and over (measured: half the parse time of 10,000 hosts).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
     """Parse nmap's XML output, complete or interrupted.
 
@@ -52,11 +71,13 @@ def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
         InvalidInputError: hostile XML (entities, DTD, external references), not an nmap document,
             or a value nmap never writes (with its line).
     """
-    root, recovered = parse_root(text, source)
-    try:
-        return ParsedXml(scan_facts(root), recovered)
-    except BadValue:
-        return _located_failure(text, source)
+    with _paused_garbage_collector():
+        root, recovered = parse_root(text, source)
+        try:
+            return ParsedXml(scan_facts(root), recovered)
+        except BadValue:
+            pass
+    return _located_failure(text, source)
 
 
 def _located_failure(text: str, source: Source) -> ParsedXml:
@@ -91,11 +112,14 @@ def read_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[str
     Raises:
         InvalidInputError: as ``parse_nmap_xml``.
     """
-    root, recovered = parse_root(text, source)
-    kept, notes = _masked(root, recovered, text, source)
-    try:
-        facts = scan_facts(root)
-    except BadValue:
+    with _paused_garbage_collector():
+        root, recovered = parse_root(text, source)
+        kept, notes = _masked(root, recovered, text, source)
+        try:
+            facts = scan_facts(root)
+        except BadValue:
+            facts = None
+    if facts is None:
         return kept, notes, _located_failure(text, source)
     return kept, notes, ParsedXml(facts, recovered)
 
