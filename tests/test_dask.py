@@ -151,3 +151,50 @@ def test_a_worker_lost_mid_run_leaves_one_incomplete_folder_and_the_others_finis
         assert main(["verifier", str(outcome.folder)]) == ExitCode.OK, cas
         assert (cas, "rapports", "termine") in seen, cas  # progress per use case came back from the workers
     assert not (reports / ".audit-ti-dask").exists()
+
+
+def _claimed(tmp_path: Path, **where: object) -> Path:
+    claim = tmp_path / "reservation"
+    claim.write_text(json.dumps({"travailleur": "tcp://127.0.0.1:40000", "pid": 4242, **where}), encoding="utf-8")
+    return claim
+
+
+def test_a_lost_task_closes_its_run_folder_as_incomplete(tmp_path: Path) -> None:
+    from audit_ti.runs.distributed import _lost
+    from audit_ti.runs.folder import RunFolder
+
+    audit = AUDITS / "demo-lab.yaml"
+    folder = RunFolder.create(tmp_path / "rapports", audit)  # left « en cours », as by a dead worker
+    folder.write_file("synthese.json", '{"statut_execution": "complet"}')
+    outcome = _lost(audit, _claimed(tmp_path, dossier=str(folder.root)), "le travailleur a été perdu", None)
+    assert outcome.exit_code == ExitCode.INCOMPLETE_RUN and outcome.folder == folder.root
+    assert "tcp://127.0.0.1:40000, processus 4242" in outcome.missing[0]
+    manifest = RunFolder.reopen(folder.root).manifest
+    assert manifest.status.value == "incomplet" and manifest.exit_code == 3 and manifest.finished_at is not None
+    assert manifest.steps[-1].name == "travailleur perdu" and "processus 4242" in manifest.steps[-1].message
+    synthesis = json.loads((folder.root / "synthese.json").read_text(encoding="utf-8"))
+    assert synthesis["statut_execution"] == "incomplet"
+    assert all(check.ok for check in verify_run(folder.root))
+
+
+def test_a_run_closed_before_its_worker_died_keeps_its_own_end(tmp_path: Path) -> None:
+    from audit_ti.runs.distributed import _lost
+    from audit_ti.runs.folder import RunFolder
+
+    audit = AUDITS / "demo-lab.yaml"
+    folder = RunFolder.create(tmp_path / "rapports", audit)
+    folder.close(ExitCode.BLOCKING_FINDINGS)
+    before = (folder.root / "manifest.json").read_bytes()
+    outcome = _lost(audit, _claimed(tmp_path, dossier=str(folder.root)), "le travailleur a été perdu", None)
+    assert outcome.exit_code == ExitCode.BLOCKING_FINDINGS and outcome.folder == folder.root
+    assert (folder.root / "manifest.json").read_bytes() == before
+
+
+def test_a_task_lost_before_its_folder_existed_says_so(tmp_path: Path) -> None:
+    from audit_ti.runs.distributed import _lost
+
+    outcome = _lost(AUDITS / "demo-lab.yaml", _claimed(tmp_path), "le travailleur a été perdu", None)
+    assert outcome.exit_code == ExitCode.INCOMPLETE_RUN and outcome.folder is None
+    assert "aucun dossier créé" in outcome.problems[0].message
+    missing = _lost(AUDITS / "demo-lab.yaml", tmp_path / "absente", "la tâche Dask a échoué", None)
+    assert missing.exit_code == ExitCode.INCOMPLETE_RUN and missing.folder is None
