@@ -114,17 +114,21 @@ def _lost(audit: Path, claim: Path, cause: str, progress: ProgressCallback | Non
 def _client(address: str, workers: int) -> Iterator[Any]:
     """A client of the scheduler at ``address``, or of a new local cluster on the loopback."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise ToolMissingError(_INSTALL) from None
     if address == LOCAL:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+        # One use case at a time per worker: a task of minutes must not wait behind another on a
+        # busy worker while one is idle (Dask sends ceil(1.1 × threads) tasks to a worker by default).
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
         with cluster, Client(cluster) as client:
             yield client
         return
