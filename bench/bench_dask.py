@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/bench_dask.py [rounds, default 3]
 
 Eight use cases (the four examples twice, offline from their stored scans, judged on 2026-12-02):
-a Dask LocalCluster of two worker processes (one thread each, loopback, no dashboard; its start
+a Dask LocalCluster of two worker processes (one thread each, loopback only; its start
 and stop counted, as a user waits for them) against ``--jobs 2`` (two worker processes of
 ProcessPoolExecutor), measured in turn over several rounds; the ratio of the medians.
 Target: Dask within 10 % of ``--jobs 2`` (ratio ≤ 1.10). Needs the ``echelle`` extra.

@@ -72,6 +72,31 @@ def test_an_unreachable_scheduler_is_an_invalid_input(tmp_path: Path, capsys: py
     assert not reports.exists()
 
 
+@pytest.mark.lent
+def test_lancer_on_a_local_cluster_from_relative_paths(
+    tmp_path: Path, in_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed", reason="extra « echelle » absent (make installer l'installe)")
+    from audit_ti.cli.main import main
+    from tests.test_suite import write_notebooks
+
+    notebooks = write_notebooks(tmp_path / "nb")
+    reports = tmp_path / "rapports"
+    cases = ("demo-lab", "stationnement")
+    args = [f"audits/{cas}.yaml" for cas in cases]
+    args += [arg for cas in cases for arg in ("--hors-ligne", f"audits/references/{cas}.xml")]
+    args += ["--notebooks", str(notebooks), "--rapports", str(reports), "--date", SCAN_DAY.isoformat()]
+    assert main(["lancer", "--dask", "local", "--jobs", "2", *args]) == ExitCode.BLOCKING_FINDINGS
+    out = capsys.readouterr().out
+    for cas in cases:
+        (folder,) = (reports / cas).iterdir()
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["statut"] == "complet" and manifest["code_sortie"] == 1, cas
+        assert manifest["fichier_audit"] == str(in_root / "audits" / f"{cas}.yaml")  # made absolute for the workers
+        assert str(folder / "rapport-elus.pdf") in out
+    assert sorted(path.name for path in reports.iterdir()) == sorted(cases)  # no claim left behind
+
+
 def _kill_when_started(client: Any, reports: Path, killed: list[int], timeout: float = 240) -> None:
     """Once the victim's run folder has recorded a step, kill (SIGKILL) the worker process executing it."""
 
@@ -103,7 +128,7 @@ def test_a_worker_lost_mid_run_leaves_one_incomplete_folder_and_the_others_finis
     seen: list[tuple[str, str, str]] = []
     killed: list[int] = []
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     )
     with cluster, distributed.Client(cluster) as client:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")

@@ -127,7 +127,7 @@ def _client(address: str, workers: int) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # health and metrics only, on a free loopback port
             )
         with cluster, Client(cluster) as client:
             yield client
