@@ -43,7 +43,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 		"(pip absent, création interrompue ?) : lancez « make nettoyer », puis relancez la commande." >&2; exit 2; }
 	@echo "Installation d'audit-ti et de ses dépendances dans $(VENV)…"
 	@set -o pipefail; $(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
-	@set -o pipefail; $(BIN)/python -m pip install --quiet -e '.[dev,lab,notebooks]' $(PIP_QUIET)
+	@set -o pipefail; $(BIN)/python -m pip install --quiet -e '.[dev,lab,notebooks,echelle]' $(PIP_QUIET)
 	@touch $@
 
 installer: systeme $(STAMP)

@@ -63,7 +63,16 @@ class _SuiteProgress:
     type=click.IntRange(1, 32),
     default=1,
     show_default=True,
-    help="Cas d'usage menés en même temps (un processus chacun).",
+    help="Cas d'usage menés en même temps (un processus chacun) ; avec --dask local, le nombre de travailleurs.",
+)
+@click.option(
+    "--dask",
+    "dask",
+    metavar="ADRESSE",
+    help="Mener chaque cas d'usage comme une tâche Dask : adresse de l'ordonnanceur (tcp://hôte:8786) ou "
+    "« local » (une grappe sur cette machine, boucle locale). Les dossiers d'audits, de grilles, de notebooks "
+    "et de rapports doivent être partagés par tous les travailleurs, au même chemin (docs/echelle.md). "
+    "Extra « echelle » : pip install 'audit-ti[echelle]'.",
 )
 @click.option(
     "--hors-ligne",
@@ -91,6 +100,7 @@ def suite_command(
     *,
     audits: tuple[Path, ...],
     jobs: int,
+    dask: str | None,
     offline: tuple[Path, ...],
     sans_scan: bool,
     notebooks_dir: Path,
@@ -106,7 +116,8 @@ def suite_command(
     Un dossier rapports/<cas>/<horodatage>/ par cas d'usage : evidence/, results/, notebooks/,
     logs/, manifest.json, rapport-elus.html/.pdf et rapport-technique.html/.pdf. Code de sortie :
     le plus grave des cas d'usage (0 rien de bloquant, 1 constat bloquant, 2 entrée invalide ou
-    cible refusée, 3 exécution incomplète, par exemple un notebook en échec).
+    cible refusée, 3 exécution incomplète, par exemple un notebook en échec ou, avec --dask, un
+    travailleur perdu en cours de route).
     """
     from audit_ti.runs.suite import SuiteSettings, run_suites
 
@@ -123,7 +134,7 @@ def suite_command(
     )
     cases = [audit.stem for audit in audits]
     with _SuiteProgress(cases) as progress:
-        outcomes = run_suites(list(audits), base, jobs, progress, offline=_pairs(audits, offline))
+        outcomes = run_suites(list(audits), base, jobs, progress, offline=_pairs(audits, offline), dask=dask)
     return _summary(outcomes)
 
 

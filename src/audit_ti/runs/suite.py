@@ -28,10 +28,12 @@ from audit_ti.runs.notebooks import check_parameters, render_reports, run_notebo
 from audit_ti.validation.catalog import GrilleCatalog
 from audit_ti.validation.prepare import BOTH, prepare_audit
 
-__all__ = ["SuiteOutcome", "SuiteSettings", "run_suite", "run_suites"]
+__all__ = ["SuiteOutcome", "SuiteSettings", "run_suite", "run_suites", "safe_suite", "write_synthesis"]
 
 #: Progress of a use case, as (case, notebook or step, state) in French.
 ProgressCallback = Callable[[str, str, str], None]
+#: Told the run folder's path as soon as it exists (the Dask driver needs it if the worker dies).
+FolderCallback = Callable[[Path], None]
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,12 @@ class SuiteOutcome:
         return case_name(self.audit)
 
 
-def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallback | None = None) -> SuiteOutcome:
+def run_suite(
+    audit_path: Path,
+    settings: SuiteSettings,
+    progress: ProgressCallback | None = None,
+    started: FolderCallback | None = None,
+) -> SuiteOutcome:
     """The whole suite for one use case, in one new run folder.
 
     Raises:
@@ -86,6 +93,8 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
     source = cyber_source(prepared, settings.scan, offline=settings.offline_scan, skip=settings.skip_scan)
     folder = RunFolder.create(settings.reports_dir, audit_path, evaluation_date=settings.scan.evaluation_date)
     with folder.guarded():
+        if started is not None:
+            started(folder.root)
         folder.name_use_case(prepared.audit.use_case.name)
         say(case, "scan", "en cours")
         cyber = cyber_into(folder, prepared, source, settings.scan)
@@ -93,7 +102,7 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
         write_impact(folder, impact)
         codes = [cyber.exit_code if cyber is not None else ExitCode.INCOMPLETE_RUN, impact.exit_code]
         folder.settle(*codes)
-        _write_synthesis(folder)
+        write_synthesis(folder)
         runs = run_notebooks(folder, audit_path, settings.notebooks_dir, lambda name, state: say(case, name, state))
         missing = _missing(cyber, [f"notebook {run.name} : {run.error}" for run in runs if not run.ok])
         say(case, "rapports", "en cours")
@@ -104,7 +113,7 @@ def run_suite(audit_path: Path, settings: SuiteSettings, progress: ProgressCallb
     return SuiteOutcome(audit_path, max(codes), folder.root, tuple(reports), missing=tuple(missing))
 
 
-def _write_synthesis(folder: RunFolder) -> None:
+def write_synthesis(folder: RunFolder) -> None:
     """``synthese.json`` (the verdicts, publishable as open data) and ``actions.csv`` beside the reports."""
     results = load_run(folder.root)
     synthesis = synthesise(results, progress_since(results))
@@ -122,10 +131,15 @@ def _missing(cyber: CyberOutcome | None, failures: list[str]) -> list[str]:
     return missing
 
 
-def _safe(audit_path: Path, settings: SuiteSettings, progress: ProgressCallback | None) -> SuiteOutcome:
+def safe_suite(
+    audit_path: Path,
+    settings: SuiteSettings,
+    progress: ProgressCallback | None,
+    started: FolderCallback | None = None,
+) -> SuiteOutcome:
     """One use case that never raises for its user's errors, so that it cannot stop the others."""
     try:
-        return run_suite(audit_path, settings, progress)
+        return run_suite(audit_path, settings, progress, started)
     except InvalidInputError as error:
         return SuiteOutcome(audit_path, error.exit_code, problems=error.problems)
     except AuditTiError as error:
@@ -134,7 +148,7 @@ def _safe(audit_path: Path, settings: SuiteSettings, progress: ProgressCallback 
 
 def _worker(audit_path: Path, settings: SuiteSettings, queue: Any) -> SuiteOutcome:
     """A worker process's task: its progress goes back to the parent through the queue."""
-    return _safe(audit_path, settings, lambda case, what, state: queue.put((case, what, state)))
+    return safe_suite(audit_path, settings, lambda case, what, state: queue.put((case, what, state)))
 
 
 def run_suites(
@@ -142,17 +156,29 @@ def run_suites(
     settings: SuiteSettings,
     jobs: int = 1,
     progress: ProgressCallback | None = None,
+    *,
     offline: Sequence[Path | None] | None = None,
+    dask: str | None = None,
 ) -> list[SuiteOutcome]:
     """Every use case, ``jobs`` at a time in worker processes (kernels and nmap are processes anyway).
 
     Args:
         offline: the nmap XML to evaluate for each use case (None: scan it), in the order of ``audits``.
+        dask: run each use case as one task of a Dask cluster instead: a scheduler's address
+            (``tcp://hôte:8786``) or ``local`` (a cluster of ``jobs`` workers on this machine).
+
+    Raises:
+        ToolMissingError: ``dask`` is given but Dask is not installed (the ``echelle`` extra).
+        InvalidInputError: the Dask scheduler cannot be reached.
     """
     scans = list(offline) if offline is not None else [settings.offline_scan] * len(audits)
     each = [replace(settings, offline_scan=scan) for scan in scans]
+    if dask is not None:
+        from audit_ti.runs.distributed import run_on_dask  # noqa: PLC0415 - Dask is an optional extra
+
+        return run_on_dask(dask, list(audits), each, jobs, progress)
     if jobs <= 1 or len(audits) <= 1:
-        return [_safe(audit, one, progress) for audit, one in zip(audits, each, strict=True)]
+        return [safe_suite(audit, one, progress) for audit, one in zip(audits, each, strict=True)]
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         queue = manager.Queue()
