@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from audit_ti.lab import LabLayout
@@ -20,8 +21,7 @@ autorisation:
   date: 2026-11-01
   valable_jusqu_au: 2099-12-31
   perimetre:
-    - {block}
-  profil_autorise: sur
+{perimeter}  profil_autorise: sur
 grilles:
   - hygiene-iot
 passerelles:
@@ -40,7 +40,9 @@ _TAIL = """scan:
 
 def fleet_audit(layout: LabLayout, path: Path, profile: str = "sur") -> Path:
     """Write the audit file of the layout's scale fleet to ``path``."""
-    text = _HEAD.format(count=len(layout.fleet), block=layout.network)
+    subnets = dict.fromkeys(ipaddress.ip_network(f"{g.address}/24", strict=False) for g in layout.fleet)
+    perimeter = "".join(f"    - {subnet}\n" for subnet in subnets)
+    text = _HEAD.format(count=len(layout.fleet), perimeter=perimeter)
     text += "".join(_GATEWAY.format(name=g.name, address=g.address) for g in layout.fleet)
     text += _TAIL.format(profile=profile)
     path.write_text(text, encoding="utf-8")

@@ -182,14 +182,14 @@ class _Keeper:
         facts = keep_evidence(self.folder, [run]).get(run.request.label)
         if facts is not None:
             self.result.facts[run.request.label] = facts
+        self.result.runs.append(run)
+        self.result.interrupted = self.result.interrupted or run.interrupted
         complete = not run.interrupted and facts is not None and facts.finished and facts.exit_status != "error"
         if self.ledger is not None:
             evidence = f"evidence/nmap-{run.request.label}.xml" if run.xml.strip() else None
             self.ledger.ended(run, evidence, complete=complete, taken_from=taken_from)
         if self.follower is not None:
             self.follower.batch_done(run.request.label, "termine" if complete else "incomplet")
-        self.result.runs.append(run)
-        self.result.interrupted = self.result.interrupted or run.interrupted
 
 
 def run_nmap(
