@@ -152,7 +152,7 @@ class Batches:
 class PassRunner(Protocol):
     """``run_nmap`` with the scan's folder, observer and batch settings already given."""
 
-    def __call__(self, requests: Sequence[RunRequest], secrets: Sequence[str] = ...) -> Batches:
+    def __call__(self, requests: Sequence[RunRequest], *, secrets: Sequence[str] = ...) -> Batches:
         """Run one pass."""
         ...
 
@@ -258,7 +258,7 @@ def community_counter_test(
                 "aucun port 161/udp à interroger (UDP non scanné, ou aucun agent possible)",
             )
             return Batches()
-        done = run(requests, secrets.values)
+        done = run(requests, secrets=secrets.values)
     for label, extra in done.facts.items():
         first = label.removesuffix(COMMUNITY_PASS)
         facts[first] = merge_runs(facts[first], with_script_suffix(extra, AUTHORITY_SUFFIX))
