@@ -65,6 +65,22 @@ def test_fleet_batches_hold_one_host_group_and_small_scans_keep_nmap_settings() 
     assert "--min-parallelism" in arguments
 
 
+def test_the_console_draws_one_bar_per_batch_advanced_by_its_gateways() -> None:
+    from audit_ti.cli.cyber_cmd import LiveProgress
+    from audit_ti.runs.scan_steps import BatchObserver
+
+    progress = LiveProgress()
+    assert isinstance(progress, BatchObserver)
+    with progress:
+        progress.batches_planned([("scan-1", ("127.0.1.1", "127.0.1.2")), ("scan-2", ("127.0.1.3",))])
+        progress.host_done("127.0.1.1", "termine")
+        bars = {task.description: task for task in progress._progress.tasks}
+        assert bars["lot scan-1 (2 cible(s))"].completed == 1
+        progress.batch_done("scan-2", "incomplet")
+        assert "incomplet" in bars["lot scan-2 (1 cible(s))"].fields["state"]
+        assert bars["lot scan-2 (1 cible(s))"].completed == 0
+
+
 # -- With a lab -------------------------------------------------------------------------------------
 
 
