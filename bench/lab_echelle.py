@@ -170,7 +170,7 @@ def scan_measure(network: ipaddress.IPv4Network, size: int, repetitions: int, sa
                 evidence = sorted((outcome.folder / "evidence").glob("nmap-scan-*.xml"))
                 same.append(_differences(_seen([whole]), _seen(evidence)))
                 imported = import_scan(whole, audit_path, reports_dir=folder / "rapports", catalog=catalog)
-                findings.append(_judged(imported.findings) ^ _judged(outcome.findings))
+                findings.append(_judged(imported.findings) - _judged(outcome.findings))
             step = max(1, size // sample)
             loop = [_nmap([target], arguments, folder / "hote.xml") for target in targets[::step][:sample]]
         finally:
@@ -187,7 +187,7 @@ def scan_measure(network: ipaddress.IPv4Network, size: int, repetitions: int, sa
         f"  rapport audit-ti / un nmap : {mine / single:.3f} (cible ≤ {TARGET_SINGLE})",
         f"  passerelles vues autrement que par le nmap unique (ports, services, scripts) : "
         f"{_list_int([len(d) for d in same])} {_first(same)}",
-        f"  constats différents de l'import du nmap unique (exigence, passerelle, statut) : "
+        f"  constats de l'import du nmap unique absents du scan d'audit-ti (exigence, passerelle, statut) : "
         f"{_list_int([len(d) for d in findings])} {_first([sorted(map(str, d)) for d in findings])}",
     ]
 
@@ -196,13 +196,14 @@ def _judged(findings: Sequence[Finding]) -> set[tuple[str, str, str]]:
     return {(f.requirement, f.target or "", f.status.value) for f in findings}
 
 
-def _differences(first: dict[str, set[tuple[str, ...]]], second: dict[str, set[tuple[str, ...]]]) -> list[str]:
-    """Gateways seen differently, each with what only one side saw."""
-    return [
-        f"{address} : {sorted(first.get(address, set()) ^ second.get(address, set()))}"
-        for address in sorted(set(first) | set(second))
-        if first.get(address) != second.get(address)
-    ]
+def _differences(single: dict[str, set[tuple[str, ...]]], ours: dict[str, set[tuple[str, ...]]]) -> list[str]:
+    """Gateways seen differently, each with what only the single nmap, or only audit-ti, saw."""
+    lines = []
+    for address in sorted(set(single) | set(ours)):
+        alone, mine = single.get(address, set()), ours.get(address, set())
+        if alone != mine:
+            lines.append(f"{address} : nmap unique seul {sorted(alone - mine)}, audit-ti seul {sorted(mine - alone)}")
+    return lines
 
 
 def _first(differences: list[list[str]]) -> str:
