@@ -24,7 +24,7 @@ def test_lab_is_listed_in_the_main_help(run_cli) -> None:
     [
         (["--reseau", "10.0.0.0/16"], "boucle locale"),
         (["--reseau", "127.0.10.0/24"], "bloc /16"),
-        (["--passerelles", "251"], "n'est pas dans l'intervalle"),
+        (["--passerelles", "2001"], "n'est pas dans l'intervalle"),
         (["--passerelles", "beaucoup"], "n'est pas un entier valide"),
     ],
 )

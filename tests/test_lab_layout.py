@@ -12,6 +12,7 @@ from audit_ti.lab import (
     LAB_IPV6_ENV,
     LAB_NETWORK_ENV,
     MAX_SCALE_GATEWAYS,
+    SCALE_PER_SUBNET,
     LabLayout,
     Profile,
     ServiceKind,
@@ -61,12 +62,19 @@ def test_each_profile_exposes_what_the_issue_asks() -> None:
 def test_scale_gateways_follow_the_reference_ones() -> None:
     layout = LabLayout.build(scale_count=MAX_SCALE_GATEWAYS)
     fleet = layout.of_profile(Profile.SCALE)
-    assert len(fleet) == 250
+    assert len(fleet) == 2000
     assert str(fleet[0].address) == "127.0.1.1"
-    assert str(fleet[-1].address) == "127.0.1.250"
+    assert str(fleet[249].address) == "127.0.1.250"
+    # Several /24 of the block: the 251st gateway opens the next one.
+    assert str(fleet[250].address) == "127.0.2.1"
+    assert str(fleet[-1].address) == "127.0.8.250"
     assert fleet[41].name == "capteurs-stationnement-042"
+    assert fleet[999].name == "capteurs-stationnement-1000"
     assert {s.kind for s in fleet[0].services} == {ServiceKind.SSH, ServiceKind.HTTP, ServiceKind.MQTT}
-    assert len(set(layout.addresses())) == 253
+    assert len(set(layout.addresses())) == 2003
+    # The fleet stays below the reference gateways' /24 and off the .0 and .255 addresses.
+    assert all(1 <= gateway.address.packed[2] <= 8 for gateway in fleet)
+    assert all(1 <= gateway.address.packed[3] <= 250 for gateway in fleet)
 
 
 def test_another_block_moves_every_address() -> None:
@@ -147,7 +155,7 @@ def test_the_block_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize("count", [-1, MAX_SCALE_GATEWAYS + 1])
 def test_scale_count_is_bounded(count: int) -> None:
-    with pytest.raises(InvalidInputError, match="0–250"):
+    with pytest.raises(InvalidInputError, match="0–2000"):
         LabLayout.build(scale_count=count)
 
 
@@ -158,7 +166,8 @@ def test_demo_audit_declares_the_lab_as_an_integrator_would() -> None:
     assert [(g.name, g.address) for g in audit.gateways] == [(g.name, str(g.address)) for g in layout.gateways]
     assert audit.authorisation is not None
     perimeter = [ipaddress.ip_network(entry) for entry in audit.authorisation.perimeter]
-    for gateway in LabLayout.build(scale_count=MAX_SCALE_GATEWAYS, ipv6=True).gateways:
+    # The demo audit authorises the first /24 of the scale fleet; larger fleets bring their own audit.
+    for gateway in LabLayout.build(scale_count=SCALE_PER_SUBNET, ipv6=True).gateways:
         assert any(gateway.address in network for network in perimeter), gateway.name
     for declared in audit.gateways:
         served = {service.declaration for service in layout.gateway(declared.name).services}

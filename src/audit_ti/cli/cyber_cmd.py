@@ -42,7 +42,7 @@ _VERDICT_STYLE = {
 
 
 class LiveProgress:
-    """One line per gateway while nmap works, then a tick or a clock when it is done."""
+    """One bar per batch (one nmap run) and one line per gateway while nmap works, then a tick or a clock."""
 
     def __init__(self) -> None:
         self._progress = Progress(
@@ -54,6 +54,8 @@ class LiveProgress:
             transient=False,
         )
         self._tasks: dict[str, list[TaskID]] = {}
+        self._batches: dict[str, tuple[TaskID, int]] = {}
+        self._batch_of: dict[str, str] = {}
 
     def __enter__(self) -> LiveProgress:
         self._progress.start()
@@ -75,6 +77,25 @@ class LiveProgress:
         state = "terminé" if outcome == "termine" else "[red]délai dépassé[/]"
         for task in self._tasks.get(address, []):
             self._progress.update(task, completed=1, state=state)
+        batch = self._batches.get(self._batch_of.get(address, ""))
+        if batch is not None:
+            self._progress.advance(batch[0])
+
+    def batches_planned(self, batches: Sequence[tuple[str, Sequence[str]]]) -> None:
+        for label, targets in batches:
+            task = self._progress.add_task(
+                f"lot {escape(label)} ({len(targets)} cible(s))", total=len(targets), state="en cours"
+            )
+            self._batches[label] = (task, len(targets))
+            self._batch_of.update(dict.fromkeys(targets, label))
+
+    def batch_done(self, label: str, outcome: str) -> None:
+        if label in self._batches:
+            task, total = self._batches[label]
+            done = outcome == "termine"
+            self._progress.update(
+                task, completed=total if done else None, state="terminé" if done else "[red]incomplet[/]"
+            )
 
     def step(self, message: str) -> None:
         self._progress.console.print(f"[dim]{escape(message)}…[/]")
@@ -99,6 +120,8 @@ def scan_settings(
     profil: str | None = None,
     parallele: int = 2,
     observer: ScanObserver | None = None,
+    batch_size: int | None = None,
+    resume_from: Path | None = None,
 ) -> ScanSettings:
     """The settings of a cyber run, from the command's options."""
     from audit_ti.runs.cyber import ScanSettings
@@ -110,6 +133,8 @@ def scan_settings(
         evaluation_date=evaluation_date,
         max_parallel=parallele,
         observer=observer or SilentObserver(),
+        batch_size=batch_size,
+        resume_from=resume_from,
     )
 
 
@@ -126,6 +151,8 @@ def run_scan(audit: Path, options: ScanOptions, run: Callable[..., OutcomeT]) ->
             profil=options.profile,
             parallele=options.parallel,
             observer=progress,
+            batch_size=options.batch_size,
+            resume_from=options.resume_from,
         )
         return run(audit, reports_dir=options.reports_dir, catalog=catalog, settings=settings)
 

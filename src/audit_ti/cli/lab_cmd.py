@@ -91,7 +91,7 @@ def _services(gateway: LabGateway) -> str:
     type=click.IntRange(0, MAX_SCALE_GATEWAYS),
     default=0,
     show_default=True,
-    help="Passerelles légères ajoutées (127.B.1.1, 127.B.1.2…) pour les mesures à grande échelle.",
+    help="Passerelles légères ajoutées (127.B.1.1 à 127.B.1.250, puis 127.B.2.1…) pour les mesures à grande échelle.",
 )
 @click.option(
     "--reseau",

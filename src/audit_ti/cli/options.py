@@ -18,6 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = [
     "ScanOptions",
     "audit_file_option",
+    "batch_option",
     "date_option",
     "evaluation_date_option",
     "fail_option",
@@ -27,6 +28,7 @@ __all__ = [
     "parallel_option",
     "profile_option",
     "reports_option",
+    "resume_option",
     "scan_options",
 ]
 
@@ -101,6 +103,26 @@ parallel_option = click.option(
     "--parallele", type=click.IntRange(1, 16), default=2, show_default=True, help="Exécutions de nmap simultanées."
 )
 
+batch_option = click.option(
+    "--taille-lot",
+    "batch_size",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Passerelles par exécution de nmap (par défaut : la flotte répartie entre les exécutions "
+    "simultanées, au plus 512 en profil sûr et 256 en profil intrusif).",
+)
+
+resume_option = click.option(
+    "--reprendre",
+    "resume_from",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    metavar="DOSSIER",
+    help="Reprendre un scan interrompu : les lots terminés de ce dossier d'exécution (même fichier "
+    "d'audit, même plan de scan, preuves intactes) sont repris dans une nouvelle exécution, les "
+    "autres sont scannés. Le périmètre autorisé est vérifié à nouveau.",
+)
+
 
 def _file_option(*names: str, help_text: str, required: bool) -> Callable[[F], F]:
     return click.option(
@@ -133,10 +155,13 @@ class ScanOptions:
     grilles_dir: Path | None
     evaluation_date: date | None
     parallel: int
+    batch_size: int | None = None
+    resume_from: Path | None = None
 
 
 def scan_options(command: Callable[..., int]) -> Callable[..., int]:
-    """The options of a command that scans: profile, failure threshold, folders, date, parallel runs.
+    """The options of a command that scans: profile, failure threshold, folders, date, parallel runs,
+    batch size and resume.
 
     The command receives them together, as ``options`` (a ``ScanOptions``).
     """
@@ -150,14 +175,27 @@ def scan_options(command: Callable[..., int]) -> Callable[..., int]:
         grilles_dir: Path | None,
         evaluation_date: date | None,
         parallele: int,
+        batch_size: int | None,
+        resume_from: Path | None,
         **arguments: Any,
     ) -> int:
-        options = ScanOptions(profil, fail_at, reports_dir, grilles_dir, evaluation_date, parallele)
+        options = ScanOptions(
+            profil, fail_at, reports_dir, grilles_dir, evaluation_date, parallele, batch_size, resume_from
+        )
         return command(options=options, **arguments)
 
     decorated: Callable[..., int] = collect
     for option in reversed(
-        (profile_option, fail_option, reports_option, grilles_option, evaluation_date_option, parallel_option)
+        (
+            profile_option,
+            fail_option,
+            reports_option,
+            grilles_option,
+            evaluation_date_option,
+            parallel_option,
+            batch_option,
+            resume_option,
+        )
     ):
         decorated = option(decorated)
     return decorated

@@ -11,7 +11,15 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from audit_ti.cli.cyber_cmd import scan_settings
-from audit_ti.cli.options import evaluation_date_option, fail_option, grilles_option, profile_option, reports_option
+from audit_ti.cli.options import (
+    batch_option,
+    evaluation_date_option,
+    fail_option,
+    grilles_option,
+    profile_option,
+    reports_option,
+    resume_option,
+)
 from audit_ti.cli.output import err_console, out_console, print_problems
 from audit_ti.cli.paths import grilles_dir_for
 from audit_ti.errors import InvalidInputError, Problem
@@ -96,6 +104,8 @@ class _SuiteProgress:
 @reports_option
 @grilles_option
 @evaluation_date_option
+@batch_option
+@resume_option
 def suite_command(
     *,
     audits: tuple[Path, ...],
@@ -109,6 +119,8 @@ def suite_command(
     reports_dir: Path,
     grilles_dir: Path | None,
     evaluation_date: date | None,
+    batch_size: int | None,
+    resume_from: Path | None,
 ) -> int:
     """Mener tout l'audit de chaque fichier AUDIT : valider, scanner (ou importer un scan), évaluer
     l'AIPD et l'inclusion, exécuter les quatre notebooks, produire les rapports HTML et PDF.
@@ -125,12 +137,14 @@ def suite_command(
         raise InvalidInputError(
             Problem(f"--hors-ligne : un XML pour tous les cas ou un par cas ({len(audits)}), pas {len(offline)}")
         )
+    if resume_from is not None and len(audits) != 1:
+        raise InvalidInputError(Problem("--reprendre reprend le scan d'un seul cas d'usage : donnez un seul AUDIT"))
     base = SuiteSettings(
         reports_dir=reports_dir,
         grilles_dir=grilles_dir_for(grilles_dir, list(audits)),
         notebooks_dir=notebooks_dir,
         skip_scan=sans_scan,
-        scan=scan_settings(fail_at, evaluation_date, profil=profil),
+        scan=scan_settings(fail_at, evaluation_date, profil=profil, batch_size=batch_size, resume_from=resume_from),
     )
     cases = [audit.stem for audit in audits]
     with _SuiteProgress(cases) as progress:

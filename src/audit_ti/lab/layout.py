@@ -24,6 +24,7 @@ __all__ = [
     "LAB_IPV6_ENV",
     "LAB_NETWORK_ENV",
     "MAX_SCALE_GATEWAYS",
+    "SCALE_PER_SUBNET",
     "IPAddress",
     "LabGateway",
     "LabLayout",
@@ -39,7 +40,10 @@ __all__ = [
 #: Overrides the lab's address block (``127.B.0.0/16``).
 LAB_NETWORK_ENV = "AUDIT_TI_LAB_RESEAU"
 DEFAULT_NETWORK = ipaddress.IPv4Network("127.0.0.0/16")
-MAX_SCALE_GATEWAYS = 250
+#: Scale gateways at most: 250 per /24 (hosts .1 to .250), in eight /24 (127.B.1.0 to 127.B.8.0).
+MAX_SCALE_GATEWAYS = 2000
+#: Scale gateways per /24 of the block: .0 and .251–.255 stay free.
+SCALE_PER_SUBNET = 250
 #: Turns the IPv6 gateway on or off (``1``/``0``, ``oui``/``non``…).
 LAB_IPV6_ENV = "AUDIT_TI_LAB_IPV6"
 #: The IPv6 gateway: a hardened one on the IPv6 loopback address.
@@ -47,7 +51,8 @@ IPV6_GATEWAY = "passerelle-ipv6-01"
 IPV6_ADDRESS = ipaddress.IPv6Address("::1")
 
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
-# Third octet of each group inside the /16: the reference gateways and the scale fleet.
+# Third octet of each group inside the /16: the reference gateways, and the first /24 of the scale
+# fleet (it takes the third octets 1 to 8, below the reference gateways).
 _PROFILE_SUBNET = 10
 _SCALE_SUBNET = 1
 
@@ -247,6 +252,12 @@ def ipv6_from_env(default: bool = True) -> bool:
     )
 
 
+def _scale_address(base: ipaddress.IPv4Address, index: int) -> ipaddress.IPv4Address:
+    """Address of the scale gateway ``index`` (from 1): 127.B.1.1 … 127.B.1.250, then 127.B.2.1 …"""
+    subnet, host = divmod(index - 1, SCALE_PER_SUBNET)
+    return base + (_SCALE_SUBNET + subnet) * 256 + host + 1
+
+
 @dataclass(frozen=True)
 class LabLayout:
     """Every gateway of one lab, with its address and services (pure data)."""
@@ -260,7 +271,8 @@ class LabLayout:
     def build(
         cls, network: ipaddress.IPv4Network = DEFAULT_NETWORK, scale_count: int = 0, *, ipv6: bool = False
     ) -> LabLayout:
-        """The three reference gateways, the IPv6 one if asked, then ``scale_count`` light ones (127.B.1.1 …).
+        """The three reference gateways, the IPv6 one if asked, then ``scale_count`` light ones (127.B.1.1 …,
+        250 per /24: the 251st is 127.B.2.1).
 
         Raises:
             InvalidInputError: the block is not a loopback /16, or the count is out of range.
@@ -280,7 +292,7 @@ class LabLayout:
         gateways += [
             LabGateway(
                 f"capteurs-stationnement-{index:03d}",
-                base + _SCALE_SUBNET * 256 + index,
+                _scale_address(base, index),
                 Profile.SCALE,
                 _SCALE_SERVICES,
             )

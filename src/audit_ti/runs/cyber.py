@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from audit_ti.checks.context import Coverage
@@ -27,17 +28,17 @@ from audit_ti.models.scan_facts import ScanFacts, merge_runs
 from audit_ti.report.findings_io import findings_csv, findings_json
 from audit_ti.runs.folder import RunFolder
 from audit_ti.runs.manifest import AuthorisationRecord, RunStatus, StepStatus
+from audit_ti.runs.resume import open_ledger
 from audit_ti.runs.scan_steps import (
     ScanObserver,
     SilentObserver,
     community_counter_test,
     credential_files,
-    keep_evidence,
     plan_record,
     run_nmap,
     udp_reason,
 )
-from audit_ti.scan.batches import SECOND_PASS, credential_requests, scan_requests
+from audit_ti.scan.batches import SECOND_PASS, batch_size, credential_requests, scan_requests
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scan.nmap_xml import ParsedXml, read_evidence
 from audit_ti.scan.plan import build_plan, reference_ports
@@ -96,6 +97,10 @@ class ScanSettings:
     max_parallel: int = 2
     observer: ScanObserver = field(default_factory=SilentObserver)
     real_today: date = field(default_factory=date.today)
+    #: An interrupted run folder of the same audit whose finished batches are taken back (``--reprendre``).
+    resume_from: Path | None = None
+    #: Gateways per nmap run; None: chosen from the fleet, the profile and ``max_parallel``.
+    batch_size: int | None = None
 
     @property
     def today(self) -> date:
@@ -132,6 +137,10 @@ def authorise(prepared: PreparedAudit, settings: ScanSettings) -> AuthorisedScop
         ScopeError: every refusal (nothing sent).
     """
     return authorise_scope(prepared.audit, settings.real_today, _profile(prepared, settings))
+
+
+def _size(scope: AuthorisedScope, settings: ScanSettings) -> int:
+    return batch_size(len(scope.targets), scope.profile, settings.max_parallel)
 
 
 def _profile(prepared: PreparedAudit, settings: ScanSettings) -> ScanProfile:
@@ -198,22 +207,24 @@ def scan_into(
     observer.planned([(t.name or t.address, t.address) for t in scope.targets], scope.discovery)
     observer.step("scan nmap en cours")
     folder.write_json("results/plan-de-scan.json", plan_record(plan))
-    runs, interrupted = run_nmap(scan_requests(scope, plan), folder, observer, settings.max_parallel)
-    facts = keep_evidence(folder, runs)
-    if plan.credentials is not None and not interrupted:
+    ledger, earlier = open_ledger(
+        folder, plan_record(plan), settings.resume_from, settings.batch_size or _size(scope, settings)
+    )
+    nmap = partial(run_nmap, folder=folder, observer=observer, max_parallel=settings.max_parallel, ledger=ledger)
+    main = nmap(scan_requests(scope, plan, ledger.size), earlier=earlier)
+    runs, facts, interrupted, stopped = main.runs, main.facts, main.interrupted, main.stopped
+    if plan.credentials is not None and not stopped:
         observer.step("essais des identifiants d'usine sur les services qui demandent un mot de passe")
         with credential_files(plan, folder) as files:
-            second = credential_requests(scope, plan, files, facts)
-            more, interrupted = run_nmap(second, folder, observer, settings.max_parallel)
-        runs += more
-        for label, extra in keep_evidence(folder, more).items():
+            more = nmap(credential_requests(scope, plan, files, main.complete), earlier=earlier)
+        runs, interrupted, stopped = runs + more.runs, interrupted or more.interrupted, more.stopped
+        for label, extra in more.facts.items():
             first = label.removesuffix(SECOND_PASS)
             facts[first] = merge_runs(facts[first], extra)
-    if secrets is not None and secrets.snmp_community and not interrupted:
-        more, interrupted = community_counter_test(
-            folder, scope, plan, facts, secrets=secrets, observer=settings.observer, max_parallel=settings.max_parallel
-        )
-        runs += more
+    if secrets is not None and secrets.snmp_community and not stopped:
+        observer.step("contre-épreuve SNMP avec la communauté de la collectivité")
+        more = community_counter_test(folder, scope, plan, facts, secrets=secrets, run=partial(nmap, earlier=earlier))
+        runs, interrupted = runs + more.runs, interrupted or more.interrupted
     tcp, udp = reference_ports(audit, prepared.grilles, registry)
     coverage = Coverage(
         profile=chosen,

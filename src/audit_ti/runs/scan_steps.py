@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from audit_ti.errors import InvalidInputError
 from audit_ti.models.audit import Audit
 from audit_ti.models.scan_facts import ScanFacts, merge_runs, with_script_suffix
 from audit_ti.runs.folder import RunFolder
 from audit_ti.runs.manifest import StepStatus
+from audit_ti.runs.resume import BatchLedger, EarlierRun
 from audit_ti.scan.batches import COMMUNITY_PASS, community_requests
 from audit_ti.scan.nmap_xml import REDACTED_SCRIPTS, read_evidence
 from audit_ti.scan.plan import CredentialFiles, ScanPlan, nmap_arguments
@@ -28,6 +29,8 @@ from audit_ti.scan.secrets import (
 )
 
 __all__ = [
+    "BatchObserver",
+    "Batches",
     "ScanObserver",
     "SilentObserver",
     "community_counter_test",
@@ -50,6 +53,17 @@ class ScanObserver(Protocol):
 
     def step(self, message: str) -> None:
         """A step of the run begins (French)."""
+
+
+@runtime_checkable
+class BatchObserver(Protocol):
+    """An observer that also follows the batches (one nmap run each): the CLI draws a bar per batch."""
+
+    def batches_planned(self, batches: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """The runs about to start: label and targets of each."""
+
+    def batch_done(self, label: str, outcome: str) -> None:
+        """One run ended: ``termine`` (complete) or ``incomplet`` (cut short, failed, timed out)."""
 
 
 class SilentObserver:
@@ -114,37 +128,111 @@ def plan_record(plan: ScanPlan) -> dict[str, object]:
     }
 
 
+@dataclass
+class Batches:
+    """What the runs of one pass gave: each run, the facts of those read, and how the pass ended.
+
+    Attributes:
+        interrupted: a run was cut short (timeout, error, or the user): its gateways are incomplete.
+        stopped: the user interrupted the scan (Ctrl-C): no further pass is started.
+    """
+
+    runs: list[NmapRun] = field(default_factory=list)
+    facts: dict[str, ScanFacts] = field(default_factory=dict)
+    interrupted: bool = False
+    stopped: bool = False
+
+    @property
+    def complete(self) -> dict[str, ScanFacts]:
+        """The facts of the runs that ended well (a follow-up pass builds on those only)."""
+        cut = {run.request.label for run in self.runs if run.interrupted}
+        return {label: facts for label, facts in self.facts.items() if label not in cut}
+
+
+class PassRunner(Protocol):
+    """``run_nmap`` with the scan's folder, observer and batch settings already given."""
+
+    def __call__(self, requests: Sequence[RunRequest], *, secrets: Sequence[str] = ...) -> Batches:
+        """Run one pass."""
+        ...
+
+
+@dataclass
+class _Keeper:
+    """Keeps each run of a pass as it ends: masked, recorded, its evidence written and read."""
+
+    folder: RunFolder
+    secrets: Sequence[str]
+    ledger: BatchLedger | None
+    follower: BatchObserver | None
+    started: datetime
+    result: Batches = field(default_factory=Batches)
+
+    def ended(self, run: NmapRun, taken_from: str | None = None) -> None:
+        if self.secrets:
+            run = replace(
+                run,
+                xml=mask_secrets(run.xml, self.secrets),
+                error=mask_secrets(run.error, self.secrets),
+                command=mask_secrets(run.command, self.secrets),
+            )
+        status = StepStatus.FAILED if run.interrupted else StepStatus.DONE
+        message = run.error or ("interrompu" if run.interrupted else f"{len(run.request.targets)} cible(s)")
+        self.folder.record(f"nmap {run.request.label}", status, message, started=self.started, command=run.command)
+        facts = keep_evidence(self.folder, [run]).get(run.request.label)
+        if facts is not None:
+            self.result.facts[run.request.label] = facts
+        self.result.runs.append(run)
+        self.result.interrupted = self.result.interrupted or run.interrupted
+        complete = not run.interrupted and facts is not None and facts.finished and facts.exit_status != "error"
+        if self.ledger is not None:
+            evidence = f"evidence/nmap-{run.request.label}.xml" if run.xml.strip() else None
+            self.ledger.ended(run, evidence, complete=complete, taken_from=taken_from)
+        if self.follower is not None:
+            self.follower.batch_done(run.request.label, "termine" if complete else "incomplet")
+
+
 def run_nmap(
     requests: Sequence[RunRequest],
     folder: RunFolder,
     observer: ScanObserver,
     max_parallel: int,
     secrets: Sequence[str] = (),
-) -> tuple[list[NmapRun], bool]:
-    """Run the requests and record each run in the manifest; ``secrets`` are masked in all that is kept."""
+    *,
+    ledger: BatchLedger | None = None,
+    earlier: EarlierRun | None = None,
+) -> Batches:
+    """Run the requests; each run's evidence is kept, hashed and read as soon as it ends.
+
+    ``secrets`` are masked in all that is kept. ``earlier``: the runs an interrupted scan already
+    finished are taken back from it instead of being run again. ``ledger`` lists each run as it ends.
+    """
     if not requests:
-        return [], False
-    started = datetime.now().astimezone()
+        return Batches()
+    follower = observer if isinstance(observer, BatchObserver) else None
+    keeper = _Keeper(folder, secrets, ledger, follower, datetime.now().astimezone())
+    taken, todo = earlier.take(requests) if earlier is not None else ([], list(requests))
+    if ledger is not None:
+        ledger.planned(requests)
+    if follower is not None:
+        follower.batches_planned([(request.label, request.targets) for request in requests])
+    for run in taken:
+        for address in run.request.targets:
+            observer.host_done(address, "termine")
+        keeper.ended(run, taken_from=str(earlier.root) if earlier is not None else None)
     try:
-        runs = run_requests(requests, folder.evidence_dir, observer.host_done, max_parallel=max_parallel)
-        interrupted = any(run.interrupted for run in runs)
+        runs = run_requests(
+            todo, folder.evidence_dir, observer.host_done, max_parallel=max_parallel, on_run=keeper.ended
+        )
     except InterruptedScan as stop:
-        runs, interrupted = stop.runs, True
-    if secrets:
-        runs = [
-            replace(
-                run,
-                xml=mask_secrets(run.xml, secrets),
-                error=mask_secrets(run.error, secrets),
-                command=mask_secrets(run.command, secrets),
-            )
-            for run in runs
-        ]
+        runs, keeper.result.stopped, keeper.result.interrupted = stop.runs, True, True
+    seen = {run.request.label for run in keeper.result.runs}
     for run in runs:
-        status = StepStatus.FAILED if run.interrupted else StepStatus.DONE
-        message = run.error or ("interrompu" if run.interrupted else f"{len(run.request.targets)} cible(s)")
-        folder.record(f"nmap {run.request.label}", status, message, started=started, command=run.command)
-    return runs, interrupted
+        if run.request.label not in seen:
+            keeper.ended(run)
+    order = {request.label: index for index, request in enumerate(requests)}
+    keeper.result.runs.sort(key=lambda run: order[run.request.label])
+    return keeper.result
 
 
 def community_counter_test(
@@ -154,12 +242,13 @@ def community_counter_test(
     facts: dict[str, ScanFacts],
     *,
     secrets: ScanSecretValues,
-    observer: ScanObserver,
-    max_parallel: int,
-) -> tuple[list[NmapRun], bool]:
-    """The SNMP script again with the authority's community, merged apart (``AUTHORITY_SUFFIX``) into ``facts``."""
+    run: PassRunner,
+) -> Batches:
+    """The SNMP script again with the authority's community, merged apart (``AUTHORITY_SUFFIX``) into ``facts``.
+
+    ``run``: ``run_nmap`` with the folder, the observer and the batch settings of the scan.
+    """
     assert secrets.snmp_community is not None
-    observer.step("contre-épreuve SNMP avec la communauté de la collectivité")
     with community_arguments_file(secrets.snmp_community) as arguments_file:
         requests = community_requests(scope, plan, COMMUNITY_SCRIPT, arguments_file, facts)
         if not requests:
@@ -168,12 +257,12 @@ def community_counter_test(
                 StepStatus.SKIPPED,
                 "aucun port 161/udp à interroger (UDP non scanné, ou aucun agent possible)",
             )
-            return [], False
-        runs, interrupted = run_nmap(requests, folder, observer, max_parallel, secrets.values)
-    for label, extra in keep_evidence(folder, runs).items():
+            return Batches()
+        done = run(requests, secrets=secrets.values)
+    for label, extra in done.facts.items():
         first = label.removesuffix(COMMUNITY_PASS)
         facts[first] = merge_runs(facts[first], with_script_suffix(extra, AUTHORITY_SUFFIX))
-    return runs, interrupted
+    return done
 
 
 def keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> dict[str, ScanFacts]:

@@ -3,6 +3,15 @@
 nmap parallelises hosts within a run, and a few runs go side by side; it scans IPv6 only with
 ``-6`` and never both families in one run. The second pass tries the factory credentials on the
 hosts of a batch that showed a password prompt, on those ports only.
+
+Batch size: the fleet is shared evenly between the runs that go side by side (``--parallele``),
+within bounds that depend on the profile. Left alone, nmap cuts a run into host groups of 64 to
+128 hosts (fewer with many ports) and finishes each group, slowest host and version probes
+included, before starting the next; most of that time is spent waiting on UDP answers and on
+services that send no banner, not on the processor. A fleet batch is therefore kept in one host
+group (``--min-hostgroup``) with more probes in flight (``--min-parallelism``), so that those
+waits overlap across all its gateways. Small scans (fewer than ``FLEET_MIN_BATCH`` gateways per
+run) keep nmap's own settings.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from audit_ti.models.enums import ScanProfile
 from audit_ti.models.facts import HostFacts
 from audit_ti.models.scan_facts import ScanFacts
 from audit_ti.scan.plan import (
@@ -24,10 +34,27 @@ from audit_ti.scan.plan import (
 from audit_ti.scan.runner import RunRequest
 from audit_ti.scan.scope import AuthorisedScope
 
-__all__ = ["BATCH_SIZE", "COMMUNITY_PASS", "SECOND_PASS", "community_requests", "credential_requests", "scan_requests"]
+__all__ = [
+    "BATCH_SIZE",
+    "COMMUNITY_PASS",
+    "FLEET_MIN_BATCH",
+    "MAX_BATCH",
+    "SECOND_PASS",
+    "batch_size",
+    "community_requests",
+    "credential_requests",
+    "fleet_arguments",
+    "scan_requests",
+]
 
-#: Gateways per nmap run: nmap parallelises hosts within a run; a few runs go side by side.
+#: Largest batch of the intrusive profile (its scripts weigh more per host); the default size.
 BATCH_SIZE = 256
+#: Largest batch by profile: one nmap run holds this many gateways at most.
+MAX_BATCH = {ScanProfile.SAFE: 512, ScanProfile.INTRUSIVE: BATCH_SIZE}
+#: From this many gateways in a run, the fleet settings apply (one host group, more probes in flight).
+FLEET_MIN_BATCH = 16
+#: Probes nmap keeps in flight at least, in a fleet batch (its version scan caps them at 100).
+FLEET_PARALLELISM = 64
 #: Suffix of the label of a batch's second pass (its evidence file is named after it).
 SECOND_PASS = "-identifiants"
 #: Suffix of the label of a batch's counter-test with the authority's SNMP community.
@@ -44,19 +71,47 @@ def _by_family(items: Sequence[str]) -> dict[int, list[str]]:
     return families
 
 
-def scan_requests(scope: AuthorisedScope, plan: ScanPlan) -> list[RunRequest]:
-    """The main pass: gateways in batches of BATCH_SIZE, one family of addresses per run, then discovery."""
+def batch_size(gateways: int, profile: ScanProfile, parallel: int) -> int:
+    """Gateways per nmap run: the fleet shared evenly by the runs that go side by side, within bounds.
+
+    At least ``FLEET_MIN_BATCH`` (a run's start costs more than it saves below that), at most the
+    profile's ``MAX_BATCH``.
+    """
+    share = -(-max(gateways, 1) // max(parallel, 1))
+    return min(MAX_BATCH[profile], max(FLEET_MIN_BATCH, share))
+
+
+def fleet_arguments(batch: int) -> list[str]:
+    """nmap's options for a fleet batch of ``batch`` gateways: one host group, more probes in flight."""
+    if batch < FLEET_MIN_BATCH:
+        return []
+    return ["--min-hostgroup", str(batch), "--min-parallelism", str(FLEET_PARALLELISM)]
+
+
+def _timeout(plan: ScanPlan) -> float:
+    """Seconds a batch may take: its hosts run side by side, each bounded by the host timeout."""
+    return 2.0 * plan.host_timeout_s + 120.0
+
+
+def scan_requests(scope: AuthorisedScope, plan: ScanPlan, size: int = BATCH_SIZE) -> list[RunRequest]:
+    """The main pass: gateways in batches of ``size``, one family of addresses per run, then discovery."""
     requests = []
     for version, addresses in sorted(_by_family([target.address for target in scope.targets]).items()):
-        arguments = tuple(nmap_arguments(plan) + (["-6"] if version == 6 else []))
+        arguments = [*nmap_arguments(plan), *(["-6"] if version == 6 else [])]
         suffix = "-ipv6" if version == 6 else ""
-        requests += [
-            RunRequest(f"scan{suffix}-{index + 1}", tuple(addresses[start : start + BATCH_SIZE]), arguments)
-            for index, start in enumerate(range(0, len(addresses), BATCH_SIZE))
-        ]
+        for index, start in enumerate(range(0, len(addresses), size)):
+            batch = tuple(addresses[start : start + size])
+            requests.append(
+                RunRequest(
+                    f"scan{suffix}-{index + 1}",
+                    batch,
+                    tuple(arguments + fleet_arguments(len(batch))),
+                    timeout_s=_timeout(plan) if len(batch) >= FLEET_MIN_BATCH else None,
+                )
+            )
     for version, ranges in sorted(_by_family(list(scope.discovery)).items()):
-        arguments = tuple(discovery_arguments(plan) + (["-6"] if version == 6 else []))
-        requests.append(RunRequest("decouverte" + ("-ipv6" if version == 6 else ""), tuple(ranges), arguments))
+        sweep = tuple(discovery_arguments(plan) + (["-6"] if version == 6 else []))
+        requests.append(RunRequest("decouverte" + ("-ipv6" if version == 6 else ""), tuple(ranges), sweep))
     return requests
 
 

@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,16 @@ from audit_ti.errors import ToolMissingError
 from audit_ti.scan.nmap_errors import french_nmap_messages
 from audit_ti.scan.scope import check_loopback_only
 
-__all__ = ["InterruptedScan", "NmapRun", "RunRequest", "child_pids", "nmap_version", "run_nmap", "run_requests"]
+__all__ = [
+    "InterruptedScan",
+    "NmapRun",
+    "RunCallback",
+    "RunRequest",
+    "child_pids",
+    "nmap_version",
+    "run_nmap",
+    "run_requests",
+]
 
 #: Path of the nmap program, when it is not the one found on the PATH.
 NMAP_ENV = "AUDIT_TI_NMAP"
@@ -47,6 +56,8 @@ class RunRequest:
     label: str
     targets: tuple[str, ...]
     arguments: tuple[str, ...]
+    #: Seconds the whole run may take before it is stopped (its partial XML kept); None: no limit.
+    timeout_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class NmapRun:
 
 
 HostCallback = Callable[[str, str], None]
+#: Called in the caller's thread as each run ends (its evidence can be kept at once).
+RunCallback = Callable[[NmapRun], None]
 
 
 def _scanner() -> nmap.PortScanner:
@@ -146,7 +159,8 @@ class _Progress:
             self.on_host(address, outcome)
 
 
-def _run_one(request: RunRequest, progress_file: Path) -> NmapRun:
+def _run_one(request: RunRequest, progress_file: Path, begun: dict[str, float]) -> NmapRun:
+    begun[request.label] = time.monotonic()
     started = datetime.now(UTC)
     arguments = [*request.arguments, "-oN", str(progress_file)]
     command = shlex.join(["nmap", "-oX", "-", *request.targets, *arguments])
@@ -174,11 +188,14 @@ def run_requests(
     workdir: Path,
     on_host: HostCallback,
     max_parallel: int = 2,
+    on_run: RunCallback | None = None,
 ) -> list[NmapRun]:
-    """Run every request (a few at a time), reporting each host as nmap finishes it.
+    """Run every request (a few at a time), reporting each host as nmap finishes it and each run as it ends.
 
-    On Ctrl-C, the nmap processes are stopped and their partial output is still returned; the
-    caller then marks the run incomplete.
+    A run that outlives its ``timeout_s`` is stopped: its partial output is kept and it is marked
+    interrupted, the other runs go on. On Ctrl-C, the runs not yet started are dropped, the nmap
+    processes are stopped and their partial output is still returned; the caller then marks the
+    run incomplete.
 
     Raises:
         ScopeError: a target is refused by the loopback-only guard (checked for every request first).
@@ -189,27 +206,73 @@ def run_requests(
     nmap_version()
     workdir.mkdir(parents=True, exist_ok=True)
     progress = [_Progress(workdir / f".progression-{request.label}.nmap", on_host) for request in requests]
+    begun: dict[str, float] = {}
+    watch = _Watch(requests, progress, begun, on_run)
     with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="nmap") as pool:
         futures: list[Future[NmapRun]] = [
-            pool.submit(_run_one, request, tracker.path) for request, tracker in zip(requests, progress, strict=True)
+            pool.submit(_run_one, request, tracker.path, begun)
+            for request, tracker in zip(requests, progress, strict=True)
         ]
         try:
             while not all(future.done() for future in futures):
-                for tracker in progress:
-                    tracker.poll()
+                watch.poll(futures)
                 time.sleep(_POLL_SECONDS)
-            for tracker in progress:
-                tracker.poll()
+            watch.poll(futures)
         except KeyboardInterrupt:
-            _stop_children()
-            runs = [future.result() for future in futures if not future.cancelled()]
+            for future in futures:
+                future.cancel()
+            while not all(future.done() for future in futures):
+                _stop_children()
+                time.sleep(_POLL_SECONDS)
+            runs = [watch.result(future) for future in futures if not future.cancelled()]
             raise InterruptedScan(runs) from None
         finally:
             # nmap's normal output only serves the progress display; it may quote captured MQTT
             # values, which the evidence masks: it does not outlive the run.
             for tracker in progress:
                 tracker.path.unlink(missing_ok=True)
-    return [future.result() for future in futures]
+    return [watch.result(future) for future in futures]
+
+
+@dataclass
+class _Watch:
+    """Follows the runs from the caller's thread: hosts done, runs ended, runs past their time."""
+
+    requests: Sequence[RunRequest]
+    progress: list[_Progress]
+    begun: dict[str, float]
+    on_run: RunCallback | None
+    reported: set[int] = field(default_factory=set)
+    stopped: set[str] = field(default_factory=set)
+
+    def poll(self, futures: list[Future[NmapRun]]) -> None:
+        for tracker in self.progress:
+            tracker.poll()
+        now = time.monotonic()
+        for index, (request, future, tracker) in enumerate(zip(self.requests, futures, self.progress, strict=True)):
+            if future.done():
+                if index not in self.reported and not future.cancelled():
+                    self.reported.add(index)
+                    if self.on_run is not None:
+                        self.on_run(self.result(future))
+                continue
+            started = self.begun.get(request.label)
+            limit = request.timeout_s
+            if (
+                limit is not None
+                and started is not None
+                and now - started > limit
+                and request.label not in self.stopped
+            ):
+                self.stopped.add(request.label)
+                _stop_run(tracker.path)
+
+    def result(self, future: Future[NmapRun]) -> NmapRun:
+        run = future.result()
+        if run.request.label not in self.stopped:
+            return run
+        said = f"délai du lot dépassé ({run.request.timeout_s:.0f} s) : nmap arrêté, hôtes non terminés incomplets"
+        return replace(run, interrupted=True, error="; ".join(part for part in (said, run.error) if part))
 
 
 class InterruptedScan(Exception):
@@ -218,6 +281,17 @@ class InterruptedScan(Exception):
     def __init__(self, runs: list[NmapRun]) -> None:
         super().__init__("scan interrompu")
         self.runs = runs
+
+
+def _stop_run(progress_file: Path) -> None:
+    """Stop the one nmap process of this process that writes ``progress_file`` (its own run)."""
+    marker = str(progress_file).encode()
+    for pid in child_pids(os.getpid(), "nmap"):
+        try:
+            if marker in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGTERM)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 def _stop_children() -> None:
