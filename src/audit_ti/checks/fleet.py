@@ -162,11 +162,24 @@ def shared_keys(context: FleetContext, params: SharedKeysParams) -> list[Targete
                     Observation(Status.COMPLIANT, confidence.BANNER, f"clés propres à la passerelle ({read})"),
                 )
             )
+        elif keyed := _keyed_ports(gateway.host):
+            # A key-bearing service answered but no key was read: nothing observed, nothing concluded.
+            said = f"{', '.join(keyed)} ouvert(s), mais aucune clé SSH ni aucun certificat n'a pu être lu"
+            observations.append(TargetedObservation(gateway.name, Observation(Status.TO_VERIFY, confidence.NONE, said)))
         else:
             observations.append(
                 TargetedObservation(
                     gateway.name,
-                    Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucune clé SSH ni certificat lu"),
+                    Observation(Status.NOT_APPLICABLE, confidence.ABSENT, "aucun service SSH ni TLS ouvert"),
                 )
             )
     return observations
+
+
+def _keyed_ports(host: HostFacts) -> list[str]:
+    """Open ports whose service presents an SSH host key or a TLS certificate."""
+    return [
+        port.label
+        for port in host.open_ports()
+        if port.service is not None and (port.service.name == "ssh" or port.service.over_tls)
+    ]
