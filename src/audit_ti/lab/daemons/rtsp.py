@@ -47,6 +47,13 @@ def plan(context: PlanContext) -> list[DaemonPlan]:
             program=PROGRAMS[0],
             arguments=(str(_SERVER), str(config)),
             files=(ConfigFile(config, text),),
+            # GStreamer would fork gst-plugin-scanner to build its plugin registry in root's home: a
+            # child that outlives a killed server (the lab then looks still running) and a file
+            # outside the lab. The registry is built in the server's process, inside the lab folder.
+            environment={
+                "GST_REGISTRY_FORK": "no",
+                "GST_REGISTRY": str(context.folder.config_dir / "gst-registry.bin"),
+            },
             requires=PROGRAMS[1:],
         )
     ]
