@@ -21,8 +21,8 @@ from typing import Any
 from audit_ti.checks import confidence
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
-from audit_ti.cyber.bulk import paused_garbage_collector
 from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
+from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname

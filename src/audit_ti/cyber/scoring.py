@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from audit_ti.cyber.bulk import paused_garbage_collector
+from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetScore, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding

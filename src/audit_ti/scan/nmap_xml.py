@@ -10,13 +10,11 @@ may be personal data or live secrets).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, tostring
 
 from audit_ti.errors import InvalidInputError
+from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.scan_facts import ScanFacts
 from audit_ti.scan.hardened_xml import MAX_DEPTH, LineBuilder, Source, parse_root, problem, too_deep
 from audit_ti.scan.nmap_facts import BadValue, requested_scripts, scan_facts
@@ -48,22 +46,6 @@ class ParsedXml:
     recovered: bool
 
 
-@contextmanager
-def _paused_garbage_collector() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the tree and the facts are built.
-
-    Neither holds a reference cycle, and a fleet's document makes millions of objects that the
-    collector would only rescan, over and over (measured: half the parse time of 10,000 hosts).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
     """Parse nmap's XML output, complete or interrupted.
 
@@ -71,7 +53,7 @@ def parse_nmap_xml(text: str, source: Source = "XML nmap") -> ParsedXml:
         InvalidInputError: hostile XML (entities, DTD, external references), not an nmap document,
             or a value nmap never writes (with its line).
     """
-    with _paused_garbage_collector():
+    with paused_garbage_collector():
         root, recovered = parse_root(text, source)
         try:
             return ParsedXml(scan_facts(root), recovered)
@@ -112,7 +94,7 @@ def read_evidence(text: str, source: Source = "XML nmap") -> tuple[str, list[str
     Raises:
         InvalidInputError: as ``parse_nmap_xml``.
     """
-    with _paused_garbage_collector():
+    with paused_garbage_collector():
         root, recovered = parse_root(text, source)
         kept, notes = _masked(root, recovered, text, source)
         try:

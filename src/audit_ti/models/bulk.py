@@ -1,4 +1,4 @@
-"""Helpers for building many objects at once (a fleet of thousands of gateways)."""
+"""Building many frozen models at once (a fleet of thousands of gateways): facts, findings, scores."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ __all__ = ["paused_garbage_collector"]
 def paused_garbage_collector() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small acyclic objects.
 
-    A fleet's evaluation creates hundreds of thousands of frozen findings and observations, none
-    of them in a reference cycle: the collector would only rescan them, over and over (measured:
-    a third of the evaluation time of 10,000 hosts).
+    An nmap tree and its facts, the findings and observations of a fleet: none of them is in a
+    reference cycle, and the collector would only rescan them, over and over (measured on 10,000
+    hosts: half the parse time, a third of the evaluation time).
     """
     enabled = gc.isenabled()
     gc.disable()
