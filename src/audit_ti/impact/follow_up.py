@@ -31,18 +31,18 @@ def _rows(subject: str, qualifications: list[ProductQualification], today: date)
 def build_follow_up(audit: Audit, case: str) -> FollowUp:
     """What the audit file declares for the follow-up, checked against the audit date."""
     today = audit.use_case.audit_date
+    declared = [
+        (f"passerelle {gateway.name} ({gateway.device_model})", gateway.qualifications) for gateway in audit.gateways
+    ]
+    if audit.aipd.hosting is not None:
+        declared.append((HOSTING_SUBJECT, audit.aipd.hosting.qualifications))
     rows: list[QualificationRow] = []
     without: list[str] = []
-    for gateway in audit.gateways:
-        subject = f"passerelle {gateway.name} ({gateway.device_model})"
-        rows += _rows(subject, gateway.qualifications, today)
-        if not any(not row.expired for row in rows if row.subject == subject):
+    for subject, qualifications in declared:
+        held = _rows(subject, qualifications, today)
+        rows += held
+        if all(row.expired for row in held):
             without.append(subject)
-    hosting = audit.aipd.hosting
-    if hosting is not None:
-        rows += _rows(HOSTING_SUBJECT, hosting.qualifications, today)
-        if not any(not row.expired for row in rows if row.subject == HOSTING_SUBJECT):
-            without.append(HOSTING_SUBJECT)
     return FollowUp(
         case=case,
         indicators=tuple(audit.use_case.indicators),

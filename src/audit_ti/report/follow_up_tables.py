@@ -37,6 +37,7 @@ def indicators_table(indicators: tuple[EvaluationIndicator, ...] | None) -> pd.D
 def qualifications_table(follow_up: FollowUp) -> pd.DataFrame:
     """Each declared label or qualification, what it covers, and whether it was still valid on the audit date."""
     columns = ("Pour", "Label ou qualification", "Référence", "Produit certifié", "Validité")
+    listed = {row.subject for row in follow_up.qualifications}
     rows = [
         {
             "Pour": row.subject,
@@ -60,7 +61,7 @@ def qualifications_table(follow_up: FollowUp) -> pd.DataFrame:
             "Validité": "",
         }
         for subject in follow_up.without_qualification
-        if not any(row.subject == subject for row in follow_up.qualifications)
+        if subject not in listed
     ]
     return frame(rows, columns)
 
