@@ -12,11 +12,6 @@ from audit_ti.report.tables import frame
 __all__ = ["coverage_table", "indicators_table", "qualifications_table"]
 
 
-def _french_date(value: object) -> str:
-    text = str(value)
-    return f"{text[8:10]}/{text[5:7]}/{text[:4]}"
-
-
 def indicators_table(indicators: tuple[EvaluationIndicator, ...] | None) -> pd.DataFrame:
     """What the service will be judged on after deployment: indicator, target, first review, owner."""
     columns = ("Indicateur", "Cible", "Premier bilan", "Responsable")
@@ -25,7 +20,7 @@ def indicators_table(indicators: tuple[EvaluationIndicator, ...] | None) -> pd.D
             {
                 "Indicateur": item.name + (f" ({item.measure})" if item.measure else ""),
                 "Cible": item.target or "à fixer",
-                "Premier bilan": _french_date(item.due) if item.due else "à fixer",
+                "Premier bilan": f"{item.due:%d/%m/%Y}" if item.due else "à fixer",
                 "Responsable": item.owner or "à désigner",
             }
             for item in indicators or ()
@@ -47,7 +42,7 @@ def qualifications_table(follow_up: FollowUp) -> pd.DataFrame:
             "Validité": (
                 "non précisée"
                 if row.valid_until is None
-                else ("échue le " if row.expired else "jusqu'au ") + _french_date(row.valid_until)
+                else ("échue le " if row.expired else "jusqu'au ") + f"{row.valid_until:%d/%m/%Y}"
             ),
         }
         for row in follow_up.qualifications
