@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from audit_ti.models import Finding, Severity, Status
-from audit_ti.models.finding import FINDINGS
+from audit_ti.models.enums import FindingSource, Importance
+from audit_ti.models.finding import FINDINGS, finding_factory
 
 
 def finding(**changes: object) -> Finding:
@@ -55,6 +57,30 @@ def test_finding_is_frozen_and_bounded() -> None:
         finding(confiance=101)
     with pytest.raises(ValidationError):
         finding(preuve="x" * 2001)
+
+
+def test_the_fleet_factory_builds_the_finding_the_constructor_builds() -> None:
+    requirement: dict[str, Any] = {
+        "requirement": "telnet_expose",
+        "severity": Severity.CRITICAL,
+        "recommendation": "Fermer telnet.",
+        "references": ("ANSSI, mesure 12",),
+        "title": "Telnet exposé",
+        "theme": "exposition",
+        "importance": Importance.ESSENTIAL,
+        "grille": "hygiene-iot",
+        "source": FindingSource.IMPORT,
+    }
+    make = finding_factory(**requirement)
+    built = make("passerelle-a", Status.NON_COMPLIANT, 95, "23/tcp ouvert")
+    expected = Finding(
+        target="passerelle-a", status=Status.NON_COMPLIANT, confidence=95, evidence="23/tcp ouvert", **requirement
+    )
+    assert built == expected
+    assert dump(built) == dump(expected)
+    assert make(None, Status.COMPLIANT, 80, "fermé").target is None
+    with pytest.raises(FrozenInstanceError):
+        built.status = Status.COMPLIANT  # type: ignore[misc]
 
 
 def test_finding_json_uses_french_keys_and_values() -> None:

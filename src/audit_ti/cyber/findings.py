@@ -13,6 +13,7 @@ check runs once per group (``_Groups``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,7 +27,7 @@ from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname
-from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
+from audit_ti.models.finding import AcceptanceRecord, Finding, finding_factory, shorten
 from audit_ti.models.grille import Grille, Requirement
 from audit_ti.models.scan_facts import ScanFacts, merge_hosts
 from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
@@ -150,21 +151,31 @@ def _evaluate(
         tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
+    # Each gateway the network side reports on, in declaration order: its context, or why there is none.
+    rows: list[tuple[str, GatewayContext | Observation]] = [
+        (gateway.name, contexts.get(gateway.name) or failures[gateway.name])
+        for gateway in audit.gateways
+        if gateway.name in contexts or gateway.name in failures
+    ]
     findings: list[Finding] = []
     for grille in grilles:
         for item in grille.items:
             if item.nature in (Nature.NETWORK, Nature.MIXED):
-                make = _finding_maker(grille, item, source)
-                for target, observation in _network(
-                    item,
-                    gateways=audit.gateways,
-                    contexts=contexts,
-                    failures=failures,
-                    fleet=fleet,
-                    registry=registry,
-                    groups=groups,
-                ):
-                    findings.append(make(target, observation))
+                findings.extend(
+                    itertools.starmap(
+                        _finding_maker(grille, item, source),
+                        _network(
+                            item,
+                            gateways=audit.gateways,
+                            rows=rows,
+                            contexts=contexts,
+                            failures=failures,
+                            fleet=fleet,
+                            registry=registry,
+                            groups=groups,
+                        ),
+                    )
+                )
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
                 findings.append(_declared(grille, item, audit))
     return Evaluated(
@@ -239,6 +250,7 @@ def _network(
     item: Requirement,
     *,
     gateways: Sequence[Gateway],
+    rows: Sequence[tuple[str, GatewayContext | Observation]],
     contexts: Mapping[str, GatewayContext],
     failures: Mapping[str, Observation],
     fleet: FleetContext,
@@ -251,11 +263,7 @@ def _network(
         # The usual case, taken for thousands of gateways: one gateway check, no combination.
         _, function, params = checks[0]
         check = _shared(function, params, groups)
-        return [
-            (gateway.name, failures[gateway.name] if context is None else check(context))
-            for gateway in gateways
-            if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
-        ]
+        return [(name, check(seen) if isinstance(seen, GatewayContext) else seen) for name, seen in rows]
     per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
     for scope, function, params in checks:
         if scope is CheckScope.FLEET:
@@ -294,7 +302,17 @@ def _combine(observations: list[Observation]) -> Observation:
 def _finding_maker(
     grille: Grille, item: Requirement, source: FindingSource
 ) -> Callable[[str | None, Observation], Finding]:
-    references = tuple(item.references)
+    build = finding_factory(
+        requirement=item.id,
+        severity=item.severity,
+        recommendation=item.recommendation,
+        references=tuple(item.references),
+        title=item.title,
+        theme=item.theme,
+        importance=item.importance,
+        grille=grille.id,
+        source=source,
+    )
     # Gateways of one group share their observation: its evidence is made safe to show once.
     shown: dict[str, str] = {}
 
@@ -302,21 +320,7 @@ def _finding_maker(
         evidence = shown.get(observation.evidence)
         if evidence is None:
             evidence = shown[observation.evidence] = shorten(neutralise(observation.evidence))
-        return Finding(
-            requirement=item.id,
-            target=target,
-            status=observation.status,
-            severity=item.severity,
-            confidence=observation.confidence,
-            evidence=evidence,
-            recommendation=item.recommendation,
-            references=references,
-            title=item.title,
-            theme=item.theme,
-            importance=item.importance,
-            grille=grille.id,
-            source=source,
-        )
+        return build(target, observation.status, observation.confidence, evidence)
 
     return make
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 
 from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
@@ -240,6 +241,10 @@ def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) 
     return measures
 
 
+#: Everything ``_Tally`` reads of a finding (the acceptance record decides ``accepted``), read in C.
+_READ_BY_TALLY = attrgetter("requirement", "status", "severity", "importance", "theme", "accepted_risk")
+
+
 def _gateway_scores(
     gateway_names: Sequence[str], by_target: dict[str | None, list[Finding]], titles: dict[str, str]
 ) -> tuple[list[_Tally], tuple[TargetScore, ...]]:
@@ -254,7 +259,7 @@ def _gateway_scores(
     seen: dict[tuple[tuple[object, ...], ...], tuple[_Tally, TargetScore]] = {}
     for name in gateway_names:
         findings = by_target.pop(name, [])
-        key = tuple((f.requirement, f.status, f.severity, f.importance, f.theme, f.accepted) for f in findings)
+        key = tuple(map(_READ_BY_TALLY, findings))
         known = seen.get(key)
         if known is None:
             tally = _Tally(findings)
