@@ -179,3 +179,46 @@ def test_recorder_appends_only_when_asked(tmp_path: Path, monkeypatch: pytest.Mo
     assert parsed[0].runs == 2
     assert parsed[0].timings == (2.0, 2.1)
     assert json.loads(path.read_text(encoding="utf-8").splitlines()[1])["met"] is None
+
+
+# -- bench/tout.py's runner, on tiny stand-in scripts (no real bench) -------------------------------
+
+_FAKE = """
+import sys
+from mesures import record
+print("une ligne")
+record("Essai", "mesure", 1.5, unit="s", target="< 2 s", met=True, timings=[1.5, 1.4, 1.6])
+sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+"""
+
+
+def _fake_bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, root: bool = False) -> BenchRun:
+    import tout
+
+    (tmp_path / "faux.py").write_text(_FAKE, encoding="utf-8")
+    (tmp_path / "mesures.py").write_text(Path(mesures.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(tout, "BENCH", tmp_path)
+    bench = tout.Bench("faux", "Banc factice", root, lambda reps, quick: [str(code)])
+    return tout.run_bench(bench, 3, False, THIS_MACHINE, "abc1234")
+
+
+def test_runner_collects_output_and_measures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _fake_bench(tmp_path, monkeypatch, 0)
+    assert run.status is RunStatus.MEASURED
+    assert run.output == "une ligne\n"
+    assert [(m.label, m.runs, m.met) for m in run.measures] == [("mesure", 3, True)]
+
+
+def test_runner_reports_a_bench_that_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _fake_bench(tmp_path, monkeypatch, 3)
+    assert run.status is RunStatus.FAILED
+    assert run.exit_code == 3
+    assert run.reason == "le banc s'est arrêté en erreur"
+
+
+def test_runner_skips_lab_benches_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    run = _fake_bench(tmp_path, monkeypatch, 0, root=True)
+    assert run.status is RunStatus.NOT_MEASURED
+    assert run.reason == "non mesuré (root requis)"
+    assert run.output == ""
