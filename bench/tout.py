@@ -199,12 +199,18 @@ def parser() -> argparse.ArgumentParser:
         metavar="NOM[,NOM]",
         help="ne relancer que ces bancs ; les mesures enregistrées des autres sont gardées",
     )
-    result.add_argument("--repetitions", type=int, default=None, help="mesures par banc (médiane ; défaut : 3)")
+    result.add_argument(
+        "--repetitions", type=int, default=None, metavar="N", help="mesures par banc (médiane ; défaut : 3)"
+    )
     result.add_argument(
         "--rapide", action="store_true", help="pour essayer : une mesure, flotte de 200 seulement, 2 cas d'usage"
     )
-    result.add_argument("--resultats", type=Path, default=RESULTS, help="fichier Markdown écrit (bench/RESULTS.md)")
-    result.add_argument("--json", type=Path, default=STORED, help="mesures brutes gardées (bench/resultats.json)")
+    result.add_argument(
+        "--resultats", type=Path, default=RESULTS, metavar="FICHIER", help="fichier Markdown écrit (bench/RESULTS.md)"
+    )
+    result.add_argument(
+        "--json", type=Path, default=STORED, metavar="FICHIER", help="mesures brutes gardées (bench/resultats.json)"
+    )
     return result
 
 
