@@ -149,8 +149,9 @@ def summary_rows(run: BenchRun) -> list[str]:
         return [f"| {_cell(run.title)} | — | — | — | — | {_cell(run.reason)} |"]
     if run.status is RunStatus.FAILED:
         return [f"| {_cell(run.title)} | — | — | — | — | **échec** |"]
+    quick = " (mode rapide)" if run.quick else ""
     return [
-        f"| {_cell(f'{m.section} : {m.label}')} | {_value(m)} | {_with_unit(m.baseline, m.unit)} | "
+        f"| {_cell(f'{m.section} : {m.label}{quick}')} | {_value(m)} | {_with_unit(m.baseline, m.unit)} | "
         f"{'—' if m.ratio is None else number(m.ratio) + ' ×'} | {_cell(m.target) or '—'} | {_met(m)} |"
         for m in run.measures
     ]

@@ -131,6 +131,7 @@ def test_quick_mode_and_another_machine_are_said() -> None:
     run = _run("evaluation_10k", RunStatus.MEASURED, MET, quick=True, machine="processeur autre")
     text = _markdown({"evaluation_10k": run})
     assert "en mode rapide" in text
+    assert _summary(text)[0].startswith("| Scan du laboratoire : audit-ti / nmap seul (mode rapide) | 10,5 s")
     assert "Machine de cette mesure : processeur autre." in text
 
 
