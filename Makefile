@@ -11,13 +11,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installe
 export AUDIT_TI_BOUCLE_LOCALE := 1
 
-.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer lab banc-lab jupyter notebooks
+.PHONY: aide demo test installer systeme lint typage tests schemas nettoyer lab banc-lab bench jupyter notebooks
 
 aide:
 	@echo "make demo   installe ce qui manque puis lance la démonstration"
 	@echo "make test   installe ce qui manque puis lance ruff, mypy et toutes les épreuves"
 	@echo "make jupyter        ouvre les notebooks dans JupyterLab (127.0.0.1)"
 	@echo "make notebooks      réexécute les notebooks sur le scan de référence (sorties comparées par nbval)"
+	@echo "make bench          lance tous les bancs de mesure (root pour ceux du laboratoire), écrit bench/RESULTS.md"
 
 systeme:
 	@scripts/installer-paquets-systeme.sh scripts/paquets-debian.txt
@@ -96,6 +97,12 @@ lab: installer
 
 banc-lab: installer
 	@$(BIN)/python bench/lab_echelle.py
+
+# Every bench, then bench/RESULTS.md (this machine's figures; the benches assert nothing). Takes a
+# while: run it on a quiet machine. Options of bench/tout.py through BANC, for example
+# make bench BANC="--seulement bench_suite,bench_dask" or BANC=--rapide.
+bench: installer
+	@$(BIN)/python bench/tout.py $(BANC)
 
 nettoyer:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mesures import record
+
 from audit_ti.checks import default_registry
 from audit_ti.impact.residents import AreaInput, estimate_residents
 from audit_ti.inputs.referentials import load_inclusion_referential
@@ -30,6 +32,16 @@ def timed(label: str, function: object, repeat: int = 5) -> float:
         function()
     elapsed = (time.perf_counter() - start) / repeat
     print(f"{label:<55} {elapsed * 1000:8.1f} ms   ({elapsed / TARGET_S:.2f} × l'objectif de {TARGET_S:g} s)")
+    record(
+        "Évaluations AIPD et inclusion",
+        label,
+        elapsed * 1000,
+        unit="ms",
+        ratio=elapsed / TARGET_S,
+        target=f"< {TARGET_S:g} s",
+        met=elapsed < TARGET_S,
+        detail=f"moyenne de {repeat} appels après un appel de chauffe",
+    )
     return elapsed
 
 

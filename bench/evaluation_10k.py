@@ -21,6 +21,8 @@ from pathlib import Path
 from statistics import median
 from xml.etree import ElementTree
 
+from mesures import record
+
 from audit_ti.checks import default_registry
 from audit_ti.checks.context import Coverage
 from audit_ti.cyber.findings import NetworkEvidence, evaluate_findings
@@ -252,6 +254,22 @@ def main() -> None:
         print("résultats identiques à ceux de l'implémentation précédente (empreinte enregistrée)")
     print(f"cible : analyse + évaluation ≤ {TARGET_RATIO:.0f} × ElementTree nu")
     ratio = (median(parses) + median(evaluations)) / median(bares)
+    section = f"Import et évaluation de {count} hôtes"
+    imported = [p + e for p, e in zip(parses, evaluations, strict=True)]
+    record(
+        section,
+        "analyse + évaluation / ElementTree nu",
+        median(parses) + median(evaluations),
+        unit="s",
+        baseline=median(bares),
+        ratio=ratio,
+        target=f"≤ {TARGET_RATIO:.0f} ×",
+        met=ratio <= TARGET_RATIO,
+        timings=imported,
+        baseline_timings=bares,
+        detail=f"empreinte {digest[:12]}…",
+    )
+    record(section, "mémoire maximale du processus", peak, unit="Mo", target=f"< {TARGET_MB} Mo", met=peak < TARGET_MB)
     print(f"rapport {ratio:.2f}")
 
 

@@ -27,6 +27,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mesures import record
+
 from audit_ti.checks import default_registry
 from audit_ti.errors import AuditTiError
 from audit_ti.inputs.documents import load_audit, load_grille
@@ -177,6 +179,42 @@ def scan_measure(network: ipaddress.IPv4Network, size: int, repetitions: int, sa
             lab.stop()
     single, mine, per_host = statistics.median(singles), statistics.median(ours), statistics.median(loop)
     extrapolated = per_host * size
+    section = f"Flotte de {size} passerelles légères (profil sûr)"
+    record(
+        section,
+        "boucle d'un nmap par hôte (extrapolée) / audit-ti",
+        mine,
+        unit="s",
+        baseline=extrapolated,
+        ratio=extrapolated / mine,
+        target=f"≥ {TARGET_LOOP:.0f} ×",
+        met=extrapolated / mine >= TARGET_LOOP,
+        timings=ours,
+        baseline_timings=loop,
+        detail=f"boucle : {len(loop)} hôtes mesurés, extrapolée à {size}",
+    )
+    record(
+        section,
+        "audit-ti / un nmap sur toute la flotte",
+        mine,
+        unit="s",
+        baseline=single,
+        ratio=mine / single,
+        target=f"≤ {TARGET_SINGLE} ×",
+        met=mine / single <= TARGET_SINGLE,
+        timings=ours,
+        baseline_timings=singles,
+    )
+    differing = max(len(d) for d in [*same, *findings])
+    record(
+        section,
+        "passerelles ou constats différents du nmap unique",
+        differing,
+        unit="",
+        target="0",
+        met=differing == 0,
+        detail="maximum sur les mesures (ports, services, scripts ; constats)",
+    )
     return [
         f"Flotte de {size} passerelles légères (profil sûr, {os.cpu_count()} cœurs, {repetitions} mesure(s))",
         f"  un nmap sur toute la flotte : {single:.1f} s (médiane de {_list(singles)})",
