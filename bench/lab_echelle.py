@@ -45,6 +45,8 @@ from audit_ti.validation.catalog import GrilleCatalog
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_SECONDS = 60.0
+#: From this size, one measure of the three ways takes about a quarter of an hour on 2 cores.
+LARGE_FLEET = 1000
 TARGET_BYTES = 2 * 1000**3  # "2 GB"
 _MIB = 1024**2
 
@@ -264,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan", action="store_true", help="mesurer le scan de la flotte (voir --tailles)")
     parser.add_argument("--tailles", default="200,1000", help="tailles de flotte du scan (défaut : 200,1000)")
     parser.add_argument("--repetitions", type=int, default=3, help="mesures par taille (médiane)")
+    parser.add_argument(
+        "--repetitions-grandes",
+        type=int,
+        default=None,
+        help=f"mesures pour les flottes d'au moins {LARGE_FLEET} passerelles (défaut : --repetitions)",
+    )
     parser.add_argument("--echantillon", type=int, default=5, help="passerelles de la boucle un nmap par hôte")
     args = parser.parse_args(argv)
     if args.scan:
@@ -272,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         if not all(0 < size <= MAX_SCALE_GATEWAYS for size in sizes):
             parser.error(f"--tailles : entre 1 et {MAX_SCALE_GATEWAYS}")
         for size in sizes:
-            for line in scan_measure(network, size, args.repetitions, args.echantillon):
+            repetitions = (
+                args.repetitions_grandes if size >= LARGE_FLEET and args.repetitions_grandes else args.repetitions
+            )
+            for line in scan_measure(network, size, repetitions, args.echantillon):
                 print(line, flush=True)
         return 0
     if not 0 <= args.passerelles <= MAX_SCALE_GATEWAYS:

@@ -55,7 +55,11 @@ BENCHES = (
         "lab_echelle",
         "Flottes de 200 et 1 000 passerelles",
         True,
-        lambda reps, quick: ["--scan", "--tailles", "200" if quick else "200,1000", "--repetitions", str(reps)],
+        # 1,000 gateways: two measures at most (about a quarter of an hour each on 2 cores).
+        lambda reps, quick: [
+            *["--scan", "--tailles", "200" if quick else "200,1000", "--repetitions", str(reps)],
+            *["--repetitions-grandes", str(min(reps, 2))],
+        ],
     ),
     Bench("evaluation_10k", "Import et évaluation de 10 000 hôtes", False, lambda reps, quick: ["10000", str(reps)]),
     Bench(
