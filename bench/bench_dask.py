@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from mesures import record
+from mesures import record_ratio
 
 from audit_ti.runs.cyber import ScanSettings
 from audit_ti.runs.suite import SuiteSettings, run_suites
@@ -61,15 +61,12 @@ def main() -> None:
     pool, cluster = statistics.median(timings["--jobs 2"]), statistics.median(timings["--dask local"])
     print(f"médianes : --jobs 2 {pool:.1f} s, --dask local (2 travailleurs) {cluster:.1f} s")
     print(f"rapport dask / jobs 2 {cluster / pool:6.2f} ×   (objectif ≤ 1,10 ×)")
-    record(
+    record_ratio(
         f"Dask, {len(AUDITS)} cas d'usage hors ligne",
         "--dask local (2 travailleurs) / --jobs 2",
         cluster,
-        unit="s",
-        baseline=pool,
-        ratio=cluster / pool,
-        target="≤ 1,10 ×",
-        met=cluster / pool <= 1.10,
+        pool,
+        at_most=1.10,
         timings=timings["--dask local"],
         baseline_timings=timings["--jobs 2"],
     )

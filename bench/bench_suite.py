@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mesures import record
+from mesures import record, record_ratio
 
 from audit_ti.runs.notebooks import NOTEBOOKS
 from audit_ti.runs.suite import SuiteSettings, run_suites
@@ -88,15 +88,12 @@ def main() -> None:
         print(f"suite complète, un cas d'usage        {suite_s:6.1f} s")
         print(f"papermill brut, les quatre notebooks  {raw_s:6.1f} s")
         print(f"rapport suite / papermill brut        {suite_s / raw_s:6.2f} ×   (objectif ≤ 1,2 ×)")
-        record(
+        record_ratio(
             "Suite d'un cas d'usage",
             "audit-ti lancer / papermill brut (quatre notebooks)",
             suite_s,
-            unit="s",
-            baseline=raw_s,
-            ratio=suite_s / raw_s,
-            target="≤ 1,2 ×",
-            met=suite_s / raw_s <= 1.2,
+            raw_s,
+            at_most=1.2,
             timings=[suite_s],
             baseline_timings=[raw_s],
             detail="une mesure de chaque",
@@ -121,15 +118,12 @@ def main() -> None:
         one_job, two_jobs = statistics.median(timings[1]), statistics.median(timings[2])
         print(f"médianes : --jobs 1 {one_job:.1f} s, --jobs 2 {two_jobs:.1f} s")
         print(f"débit --jobs 2 / --jobs 1             {one_job / two_jobs:6.2f} ×   (objectif ≥ 1,7 ×)")
-        record(
+        record_ratio(
             f"Parallélisme, {count} cas d'usage",
             "débit --jobs 2 / --jobs 1",
             two_jobs,
-            unit="s",
-            baseline=one_job,
-            ratio=one_job / two_jobs,
-            target="≥ 1,7 ×",
-            met=one_job / two_jobs >= 1.7,
+            one_job,
+            at_least=1.7,
             timings=timings[2],
             baseline_timings=timings[1],
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 from statistics import median
 from xml.etree import ElementTree
 
-from mesures import record
+from mesures import record, record_ratio
 
 from audit_ti.checks import default_registry
 from audit_ti.checks.context import Coverage
@@ -256,15 +256,12 @@ def main() -> None:
     ratio = (median(parses) + median(evaluations)) / median(bares)
     section = f"Import et évaluation de {count} hôtes"
     imported = [p + e for p, e in zip(parses, evaluations, strict=True)]
-    record(
+    record_ratio(
         section,
         "analyse + évaluation / ElementTree nu",
         median(parses) + median(evaluations),
-        unit="s",
-        baseline=median(bares),
-        ratio=ratio,
-        target=f"≤ {TARGET_RATIO:.0f} ×",
-        met=ratio <= TARGET_RATIO,
+        median(bares),
+        at_most=TARGET_RATIO,
         timings=imported,
         baseline_timings=bares,
         detail=f"empreinte {digest[:12]}…",

@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from mesures import record
+from mesures import record, record_ratio
 
 from audit_ti.checks import default_registry
 from audit_ti.errors import AuditTiError
@@ -182,28 +182,22 @@ def scan_measure(network: ipaddress.IPv4Network, size: int, repetitions: int, sa
     single, mine, per_host = statistics.median(singles), statistics.median(ours), statistics.median(loop)
     extrapolated = per_host * size
     section = f"Flotte de {size} passerelles légères (profil sûr)"
-    record(
+    record_ratio(
         section,
         "boucle d'un nmap par hôte (extrapolée) / audit-ti",
         mine,
-        unit="s",
-        baseline=extrapolated,
-        ratio=extrapolated / mine,
-        target=f"≥ {TARGET_LOOP:.0f} ×",
-        met=extrapolated / mine >= TARGET_LOOP,
+        extrapolated,
+        at_least=TARGET_LOOP,
         timings=ours,
         baseline_timings=loop,
         detail=f"boucle : {len(loop)} hôtes mesurés, extrapolée à {size}",
     )
-    record(
+    record_ratio(
         section,
         "audit-ti / un nmap sur toute la flotte",
         mine,
-        unit="s",
-        baseline=single,
-        ratio=mine / single,
-        target=f"≤ {TARGET_SINGLE} ×",
-        met=mine / single <= TARGET_SINGLE,
+        single,
+        at_most=TARGET_SINGLE,
         timings=ours,
         baseline_timings=singles,
     )

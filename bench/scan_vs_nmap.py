@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mesures import record
+from mesures import record_ratio
 
 from audit_ti.checks import default_registry
 from audit_ti.inputs.documents import load_audit, load_grille
@@ -123,15 +123,12 @@ def main() -> int:
     print(f"nmap seul : {raw:.1f} s (médiane de {', '.join(f'{t:.1f}' for t in raw_times)})")
     print(f"audit-ti scanner : {mine:.1f} s (médiane de {', '.join(f'{t:.1f}' for t in ours)})")
     print(f"rapport audit-ti / nmap : {mine / raw:.3f} (cible ≤ {TARGET_RATIO:.2f})")
-    record(
+    record_ratio(
         f"Scan du laboratoire ({len(targets)} passerelles, profil {profile.value})",
         "audit-ti scanner / nmap seul (mêmes options)",
         mine,
-        unit="s",
-        baseline=raw,
-        ratio=mine / raw,
-        target=f"≤ {TARGET_RATIO:.2f} ×",
-        met=mine / raw <= TARGET_RATIO,
+        raw,
+        at_most=TARGET_RATIO,
         timings=ours,
         baseline_timings=raw_times,
     )

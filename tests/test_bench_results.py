@@ -182,6 +182,29 @@ def test_recorder_appends_only_when_asked(tmp_path: Path, monkeypatch: pytest.Mo
     assert json.loads(path.read_text(encoding="utf-8").splitlines()[1])["met"] is None
 
 
+def test_a_ratio_is_an_overhead_or_a_speed_up_with_its_target_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mesures.jsonl"
+    monkeypatch.setenv(mesures.ENV, str(path))
+    mesures.record_ratio("S", "surcoût", 11.0, 10.0, at_most=1.1, timings=[11.0])
+    mesures.record_ratio("S", "surcoût manqué", 12.0, 10.0, at_most=1.1)
+    mesures.record_ratio("S", "accélération", 20.0, 400.0, at_least=10)
+    mesures.record_ratio("S", "accélération manquée", 50.0, 400.0, at_least=10)
+    parsed = resultats.parse_measures(path.read_text(encoding="utf-8"))
+    assert [(m.ratio, m.target, m.met) for m in parsed] == [
+        (pytest.approx(1.1), "≤ 1,1 ×", True),
+        (pytest.approx(1.2), "≤ 1,1 ×", False),
+        (20.0, "≥ 10 ×", True),
+        (8.0, "≥ 10 ×", False),
+    ]
+    assert all(m.unit == "s" for m in parsed) and parsed[2].baseline == 400.0
+    with pytest.raises(ValueError):
+        mesures.record_ratio("S", "les deux", 1.0, 1.0, at_most=1.1, at_least=1.0)
+    with pytest.raises(ValueError):
+        mesures.record_ratio("S", "aucune", 1.0, 1.0)
+
+
 # -- bench/tout.py's runner, on tiny stand-in scripts (no real bench) -------------------------------
 
 _FAKE = """
