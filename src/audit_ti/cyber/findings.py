@@ -13,7 +13,6 @@ check runs once per group (``_Groups``).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -151,31 +150,21 @@ def _evaluate(
         tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
-    # Each gateway the network side reports on, in declaration order: its context, or why there is none.
-    rows: list[tuple[str, GatewayContext | Observation]] = [
-        (gateway.name, contexts.get(gateway.name) or failures[gateway.name])
-        for gateway in audit.gateways
-        if gateway.name in contexts or gateway.name in failures
-    ]
     findings: list[Finding] = []
     for grille in grilles:
         for item in grille.items:
             if item.nature in (Nature.NETWORK, Nature.MIXED):
-                findings.extend(
-                    itertools.starmap(
-                        _finding_maker(grille, item, source),
-                        _network(
-                            item,
-                            gateways=audit.gateways,
-                            rows=rows,
-                            contexts=contexts,
-                            failures=failures,
-                            fleet=fleet,
-                            registry=registry,
-                            groups=groups,
-                        ),
-                    )
-                )
+                make = _finding_maker(grille, item, source)
+                for target, observation in _network(
+                    item,
+                    gateways=audit.gateways,
+                    contexts=contexts,
+                    failures=failures,
+                    fleet=fleet,
+                    registry=registry,
+                    groups=groups,
+                ):
+                    findings.append(make(target, observation))
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
                 findings.append(_declared(grille, item, audit))
     return Evaluated(
@@ -250,7 +239,6 @@ def _network(
     item: Requirement,
     *,
     gateways: Sequence[Gateway],
-    rows: Sequence[tuple[str, GatewayContext | Observation]],
     contexts: Mapping[str, GatewayContext],
     failures: Mapping[str, Observation],
     fleet: FleetContext,
@@ -263,7 +251,11 @@ def _network(
         # The usual case, taken for thousands of gateways: one gateway check, no combination.
         _, function, params = checks[0]
         check = _shared(function, params, groups)
-        return [(name, check(seen) if isinstance(seen, GatewayContext) else seen) for name, seen in rows]
+        return [
+            (gateway.name, failures[gateway.name] if context is None else check(context))
+            for gateway in gateways
+            if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
+        ]
     per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
     for scope, function, params in checks:
         if scope is CheckScope.FLEET:
