@@ -7,6 +7,7 @@ import os
 os.environ["AUDIT_TI_BOUCLE_LOCALE"] = "1"
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from audit_ti.lab import Lab
+    from audit_ti.lab import Lab, LabLayout
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -104,12 +105,21 @@ def skip_without_ipv6(lab: Lab) -> None:
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """The reference gateways and, if ::1 is free, the IPv6 one, started once for the session."""
-    from audit_ti.lab import Lab, LabLayout, parse_network
+    from audit_ti.lab import LabLayout, parse_network
+
+    layout = LabLayout.build(parse_network(lab_block()), ipv6=_session_ipv6())
+    with running_lab(tmp_path_factory.mktemp("laboratoire"), layout) as started:
+        yield started
+
+
+@contextmanager
+def running_lab(folder: Path, layout: LabLayout) -> Iterator[Lab]:
+    """For a fixture: the lab of ``layout`` started in ``folder``, stopped after its tests (root only)."""
+    from audit_ti.lab import Lab
 
     if os.geteuid() != 0:
         pytest.skip("le laboratoire doit être démarré en root (ports inférieurs à 1024)")
-    layout = LabLayout.build(parse_network(lab_block()), ipv6=_session_ipv6())
-    started = Lab(tmp_path_factory.mktemp("laboratoire"), layout)
+    started = Lab(folder, layout)
     started.start()
     try:
         yield started

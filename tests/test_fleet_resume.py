@@ -9,7 +9,6 @@ never interrupted.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from audit_ti.checks import default_registry
 from audit_ti.cli.main import main
 from audit_ti.errors import ExitCode, InvalidInputError
-from audit_ti.lab import Lab, LabLayout, parse_network
+from audit_ti.lab import LabLayout, parse_network
 from audit_ti.models.enums import ScanProfile, Status
 from audit_ti.models.finding import Finding
 from audit_ti.report.findings_io import findings_json
@@ -28,7 +27,7 @@ from audit_ti.scan.batches import FLEET_MIN_BATCH, MAX_BATCH, batch_size, fleet_
 from audit_ti.scan.runner import RunRequest, run_requests
 from audit_ti.validation.catalog import GrilleCatalog
 from tests import factories
-from tests.conftest import ROOT, lab_block
+from tests.conftest import ROOT, lab_block, running_lab
 
 GATEWAYS = 4
 BATCH = 2
@@ -87,15 +86,9 @@ def test_the_console_draws_one_bar_per_batch_advanced_by_its_gateways() -> None:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabLayout]:
     """Four light gateways (and the three reference ones) on the spare block, for this module."""
-    if os.geteuid() != 0:
-        pytest.skip("le laboratoire doit être démarré en root (ports inférieurs à 1024)")
     layout = LabLayout.build(parse_network(lab_block(1)), GATEWAYS)
-    lab = Lab(tmp_path_factory.mktemp("flotte"), layout)
-    lab.start()
-    try:
+    with running_lab(tmp_path_factory.mktemp("flotte"), layout):
         yield layout
-    finally:
-        lab.stop()
 
 
 class _StopAfterFirstBatch(SilentObserver):
