@@ -179,7 +179,7 @@ class _Keeper:
         status = StepStatus.FAILED if run.interrupted else StepStatus.DONE
         message = run.error or ("interrompu" if run.interrupted else f"{len(run.request.targets)} cible(s)")
         self.folder.record(f"nmap {run.request.label}", status, message, started=self.started, command=run.command)
-        facts = keep_evidence(self.folder, [run]).get(run.request.label)
+        facts = keep_evidence(self.folder, run)
         if facts is not None:
             self.result.facts[run.request.label] = facts
         self.result.runs.append(run)
@@ -265,27 +265,23 @@ def community_counter_test(
     return done
 
 
-def keep_evidence(folder: RunFolder, runs: Sequence[NmapRun]) -> dict[str, ScanFacts]:
-    """Write every run's XML as evidence, then read it; unreadable output is kept too, and says so."""
-    facts: dict[str, ScanFacts] = {}
-    for run in runs:
-        if not run.xml.strip():
-            folder.record(f"preuves {run.request.label}", StepStatus.FAILED, "nmap n'a rien écrit")
-            continue
-        name = f"nmap-{run.request.label}.xml"
-        try:
-            text, notes, read = read_evidence(run.xml, folder.evidence_dir / name)
-            parsed = read.facts
-        except InvalidInputError as unreadable:
-            text = _without_captured_data(run.xml)
-            notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
-            parsed = None
-        folder.write_evidence(name, text)
-        if notes:
-            folder.record(f"preuves {run.request.label}", StepStatus.DONE, " ; ".join(notes))
-        if parsed is not None:
-            facts[run.request.label] = parsed
-    return facts
+def keep_evidence(folder: RunFolder, run: NmapRun) -> ScanFacts | None:
+    """Write the run's XML as evidence, then read it; unreadable output is kept too, and says so (None)."""
+    if not run.xml.strip():
+        folder.record(f"preuves {run.request.label}", StepStatus.FAILED, "nmap n'a rien écrit")
+        return None
+    name = f"nmap-{run.request.label}.xml"
+    try:
+        text, notes, read = read_evidence(run.xml, folder.evidence_dir / name)
+        parsed: ScanFacts | None = read.facts
+    except InvalidInputError as unreadable:
+        text = _without_captured_data(run.xml)
+        notes = [f"sortie illisible, conservée telle quelle : {unreadable.problems[0].message}"]
+        parsed = None
+    folder.write_evidence(name, text)
+    if notes:
+        folder.record(f"preuves {run.request.label}", StepStatus.DONE, " ; ".join(notes))
+    return parsed
 
 
 def _without_captured_data(xml: str) -> str:
