@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -17,7 +15,7 @@ from audit_ti.report.pdf_tags import structure_kids
 from audit_ti.runs.notebooks import NOTEBOOKS, check_parameters
 from audit_ti.runs.suite import run_suite, run_suites
 from tests.conftest import ROOT
-from tests.suite_helpers import DEMO, REFERENCE, settings
+from tests.suite_helpers import DEMO, REFERENCE, pdf_text, settings, words_off_the_page
 
 pytestmark = pytest.mark.lent
 
@@ -166,27 +164,6 @@ def _structure(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
     return elements + [deeper for element in elements for deeper in _structure(element)]
 
 
-_WORD = re.compile(r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)"[^>]*>([^<]*)</word>')
-
-
-def _words_off_the_page(path: Path) -> list[str]:
-    """Words pdftotext places beyond a page's width: cut off on paper (a table wider than the page)."""
-    done = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
-    off = []
-    for page in re.finditer(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', done.stdout, re.S):
-        width = float(page.group(1))
-        words = _WORD.finditer(page.group(2))
-        off += [word.group(3) for word in words if float(word.group(1)) < 0 or float(word.group(2)) > width]
-    return off
-
-
-def _pdf_text(path: Path) -> str:
-    """The text of a PDF as a reader copies it: pdftotext, NFKC, hyphenation at line ends undone."""
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
-    text = unicodedata.normalize("NFKC", done.stdout)
-    return re.sub(r"\s+", " ", re.sub(r"\u2010\s*\n\s*", "", text))
-
-
 def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_priorities(tmp_path: Path) -> None:
     outcome = run_suite(DEMO, settings(tmp_path, ROOT / "notebooks"))
     assert outcome.folder is not None
@@ -194,7 +171,7 @@ def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_prioritie
     cyber = json.loads((folder / "results" / "cyber.json").read_text(encoding="utf-8"))
     priorities = [measure["titre"] for measure in cyber["mesures_prioritaires"]]
     assert len(priorities) == 6
-    elected = _pdf_text(folder / "rapport-elus.pdf")
+    elected = pdf_text(folder / "rapport-elus.pdf")
     assert "FEU ROUGE" in elected
     assert [title for title in priorities if title not in elected] == []
     for name in ("rapport-elus.pdf", "rapport-technique.pdf"):
@@ -207,5 +184,5 @@ def test_the_pdf_reports_are_tagged_french_and_say_the_verdict_and_the_prioritie
             if name == "rapport-elus.pdf":
                 assert len(pdf.pages) <= 2  # « les deux pages pour les élus »
         assert (folder / name).stat().st_size < 1_000_000
-        assert _words_off_the_page(folder / name) == [], name
+        assert words_off_the_page(folder / name) == [], name
     assert (folder / "rapport-elus.html").stat().st_size < 500_000

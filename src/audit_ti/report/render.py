@@ -24,7 +24,15 @@ from weasyprint import HTML, URLFetcher
 
 from audit_ti.report.pdf_tags import scope_table_headers
 
-__all__ = ["TEMPLATES", "french_spacing", "render_html", "render_pdf", "scrolling_tables", "warning_box"]
+__all__ = [
+    "TEMPLATES",
+    "breakable_cells",
+    "french_spacing",
+    "render_html",
+    "render_pdf",
+    "scrolling_tables",
+    "warning_box",
+]
 
 #: Our nbconvert templates (``audit_ti`` extends JupyterLab's and drops its scripts and CSS).
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,6 +47,13 @@ _SPACING = (
     (re.compile(r"«[ \u202f]*"), "«\u00a0"),
 )
 _VERBATIM = {"pre", "code", "script", "style", "title"}
+#: A run of this many characters without a space is a token a table column cannot shrink below.
+LONG_TOKEN = 20
+#: The longest piece left between two break opportunities of a long token without separators.
+PIECE = 12
+_LONG = re.compile(rf"\S{{{LONG_TOKEN},}}")
+#: Where a long token may break: after each separator, and inside any longer stretch without one.
+_SEPARATED = re.compile(r"(?<=[_\-/.:,;=?&])(?=.)")
 _HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 
 
@@ -82,7 +97,7 @@ def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = 
     for notebook in notebooks:
         merged.cells.extend(notebook.cells)
     body, _ = _exporter().from_notebook_node(merged, resources={"metadata": {"name": title}})
-    return french_spacing(scrolling_tables(str(body)))
+    return french_spacing(breakable_cells(scrolling_tables(str(body))))
 
 
 def scrolling_tables(html: str) -> str:
@@ -102,6 +117,45 @@ def scrolling_tables(html: str) -> str:
         attributes = {"class": "defilant", "role": "region", "tabindex": "0", "aria-label": label}
         table.wrap(soup.new_tag("div", attrs=attributes))
     return str(soup)
+
+
+def breakable_cells(html: str) -> str:
+    """Table cells whose long tokens (TLS suites, URLs, MQTT topics) may break, with ``<wbr>`` inside them.
+
+    On paper a table cannot scroll: its narrowest width is that of its longest unbreakable word, and a
+    TLS suite name would push it past the page edge. CSS ``overflow-wrap: anywhere`` would let every
+    character break, but makes WeasyPrint measure every character of every cell (a technical PDF took
+    four times as long); a few ``<wbr>`` after the separators of the long tokens only are enough.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for node in soup.find_all(string=_LONG):
+        if not isinstance(node, NavigableString) or node.find_parent(["td", "th"]) is None:
+            continue
+        pieces: list[Any] = []
+        for index, part in enumerate(_breakable_parts(str(node))):
+            if index:
+                pieces.append(soup.new_tag("wbr"))
+            pieces.append(NavigableString(part))
+        node.replace_with(*pieces)
+    return str(soup)
+
+
+def _breakable_parts(text: str) -> list[str]:
+    """``text`` cut inside its long tokens only: after their separators, and every ``PIECE`` characters."""
+    parts = [""]
+    end = 0
+    for token in _LONG.finditer(text):
+        parts[-1] += text[end : token.start()]
+        pieces = [
+            piece[start : start + PIECE]
+            for piece in _SEPARATED.split(token.group())
+            for start in range(0, len(piece), PIECE)
+        ]
+        parts[-1] += pieces[0]
+        parts += pieces[1:]
+        end = token.end()
+    parts[-1] += text[end:]
+    return parts
 
 
 def french_spacing(html: str) -> str:
