@@ -83,13 +83,15 @@ def main() -> None:
         rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
         suite_timings: list[float] = []
         raw_timings: list[float] = []
+        folder = base
         for round_ in range(rounds):
             started = time.perf_counter()
             (one,) = run_suites([AUDIT], settings(base / f"un-{round_}"), jobs=1)
             suite_timings.append(time.perf_counter() - started)
             assert one.folder is not None
+            folder = one.folder
             (base / f"brut-{round_}").mkdir()
-            raw_timings.append(raw_papermill(one.folder, base / f"brut-{round_}"))
+            raw_timings.append(raw_papermill(folder, base / f"brut-{round_}"))
             print(f"tour {round_ + 1} : suite {suite_timings[-1]:.1f} s, papermill brut {raw_timings[-1]:.1f} s")
         suite_s, raw_s = statistics.median(suite_timings), statistics.median(raw_timings)
         print(f"suite complète, un cas d'usage        {suite_s:6.1f} s (médiane)")
@@ -105,7 +107,7 @@ def main() -> None:
             baseline_timings=raw_timings,
         )
         for name in ("rapport-elus.html", "rapport-elus.pdf", "rapport-technique.html", "rapport-technique.pdf"):
-            size = (one.folder / name).stat().st_size
+            size = (folder / name).stat().st_size
             print(f"{name:<38}{size / 1024:6.0f} Kio")
             budget = SIZE_TARGETS.get(name)
             met = size < budget * 1000 if budget else None
