@@ -16,6 +16,7 @@ import hashlib
 import resource
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from statistics import median
@@ -186,14 +187,14 @@ def synthetic_audit(count: int) -> Audit:
     )
 
 
-def _results_hash(findings: tuple[Finding, ...], evaluation: CyberEvaluation) -> str:
+def _results_hash(findings: Sequence[Finding], evaluation: CyberEvaluation) -> str:
     """SHA-256 of the findings JSON and the scored evaluation, as a run folder would write them."""
-    digest = hashlib.sha256(findings_json(findings).encode())
+    digest = hashlib.sha256(findings_json(findings))
     digest.update(evaluation.model_dump_json(indent=2, by_alias=True).encode())
     return digest.hexdigest()
 
 
-def _round(xml: str, audit: Audit, grille: Grille) -> tuple[float, float, float, tuple[Finding, ...], CyberEvaluation]:
+def _round(xml: str, audit: Audit, grille: Grille) -> tuple[float, float, float, Sequence[Finding], CyberEvaluation]:
     """One round: bare ElementTree parse, audit-ti parse into facts, evaluation and scoring (seconds)."""
     gc.collect()
     started = time.perf_counter()

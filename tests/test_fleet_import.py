@@ -7,6 +7,7 @@ and each still gets what it would get evaluated on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from xml.etree.ElementTree import TreeBuilder, tostring
 
@@ -109,7 +110,7 @@ def _audit(zones: dict[str, str]) -> Audit:
     return Audit.model_validate({**head, "passerelles": gateways}, by_alias=True, by_name=False)
 
 
-def _evaluate(audit: Audit) -> tuple[Finding, ...]:
+def _evaluate(audit: Audit) -> Sequence[Finding]:
     modbus = port(502, "mbap", scripts=(script("banner", "modbus"),))
     ssh = port(22, "ssh", product="OpenSSH")
     hosts = [
@@ -129,11 +130,11 @@ ZONES = {"armoire-a": "iot", "armoire-b": "iot", "automate-c": "ot", "armoire-d"
 def test_shared_checks_give_what_each_gateway_gets_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = _evaluate(_audit(ZONES))
 
-    def alone(function, params, groups):  # every gateway evaluated for itself, as before sharing
-        return lambda context: function(context, params)
+    def alone(self, context):  # every gateway a group of its own: evaluated for itself, as before sharing
+        self.of[context.name] = len(self.of)
 
-    monkeypatch.setattr(findings_module, "_shared", alone)
-    assert _evaluate(_audit(ZONES)) == shared
+    monkeypatch.setattr(findings_module._Groups, "add", alone)
+    assert list(_evaluate(_audit(ZONES))) == list(shared)
 
 
 def test_a_declaration_that_differs_is_not_shared() -> None:

@@ -26,7 +26,8 @@ from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname
-from audit_ti.models.finding import AcceptanceRecord, Finding, finding_factory, shorten
+from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
+from audit_ti.models.finding_table import FindingBlock, FindingTable
 from audit_ti.models.grille import Grille, Requirement
 from audit_ti.models.scan_facts import ScanFacts, merge_hosts
 from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
@@ -119,11 +120,44 @@ def _shared(function: Callable[..., Observation], params: CheckParams, groups: _
     return run
 
 
+class _Rows:
+    """The gateways in declaration order, each row pointing at its slot: its group, or its own failure.
+
+    A requirement checked by one gateway check is evaluated once per slot (its representative: the
+    group's first gateway, or the failure's observation); its findings' rows are these slots.
+    """
+
+    def __init__(
+        self,
+        gateways: Sequence[Gateway],
+        contexts: Mapping[str, GatewayContext],
+        failures: Mapping[str, Observation],
+        groups: _Groups,
+    ) -> None:
+        slots: dict[object, int] = {}
+        self.representatives: list[GatewayContext | Observation] = []
+        targets: list[str] = []
+        rows: list[int] = []
+        for gateway in gateways:
+            context = contexts.get(gateway.name)
+            if context is None and gateway.name not in failures:
+                continue
+            key: object = groups.of[gateway.name] if context is not None else ("échec", gateway.name)
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = len(self.representatives)
+                self.representatives.append(context if context is not None else failures[gateway.name])
+            targets.append(gateway.name)
+            rows.append(slot)
+        self.targets = tuple(targets)
+        self.rows = tuple(rows)
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """The findings, and the gateways the network side could not observe (name → French reason)."""
 
-    findings: tuple[Finding, ...]
+    findings: FindingTable
     unobserved: Mapping[str, str]
 
 
@@ -146,29 +180,32 @@ def _evaluate(
     groups = _Groups(_unread_fingerprints(grilles, registry))
     for context in contexts.values():
         groups.add(context)
+    rows = _Rows(audit.gateways, contexts, failures, groups)
     fleet = FleetContext(
         tuple(contexts.values()), undeclared, evidence.discovery, evidence.coverage, today, tuple(failures)
     )
     source = FindingSource.IMPORT if evidence.coverage.imported else FindingSource.SCAN
-    findings: list[Finding] = []
+    blocks: list[FindingBlock] = []
     for grille in grilles:
         for item in grille.items:
             if item.nature in (Nature.NETWORK, Nature.MIXED):
-                make = _finding_maker(grille, item, source)
-                for target, observation in _network(
-                    item,
-                    gateways=audit.gateways,
-                    contexts=contexts,
-                    failures=failures,
-                    fleet=fleet,
-                    registry=registry,
-                    groups=groups,
-                ):
-                    findings.append(make(target, observation))
+                template = _template(grille, item, source)
+                blocks.append(
+                    _network(
+                        item,
+                        template,
+                        rows=rows,
+                        contexts=contexts,
+                        failures=failures,
+                        fleet=fleet,
+                        registry=registry,
+                        groups=groups,
+                    )
+                )
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
-                findings.append(_declared(grille, item, audit))
+                blocks.append(_declared(grille, item, audit))
     return Evaluated(
-        tuple(_with_acceptances(findings, audit.accepted_risks, today)),
+        FindingTable(_with_acceptances(blocks, audit.accepted_risks, today)),
         {name: failure.evidence for name, failure in failures.items()},
     )
 
@@ -237,26 +274,25 @@ def _params(registry: CheckRegistry, item: Requirement) -> list[tuple[CheckScope
 
 def _network(
     item: Requirement,
+    template: Finding,
     *,
-    gateways: Sequence[Gateway],
+    rows: _Rows,
     contexts: Mapping[str, GatewayContext],
     failures: Mapping[str, Observation],
     fleet: FleetContext,
     registry: CheckRegistry,
     groups: _Groups,
-) -> list[tuple[str | None, Observation]]:
-    """One observation per target: gateways in declaration order, then other targets of fleet checks."""
+) -> FindingBlock:
+    """The requirement's findings: gateways in declaration order, then other targets of fleet checks."""
     checks = _params(registry, item)
     if len(checks) == 1 and checks[0][0] is CheckScope.GATEWAY:
-        # The usual case, taken for thousands of gateways: one gateway check, no combination.
+        # The usual case, taken for thousands of gateways: one gateway check, run once per slot.
         _, function, params = checks[0]
-        check = _shared(function, params, groups)
-        return [
-            (gateway.name, failures[gateway.name] if context is None else check(context))
-            for gateway in gateways
-            if (context := contexts.get(gateway.name)) is not None or gateway.name in failures
+        observations = [
+            slot if isinstance(slot, Observation) else function(slot, params) for slot in rows.representatives
         ]
-    per_target: dict[str | None, list[Observation]] = {gateway.name: [] for gateway in gateways}
+        return _block(template, rows.targets, rows.rows, observations)
+    per_target: dict[str | None, list[Observation]] = {name: [] for name in rows.targets}
     for scope, function, params in checks:
         if scope is CheckScope.FLEET:
             for targeted in function(fleet, params):
@@ -278,7 +314,7 @@ def _network(
             if key not in combined:
                 combined[key] = _combine(observations)
             result.append((target, combined[key]))
-    return result
+    return _network_block(template, result)
 
 
 def _combine(observations: list[Observation]) -> Observation:
@@ -291,12 +327,15 @@ def _combine(observations: list[Observation]) -> Observation:
     )
 
 
-def _finding_maker(
-    grille: Grille, item: Requirement, source: FindingSource
-) -> Callable[[str | None, Observation], Finding]:
-    build = finding_factory(
+def _template(grille: Grille, item: Requirement, source: FindingSource) -> Finding:
+    """What every finding of ``item`` shares (its target and outcome are set per row)."""
+    return Finding(
         requirement=item.id,
+        target=None,
+        status=Status.NOT_TESTED,
         severity=item.severity,
+        confidence=0,
+        evidence="",
         recommendation=item.recommendation,
         references=tuple(item.references),
         title=item.title,
@@ -305,20 +344,32 @@ def _finding_maker(
         grille=grille.id,
         source=source,
     )
-    # Gateways of one group share their observation: its evidence is made safe to show once.
-    shown: dict[str, str] = {}
 
-    def make(target: str | None, observation: Observation) -> Finding:
+
+def _network_block(template: Finding, observed: list[tuple[str | None, Observation]]) -> FindingBlock:
+    """One requirement's findings from each target's observation: one outcome per distinct observation."""
+    index: dict[Observation, int] = {}
+    rows = tuple(index.setdefault(observation, len(index)) for _, observation in observed)
+    return _block(template, tuple(target for target, _ in observed), rows, list(index))
+
+
+def _block(
+    template: Finding, targets: tuple[str | None, ...], rows: tuple[int, ...], observations: list[Observation]
+) -> FindingBlock:
+    """The block of these rows; gateways of one group share their observation, made safe to show once."""
+    shown: dict[str, str] = {}
+    outcomes = []
+    for observation in observations:
         evidence = shown.get(observation.evidence)
         if evidence is None:
             evidence = shown[observation.evidence] = shorten(neutralise(observation.evidence))
-        return build(target, observation.status, observation.confidence, evidence)
+        outcomes.append((observation.status, observation.confidence, evidence))
+    return FindingBlock(template, targets, rows, tuple(outcomes))
 
-    return make
 
-
-def _declared(grille: Grille, item: Requirement, audit: Audit) -> Finding:
+def _declared(grille: Grille, item: Requirement, audit: Audit) -> FindingBlock:
     answer = audit.answers.get(item.id)
+    template = _template(grille, item, FindingSource.DECLARATIVE)
     if answer is None:
         observation = Observation(Status.TO_VERIFY, confidence.NONE, f"question sans réponse : {item.question}")
     else:
@@ -327,37 +378,45 @@ def _declared(grille: Grille, item: Requirement, audit: Audit) -> Finding:
             confidence.DECLARED_WITH_EVIDENCE if answer.evidence else confidence.DECLARED,
             answer.evidence or "déclaration sans pièce justificative",
         )
-    finding = _finding_maker(grille, item, FindingSource.DECLARATIVE)(None, observation)
-    if answer is None:
-        return finding
-    return replace(finding, justification=answer.justification, author=answer.author, answered_on=answer.answered_on)
+        template = replace(
+            template, justification=answer.justification, author=answer.author, answered_on=answer.answered_on
+        )
+    return _network_block(template, [(None, observation)])
 
 
-def _with_acceptances(findings: list[Finding], accepted: Sequence[AcceptedRisk], today: date) -> list[Finding]:
+#: Statuses an accepted risk covers; a compliant or untested finding keeps no acceptance.
+_ACCEPTABLE = frozenset({Status.NON_COMPLIANT, Status.PARTIAL, Status.TO_VERIFY})
+
+
+def _with_acceptances(blocks: list[FindingBlock], accepted: Sequence[AcceptedRisk], today: date) -> list[FindingBlock]:
+    """Blocks whose findings an accepted risk covers, cut where the acceptance starts and stops."""
     if not accepted:
-        return findings
+        return blocks
     result = []
-    for finding in findings:
+    for block in blocks:
         # An acceptance dated after the evaluation day is not decided yet: it covers nothing.
-        match = next(
-            (
-                risk
-                for risk in accepted
-                if risk.requirement == finding.requirement
-                and risk.target in (None, finding.target)
-                and risk.decided_on <= today
-            ),
-            None,
-        )
-        if match is None or finding.status not in (Status.NON_COMPLIANT, Status.PARTIAL, Status.TO_VERIFY):
-            result.append(finding)
+        risks = [
+            risk for risk in accepted if risk.requirement == block.template.requirement and risk.decided_on <= today
+        ]
+        if not risks:
+            result.append(block)
             continue
-        record = AcceptanceRecord(
-            justification=match.justification,
-            signatory=match.signatory,
-            decided_on=match.decided_on,
-            expires_on=match.expires_on,
-            expired=match.expires_on < today,
-        )
-        result.append(replace(finding, accepted_risk=record))
+        covered: dict[int, Finding] = {}
+        templates = []
+        for target, row in zip(block.targets, block.rows, strict=True):
+            match = next((risk for risk in risks if risk.target in (None, target)), None)
+            if match is None or block.outcomes[row][0] not in _ACCEPTABLE:
+                templates.append(block.template)
+                continue
+            if id(match) not in covered:
+                record = AcceptanceRecord(
+                    justification=match.justification,
+                    signatory=match.signatory,
+                    decided_on=match.decided_on,
+                    expires_on=match.expires_on,
+                    expired=match.expires_on < today,
+                )
+                covered[id(match)] = replace(block.template, accepted_risk=record)
+            templates.append(covered[id(match)])
+        result += block.split(templates)
     return result

@@ -7,16 +7,16 @@ by the most serious unaccepted non-compliance.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
-from operator import attrgetter
 
 from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import Importance, Severity, Status
 from audit_ti.models.evaluation import CyberEvaluation, PriorityMeasure, TargetScore, ThemeIndex, Verdict
 from audit_ti.models.finding import Finding
+from audit_ti.models.finding_table import FindingBlock, FindingTable, as_table
 from audit_ti.models.grille import Grille
 from audit_ti.text import french_number
 
@@ -203,29 +203,63 @@ def _assess(target: str | None, tally: _Tally, titles: dict[str, str]) -> Target
 _STATUS_ORDER = {Status.NON_COMPLIANT: 0, Status.PARTIAL: 1, Status.TO_VERIFY: 2}
 
 
+class _Priority:
+    """One requirement's findings that call for a measure: how many, their best status, their blocks."""
+
+    __slots__ = ("count", "first", "order", "parts")
+
+    def __init__(self, first: Finding) -> None:
+        self.first = first
+        self.count = 0
+        self.order = len(_STATUS_ORDER)
+        self.parts: list[tuple[FindingBlock, frozenset[int]]] = []
+
+    def targets(self) -> tuple[str, ...]:
+        found = {
+            target or "cas d'usage"
+            for block, wanted in self.parts
+            for target, row in zip(block.targets, block.rows, strict=True)
+            if row in wanted
+        }
+        return tuple(sorted(found))
+
+
 def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) -> list[PriorityMeasure]:
     """The measures to take first: most serious first, essential before recommended, widest first."""
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        if finding.status in _STATUS_ORDER and not finding.accepted:
-            grouped[finding.requirement].append(finding)
+    grouped: dict[str, _Priority] = {}
+    for block in as_table(findings).blocks:
+        if block.template.accepted:
+            continue
+        wanted = {index: _STATUS_ORDER[o[0]] for index, o in enumerate(block.outcomes) if o[0] in _STATUS_ORDER}
+        if not wanted:
+            continue
+        counted = Counter(block.rows)
+        total = sum(counted[index] for index in wanted)
+        if not total:
+            continue
+        requirement = block.template.requirement
+        priority = grouped.get(requirement) or grouped.setdefault(requirement, _Priority(block.template))
+        priority.count += total
+        priority.order = min(priority.order, *(order for index, order in wanted.items() if counted[index]))
+        priority.parts.append((block, frozenset(wanted)))
 
     def key(requirement: str) -> tuple[int, int, int, int, str]:
-        group = grouped[requirement]
-        first = group[0]
+        priority = grouped[requirement]
+        first = priority.first
         return (
             -first.severity.rank,
             0 if first.importance is Importance.ESSENTIAL else 1,
-            min(_STATUS_ORDER[f.status] for f in group),
-            -len(group),
+            priority.order,
+            -priority.count,
             requirement,
         )
 
     ranked = sorted(grouped, key=key)[:count]
+    statuses = {order: status for status, order in _STATUS_ORDER.items()}
     measures = []
     for rank, requirement in enumerate(ranked, start=1):
-        group = grouped[requirement]
-        first = group[0]
+        priority = grouped[requirement]
+        first = priority.first
         measures.append(
             PriorityMeasure(
                 rank=rank,
@@ -233,43 +267,60 @@ def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) 
                 title=first.title,
                 severity=first.severity,
                 importance=first.importance,
-                status=min((f.status for f in group), key=lambda s: _STATUS_ORDER[s]),
-                targets=tuple(sorted({f.target or "cas d'usage" for f in group})),
+                status=statuses[priority.order],
+                targets=priority.targets(),
                 recommendation=first.recommendation,
             )
         )
     return measures
 
 
-#: Everything ``_Tally`` reads of a finding (the acceptance record decides ``accepted``), read in C.
-_READ_BY_TALLY = attrgetter("requirement", "status", "severity", "importance", "theme", "accepted_risk")
-
-
 def _gateway_scores(
-    gateway_names: Sequence[str], by_target: dict[str | None, list[Finding]], titles: dict[str, str]
-) -> tuple[list[_Tally], tuple[TargetScore, ...]]:
-    """Each gateway's tally and score (its findings taken out of ``by_target``), in ``gateway_names`` order.
+    gateway_names: Sequence[str], table: FindingTable, titles: dict[str, str]
+) -> tuple[list[_Tally], tuple[TargetScore, ...], _Tally]:
+    """Each gateway's tally and score, in ``gateway_names`` order, and the tally of the other targets.
 
-    Gateways configured alike get findings alike: what the score reads of them (``_Tally``) is
-    compared first, and a gateway whose findings read the same as another's gets that score,
-    under its own name.
+    A gateway's findings are its row in each block. What the score reads of a finding is its
+    block's template and its status: gateways whose rows have the same status in every block get
+    the first one's score, under their own names. The other targets (the use case, undeclared
+    hosts) are tallied in the order their findings come, as one list per target.
     """
+    names = tuple(gateway_names)
+    position = {name: index for index, name in enumerate(names)}
+    columns: list[Sequence[int]] = []
+    others: dict[str | None, list[Finding]] = {}
+    for block in table.blocks:
+        if block.targets == names:
+            columns.append(block.rows)  # the usual block: every gateway, in order, and nobody else
+            continue
+        column = [-1] * len(names)
+        for target, row in zip(block.targets, block.rows, strict=True):
+            index = position.get(target) if target is not None else None
+            if index is None:
+                others.setdefault(target, []).append(block.finding(target, row))
+            else:
+                column[index] = row
+        columns.append(column)
+    # Each row's status (-1, no row, reads the entry after the outcomes: None), one column per block.
+    statuses = [
+        list(map([*(outcome[0] for outcome in block.outcomes), None].__getitem__, column))
+        for block, column in zip(table.blocks, columns, strict=True)
+    ]
+    keys = zip(*statuses, strict=True) if statuses else (() for _ in names)
     tallies: list[_Tally] = []
     scores: list[TargetScore] = []
-    seen: dict[tuple[tuple[object, ...], ...], tuple[_Tally, TargetScore]] = {}
-    for name in gateway_names:
-        findings = by_target.pop(name, [])
-        key = tuple(map(_READ_BY_TALLY, findings))
+    seen: dict[tuple[Status | None, ...], tuple[_Tally, TargetScore]] = {}
+    for index, (name, key) in enumerate(zip(names, keys, strict=True)):
         known = seen.get(key)
         if known is None:
-            tally = _Tally(findings)
-            score = _assess(name, tally, titles)
-            seen[key] = (tally, score)
+            rows = [(block, column[index]) for block, column in zip(table.blocks, columns, strict=True)]
+            tally = _Tally([block.finding(name, row) for block, row in rows if row >= 0])
+            known = seen[key] = (tally, _assess(name, tally, titles))
+            scores.append(known[1])
         else:
-            tally, score = known[0], replace(known[1], target=name)
-        tallies.append(tally)
-        scores.append(score)
-    return tallies, tuple(scores)
+            scores.append(replace(known[1], target=name))
+        tallies.append(known[0])
+    return tallies, tuple(scores), _Tally(finding for rest in others.values() for finding in rest)
 
 
 def build_evaluation(
@@ -283,12 +334,9 @@ def build_evaluation(
 ) -> CyberEvaluation:
     """The whole evaluation: the use case, each gateway, the priority measures."""
     titles = {theme.id: theme.title for grille in grilles for theme in grille.themes}
-    by_target: dict[str | None, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        by_target[finding.target].append(finding)
+    table = as_table(findings)
     with paused_garbage_collector():
-        tallies, gateways = _gateway_scores(gateway_names, by_target, titles)
-        whole = _Tally(finding for rest in by_target.values() for finding in rest)
+        tallies, gateways, whole = _gateway_scores(gateway_names, table, titles)
         for tally in tallies:
             whole.absorb(tally)
     return CyberEvaluation(
@@ -299,6 +347,6 @@ def build_evaluation(
         incomplete_reasons=tuple(incomplete_reasons),
         use_case=_assess(None, whole, titles),
         gateways=gateways,
-        priorities=tuple(priority_measures(findings)),
-        accepted_risks=sum(1 for f in findings if f.accepted_risk is not None),
+        priorities=tuple(priority_measures(table)),
+        accepted_risks=sum(len(block) for block in table.blocks if block.template.accepted_risk is not None),
     )

@@ -18,7 +18,16 @@ from pydantic import ConfigDict, Field, TypeAdapter
 from audit_ti.models.base import StrictModel
 from audit_ti.models.enums import FindingSource, Importance, Severity, Status
 
-__all__ = ["EVIDENCE_MAX_CHARS", "FINDINGS", "AcceptanceRecord", "Finding", "finding_factory", "shorten"]
+__all__ = [
+    "EVIDENCE_MAX_CHARS",
+    "FINDINGS",
+    "PER_TARGET",
+    "AcceptanceRecord",
+    "Finding",
+    "finding_factory",
+    "outcome_maker",
+    "shorten",
+]
 
 EVIDENCE_MAX_CHARS = 2_000
 
@@ -93,7 +102,7 @@ FINDINGS: TypeAdapter[list[Finding]] = TypeAdapter(list[Finding])
 
 
 #: What varies from one finding of a requirement to the next (the rest is the requirement's).
-_PER_TARGET = ("target", "status", "confidence", "evidence")
+PER_TARGET = ("target", "status", "confidence", "evidence")
 
 
 def finding_factory(
@@ -112,24 +121,34 @@ def finding_factory(
 
     A fleet's evaluation builds hundreds of thousands of findings of a few dozen requirements; the
     dataclass' keyword ``__init__`` was a third of that time. The template is built (and checked)
-    by ``Finding`` itself; each finding copies its fields into a new object and sets its own four.
+    by ``Finding`` itself (``outcome_maker``).
     """
-    template = Finding(
-        requirement=requirement,
-        target=None,
-        status=Status.NOT_TESTED,
-        severity=severity,
-        confidence=0,
-        evidence="",
-        recommendation=recommendation,
-        references=references,
-        title=title,
-        theme=theme,
-        importance=importance,
-        grille=grille,
-        source=source,
+    return outcome_maker(
+        Finding(
+            requirement=requirement,
+            target=None,
+            status=Status.NOT_TESTED,
+            severity=severity,
+            confidence=0,
+            evidence="",
+            recommendation=recommendation,
+            references=references,
+            title=title,
+            theme=theme,
+            importance=importance,
+            grille=grille,
+            source=source,
+        )
     )
-    shared = tuple((f.name, getattr(template, f.name)) for f in fields(Finding) if f.name not in _PER_TARGET)
+
+
+def outcome_maker(template: Finding) -> Callable[[str | None, Status, int, str], Finding]:
+    """``make(target, status, confidence, evidence)``: ``template`` with these four fields replaced.
+
+    What ``dataclasses.replace`` does, without its keyword ``__init__``: every field but the four
+    is copied from the template into a new object.
+    """
+    shared = tuple((f.name, getattr(template, f.name)) for f in fields(Finding) if f.name not in PER_TARGET)
     new, put = object.__new__, object.__setattr__
 
     def make(target: str | None, status: Status, confidence: int, evidence: str) -> Finding:

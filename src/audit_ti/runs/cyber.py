@@ -77,7 +77,7 @@ class CyberOutcome:
 
     folder: Path
     evaluation: CyberEvaluation
-    findings: tuple[Finding, ...]
+    findings: Sequence[Finding]  # a ``FindingTable``: each finding is built when read
     exit_code: ExitCode
 
 
@@ -376,7 +376,7 @@ def _conclude(
     else:
         code = ExitCode.OK
     folder.record("évaluation", StepStatus.DONE, f"{len(findings)} résultat(s)", started=started)
-    return CyberOutcome(folder.root, evaluation, tuple(findings), code)
+    return CyberOutcome(folder.root, evaluation, findings, code)
 
 
 def _run_failures(runs: Sequence[ScanFacts]) -> list[str]:
