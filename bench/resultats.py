@@ -17,6 +17,22 @@ from typing import Any
 
 #: Lines of output kept in RESULTS.md for a bench that failed.
 TAIL_LINES = 40
+#: What each Jupyter kernel prints as it is stopped at the end of a notebook: noise, left out of RESULTS.md.
+KERNEL_STOP = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel"
+
+
+def kept_output(lines: Iterable[str]) -> str:
+    """A bench's output as RESULTS.md keeps it: the kernels' stop messages counted, not repeated."""
+    kept = []
+    dropped = 0
+    for line in lines:
+        if line.strip() == KERNEL_STOP:
+            dropped += 1
+        else:
+            kept.append(line)
+    if dropped:
+        kept.append(f"({dropped} ligne(s) « {KERNEL_STOP} » des noyaux Jupyter à leur arrêt, omises)\n")
+    return "".join(kept)
 
 
 class RunStatus(StrEnum):

@@ -25,7 +25,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mesures import ENV
-from resultats import BenchRun, RunStatus, describe, load_runs, markdown, merge, parse_measures, save_runs
+from resultats import (
+    BenchRun,
+    RunStatus,
+    describe,
+    kept_output,
+    load_runs,
+    markdown,
+    merge,
+    parse_measures,
+    save_runs,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -176,7 +186,7 @@ def run_bench(bench: Bench, repetitions: int, quick: bool, machine_line: str, re
         duration_s=duration,
         reason=reason,
         exit_code=process.returncode,
-        output="".join(output),
+        output=kept_output(output),
         measures=measures,
     )
 

@@ -21,17 +21,17 @@ from typing import Any
 from audit_ti.checks import confidence
 from audit_ti.checks.context import Coverage, FleetContext, GatewayContext, Observation, worst
 from audit_ti.checks.registry import CheckParams, CheckRegistry, CheckScope
-from audit_ti.models.audit import AcceptedRisk, Audit, Gateway
+from audit_ti.cyber.finding_blocks import block_template, observed_block, rows_block, with_acceptances
+from audit_ti.models.audit import Audit, Gateway
 from audit_ti.models.bulk import paused_garbage_collector
 from audit_ti.models.enums import FindingSource, Nature, Status
 from audit_ti.models.facts import HostFacts, HostState, PortFacts, ScriptOutput
 from audit_ti.models.fields import is_hostname
-from audit_ti.models.finding import AcceptanceRecord, Finding, shorten
+from audit_ti.models.finding import Finding
 from audit_ti.models.finding_table import FindingBlock, FindingTable
 from audit_ti.models.grille import Grille, Requirement
 from audit_ti.models.scan_facts import ScanFacts, merge_hosts
 from audit_ti.models.vulnerabilities import NO_KNOWLEDGE, VulnerabilityKnowledge
-from audit_ti.text import neutralise
 
 __all__ = ["Evaluated", "NetworkEvidence", "evaluate_findings"]
 
@@ -189,7 +189,7 @@ def _evaluate(
     for grille in grilles:
         for item in grille.items:
             if item.nature in (Nature.NETWORK, Nature.MIXED):
-                template = _template(grille, item, source)
+                template = block_template(grille, item, source)
                 blocks.append(
                     _network(
                         item,
@@ -205,7 +205,7 @@ def _evaluate(
             if item.nature in (Nature.DECLARATIVE, Nature.MIXED):
                 blocks.append(_declared(grille, item, audit))
     return Evaluated(
-        FindingTable(_with_acceptances(blocks, audit.accepted_risks, today)),
+        FindingTable(with_acceptances(blocks, audit.accepted_risks, today)),
         {name: failure.evidence for name, failure in failures.items()},
     )
 
@@ -291,7 +291,7 @@ def _network(
         observations = [
             slot if isinstance(slot, Observation) else function(slot, params) for slot in rows.representatives
         ]
-        return _block(template, rows.targets, rows.rows, observations)
+        return rows_block(template, rows.targets, rows.rows, observations)
     per_target: dict[str | None, list[Observation]] = {name: [] for name in rows.targets}
     for scope, function, params in checks:
         if scope is CheckScope.FLEET:
@@ -314,7 +314,7 @@ def _network(
             if key not in combined:
                 combined[key] = _combine(observations)
             result.append((target, combined[key]))
-    return _network_block(template, result)
+    return observed_block(template, result)
 
 
 def _combine(observations: list[Observation]) -> Observation:
@@ -327,49 +327,9 @@ def _combine(observations: list[Observation]) -> Observation:
     )
 
 
-def _template(grille: Grille, item: Requirement, source: FindingSource) -> Finding:
-    """What every finding of ``item`` shares (its target and outcome are set per row)."""
-    return Finding(
-        requirement=item.id,
-        target=None,
-        status=Status.NOT_TESTED,
-        severity=item.severity,
-        confidence=0,
-        evidence="",
-        recommendation=item.recommendation,
-        references=tuple(item.references),
-        title=item.title,
-        theme=item.theme,
-        importance=item.importance,
-        grille=grille.id,
-        source=source,
-    )
-
-
-def _network_block(template: Finding, observed: list[tuple[str | None, Observation]]) -> FindingBlock:
-    """One requirement's findings from each target's observation: one outcome per distinct observation."""
-    index: dict[Observation, int] = {}
-    rows = tuple(index.setdefault(observation, len(index)) for _, observation in observed)
-    return _block(template, tuple(target for target, _ in observed), rows, list(index))
-
-
-def _block(
-    template: Finding, targets: tuple[str | None, ...], rows: tuple[int, ...], observations: list[Observation]
-) -> FindingBlock:
-    """The block of these rows; gateways of one group share their observation, made safe to show once."""
-    shown: dict[str, str] = {}
-    outcomes = []
-    for observation in observations:
-        evidence = shown.get(observation.evidence)
-        if evidence is None:
-            evidence = shown[observation.evidence] = shorten(neutralise(observation.evidence))
-        outcomes.append((observation.status, observation.confidence, evidence))
-    return FindingBlock(template, targets, rows, tuple(outcomes))
-
-
 def _declared(grille: Grille, item: Requirement, audit: Audit) -> FindingBlock:
     answer = audit.answers.get(item.id)
-    template = _template(grille, item, FindingSource.DECLARATIVE)
+    template = block_template(grille, item, FindingSource.DECLARATIVE)
     if answer is None:
         observation = Observation(Status.TO_VERIFY, confidence.NONE, f"question sans réponse : {item.question}")
     else:
@@ -381,42 +341,4 @@ def _declared(grille: Grille, item: Requirement, audit: Audit) -> FindingBlock:
         template = replace(
             template, justification=answer.justification, author=answer.author, answered_on=answer.answered_on
         )
-    return _network_block(template, [(None, observation)])
-
-
-#: Statuses an accepted risk covers; a compliant or untested finding keeps no acceptance.
-_ACCEPTABLE = frozenset({Status.NON_COMPLIANT, Status.PARTIAL, Status.TO_VERIFY})
-
-
-def _with_acceptances(blocks: list[FindingBlock], accepted: Sequence[AcceptedRisk], today: date) -> list[FindingBlock]:
-    """Blocks whose findings an accepted risk covers, cut where the acceptance starts and stops."""
-    if not accepted:
-        return blocks
-    result = []
-    for block in blocks:
-        # An acceptance dated after the evaluation day is not decided yet: it covers nothing.
-        risks = [
-            risk for risk in accepted if risk.requirement == block.template.requirement and risk.decided_on <= today
-        ]
-        if not risks:
-            result.append(block)
-            continue
-        covered: dict[int, Finding] = {}
-        templates = []
-        for target, row in zip(block.targets, block.rows, strict=True):
-            match = next((risk for risk in risks if risk.target in (None, target)), None)
-            if match is None or block.outcomes[row][0] not in _ACCEPTABLE:
-                templates.append(block.template)
-                continue
-            if id(match) not in covered:
-                record = AcceptanceRecord(
-                    justification=match.justification,
-                    signatory=match.signatory,
-                    decided_on=match.decided_on,
-                    expires_on=match.expires_on,
-                    expired=match.expires_on < today,
-                )
-                covered[id(match)] = replace(block.template, accepted_risk=record)
-            templates.append(covered[id(match)])
-        result += block.split(templates)
-    return result
+    return observed_block(template, [(None, observation)])
