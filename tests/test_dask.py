@@ -223,3 +223,23 @@ def test_a_task_lost_before_its_folder_existed_says_so(tmp_path: Path) -> None:
     assert "aucun dossier créé" in outcome.problems[0].message
     missing = _lost(AUDITS / "demo-lab.yaml", tmp_path / "absente", "la tâche Dask a échoué", None)
     assert missing.exit_code == ExitCode.INCOMPLETE_RUN and missing.folder is None
+
+
+def _worker_settings() -> tuple[object, object]:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval")
+
+
+def _saturation(dask_scheduler: Any) -> float:
+    return float(dask_scheduler.WORKER_SATURATION)
+
+
+def test_a_local_cluster_leaves_its_tasks_the_interpreter() -> None:
+    from audit_ti.runs.distributed import LOCAL, _client
+
+    with _client(LOCAL, 1) as client:
+        (seen,) = client.run(_worker_settings).values()
+        saturation = client.run_on_scheduler(_saturation)
+    assert seen == (False, "1s")  # no statistical profiler, event loop checked once a second
+    assert saturation == 1.0
