@@ -21,12 +21,13 @@ TAIL_LINES = 40
 KERNEL_STOP = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel"
 
 
-def kept_output(lines: Iterable[str]) -> str:
-    """A bench's output as RESULTS.md keeps it: the kernels' stop messages counted, not repeated."""
+def kept_output(text: str) -> str:
+    """A bench's output as RESULTS.md shows it: the kernels' stop messages counted, not repeated
+    (bench/resultats.json keeps the output whole)."""
     kept = []
     dropped = 0
-    for line in lines:
-        if line.strip() == KERNEL_STOP:
+    for line in text.splitlines(keepends=True):
+        if line.strip().rstrip(".") == KERNEL_STOP:
             dropped += 1
         else:
             kept.append(line)
@@ -198,7 +199,7 @@ def section(run: BenchRun, machine: str) -> list[str]:
         lines.append(f"Machine de cette mesure : {run.machine}.")
     lines += ["", "Commande :", "", *fenced(run.command), ""]
     if run.status is RunStatus.FAILED:
-        tail = "\n".join(run.output.splitlines()[-TAIL_LINES:])
+        tail = "\n".join(kept_output(run.output).splitlines()[-TAIL_LINES:])
         code = "" if run.exit_code is None else f" (code de sortie {run.exit_code})"
         lines += [f"**Échec**{code} : {run.reason}. Fin de la sortie :", "", *fenced(tail), ""]
         return lines
@@ -210,7 +211,7 @@ def section(run: BenchRun, machine: str) -> list[str]:
             lines.append(f"  - référence : {', '.join(number(t) for t in measure.baseline_timings)}")
         if measure.detail:
             lines.append(f"  - {measure.detail}")
-    return [*lines, "", "Sortie complète :", "", *fenced(run.output), ""]
+    return [*lines, "", "Sortie complète :", "", *fenced(kept_output(run.output)), ""]
 
 
 def markdown(

@@ -29,7 +29,6 @@ from resultats import (
     BenchRun,
     RunStatus,
     describe,
-    kept_output,
     load_runs,
     markdown,
     merge,
@@ -186,7 +185,7 @@ def run_bench(bench: Bench, repetitions: int, quick: bool, machine_line: str, re
         duration_s=duration,
         reason=reason,
         exit_code=process.returncode,
-        output=kept_output(output),
+        output="".join(output),
         measures=measures,
     )
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from audit_ti.models import Finding, Severity, Status
 from audit_ti.models.enums import FindingSource, Importance
-from audit_ti.models.finding import FINDINGS, finding_factory
+from audit_ti.models.finding import FINDINGS, outcome_maker
 
 
 def finding(**changes: object) -> Finding:
@@ -59,7 +59,7 @@ def test_finding_is_frozen_and_bounded() -> None:
         finding(preuve="x" * 2001)
 
 
-def test_the_fleet_factory_builds_the_finding_the_constructor_builds() -> None:
+def test_a_template_with_an_outcome_is_the_finding_the_constructor_builds() -> None:
     requirement: dict[str, Any] = {
         "requirement": "telnet_expose",
         "severity": Severity.CRITICAL,
@@ -70,8 +70,9 @@ def test_the_fleet_factory_builds_the_finding_the_constructor_builds() -> None:
         "importance": Importance.ESSENTIAL,
         "grille": "hygiene-iot",
         "source": FindingSource.IMPORT,
+        "justification": "réponse de l'exploitant",
     }
-    make = finding_factory(**requirement)
+    make = outcome_maker(Finding(target="x", status=Status.ERROR, confidence=1, evidence="modèle", **requirement))
     built = make("passerelle-a", Status.NON_COMPLIANT, 95, "23/tcp ouvert")
     expected = Finding(
         target="passerelle-a", status=Status.NON_COMPLIANT, confidence=95, evidence="23/tcp ouvert", **requirement
