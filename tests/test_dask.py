@@ -225,21 +225,15 @@ def test_a_task_lost_before_its_folder_existed_says_so(tmp_path: Path) -> None:
     assert missing.exit_code == ExitCode.INCOMPLETE_RUN and missing.folder is None
 
 
-def _worker_settings() -> tuple[object, object]:
+def test_a_local_cluster_leaves_its_tasks_the_interpreter() -> None:
     import dask
 
-    return dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval")
-
-
-def _saturation(dask_scheduler: Any) -> float:
-    return float(dask_scheduler.WORKER_SATURATION)
-
-
-def test_a_local_cluster_leaves_its_tasks_the_interpreter() -> None:
     from audit_ti.runs.distributed import LOCAL, _client
 
     with _client(LOCAL, 1) as client:
-        (seen,) = client.run(_worker_settings).values()
-        saturation = client.run_on_scheduler(_saturation)
-    assert seen == (False, "1s")  # no statistical profiler, event loop checked once a second
+        # Functions of an installed module: a worker cannot import this test file.
+        (profiled,) = client.run(dask.config.get, "distributed.worker.profile.enabled").values()
+        (tick,) = client.run(dask.config.get, "distributed.admin.tick.interval").values()
+        saturation = client.cluster.scheduler.WORKER_SATURATION
+    assert (profiled, tick) == (False, "1s")  # no statistical profiler, event loop checked once a second
     assert saturation == 1.0
