@@ -142,7 +142,7 @@ class _Rows:
             context = contexts.get(gateway.name)
             if context is None and gateway.name not in failures:
                 continue
-            key: object = groups.of[gateway.name] if context is not None else ("échec", gateway.name)
+            key: object = groups.of[gateway.name] if context is not None else ("failure", gateway.name)
             slot = slots.get(key)
             if slot is None:
                 slot = slots[key] = len(self.representatives)

@@ -238,7 +238,9 @@ def priority_measures(findings: Sequence[Finding], count: int = PRIORITY_COUNT) 
         if not total:
             continue
         requirement = block.template.requirement
-        priority = grouped.get(requirement) or grouped.setdefault(requirement, _Priority(block.template))
+        priority = grouped.get(requirement)
+        if priority is None:
+            priority = grouped[requirement] = _Priority(block.template)
         priority.count += total
         priority.order = min(priority.order, *(order for index, order in wanted.items() if counted[index]))
         priority.parts.append((block, frozenset(wanted)))

@@ -11,8 +11,8 @@ findings was a third of the evaluation, writing them as JSON ten seconds).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from typing import overload
 
 from audit_ti.models.enums import Status
@@ -41,20 +41,24 @@ class FindingBlock:
     targets: tuple[str | None, ...]
     rows: tuple[int, ...]
     outcomes: tuple[Outcome, ...]
+    _make: Callable[[str | None, Status, int, str], Finding] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Every finding of the block is built from the template: its maker is made once.
+        object.__setattr__(self, "_make", outcome_maker(self.template))
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def findings(self) -> Iterator[Finding]:
         """The block's findings, in row order."""
-        make = outcome_maker(self.template)
-        outcomes = self.outcomes
+        make, outcomes = self._make, self.outcomes
         for target, row in zip(self.targets, self.rows, strict=True):
             yield make(target, *outcomes[row])
 
     def finding(self, target: str | None, outcome: int) -> Finding:
         """The finding this block gives ``target`` with the outcome at index ``outcome``."""
-        return outcome_maker(self.template)(target, *self.outcomes[outcome])
+        return self._make(target, *self.outcomes[outcome])
 
     def split(self, templates: Sequence[Finding]) -> list[FindingBlock]:
         """The block cut where the template changes: ``templates`` gives each row its own (same length)."""
@@ -117,11 +121,15 @@ def as_table(findings: Iterable[Finding]) -> FindingTable:
         return findings
     blocks: list[FindingBlock] = []
     current: list[Finding] = []
+    shared: tuple[object, ...] = ()
     targets: set[str | None] = set()
     for finding in findings:
-        if current and (_shared(finding) != _shared(current[0]) or finding.target in targets):
+        fields_of = _shared(finding)
+        if current and (fields_of != shared or finding.target in targets):
             blocks.append(_block(current))
             current, targets = [], set()
+        if not current:
+            shared = fields_of
         current.append(finding)
         targets.add(finding.target)
     if current:

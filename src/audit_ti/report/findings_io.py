@@ -37,9 +37,8 @@ CSV_COLUMNS = (
 )
 
 
-#: The French keys of what varies between the findings of one block.
+#: The French key of the one member that varies between the findings of one outcome of a block.
 _TARGET = "cible"
-_OUTCOME = ("statut", "confiance", "preuve")
 
 
 def _template(block: FindingBlock) -> dict[str, Any]:
