@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from audit_ti.report.render import breakable_cells, render_html, render_pdf
+from audit_ti.report.render import breakable_cells, edited, render_html, render_pdf
 from tests.suite_helpers import pdf_text, words_off_the_page
 
 SUITES = [
@@ -32,7 +32,7 @@ def _report(body: str) -> str:
 
 
 def test_long_tokens_in_cells_get_break_opportunities_and_keep_their_text() -> None:
-    html = breakable_cells(f"<p>{SUITES[0]}</p>{_table(1)}")
+    html = edited(f"<p>{SUITES[0]}</p>{_table(1)}", breakable_cells)
     paragraph, cell = html.split("<table>")
     assert "<wbr" not in paragraph
     assert "TLS_<wbr/>ECDHE_<wbr/>RSA_<wbr/>WITH_<wbr/>" in cell
@@ -42,7 +42,7 @@ def test_long_tokens_in_cells_get_break_opportunities_and_keep_their_text() -> N
 
 def test_short_words_and_spaces_are_left_alone() -> None:
     html = "<table><tr><td>port 1883/tcp ouvert, MQTT sans authentification</td></tr></table>"
-    assert breakable_cells(html) == html
+    assert edited(html, breakable_cells) == html
 
 
 @pytest.mark.parametrize("columns", [3, 6])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from audit_ti.report.pdf_tags import scope_table_headers
 __all__ = [
     "TEMPLATES",
     "breakable_cells",
+    "edited",
     "french_spacing",
     "render_html",
     "render_pdf",
@@ -97,16 +98,23 @@ def render_html(notebooks: Sequence[Any], title: str, warnings: Sequence[str] = 
     for notebook in notebooks:
         merged.cells.extend(notebook.cells)
     body, _ = _exporter().from_notebook_node(merged, resources={"metadata": {"name": title}})
-    return french_spacing(breakable_cells(scrolling_tables(str(body))))
+    return edited(str(body), scrolling_tables, breakable_cells, french_spacing)
 
 
-def scrolling_tables(html: str) -> str:
+def edited(html: str, *edits: Callable[[BeautifulSoup], None]) -> str:
+    """``html`` parsed once, changed in place by each of ``edits`` in turn, written back."""
+    soup = BeautifulSoup(html, "html.parser")
+    for edit in edits:
+        edit(soup)
+    return str(soup)
+
+
+def scrolling_tables(soup: BeautifulSoup) -> None:
     """Every table in a region of its own that scrolls sideways, focusable and named after its section.
 
     A wide table then scrolls inside the page (allowed for data tables by WCAG 1.4.10) instead of the
     whole page; the keyboard reaches it (``tabindex``) and a screen reader names it by its heading.
     """
-    soup = BeautifulSoup(html, "html.parser")
     names: dict[str, int] = {}
     for table in soup.find_all("table"):
         heading = table.find_previous(_HEADINGS)
@@ -116,10 +124,9 @@ def scrolling_tables(html: str) -> str:
         label = f"Tableau\u00a0: {section}{rank}" if section else f"Tableau{rank}"
         attributes = {"class": "defilant", "role": "region", "tabindex": "0", "aria-label": label}
         table.wrap(soup.new_tag("div", attrs=attributes))
-    return str(soup)
 
 
-def breakable_cells(html: str) -> str:
+def breakable_cells(soup: BeautifulSoup) -> None:
     """Table cells whose long tokens (TLS suites, URLs, MQTT topics) may break, with ``<wbr>`` inside them.
 
     On paper a table cannot scroll: its narrowest width is that of its longest unbreakable word, and a
@@ -127,7 +134,6 @@ def breakable_cells(html: str) -> str:
     character break, but makes WeasyPrint measure every character of every cell (a technical PDF took
     four times as long); a few ``<wbr>`` after the separators of the long tokens only are enough.
     """
-    soup = BeautifulSoup(html, "html.parser")
     for node in soup.find_all(string=_LONG):
         if not isinstance(node, NavigableString) or node.find_parent(["td", "th"]) is None:
             continue
@@ -137,7 +143,6 @@ def breakable_cells(html: str) -> str:
                 pieces.append(soup.new_tag("wbr"))
             pieces.append(NavigableString(part))
         node.replace_with(*pieces)
-    return str(soup)
 
 
 def _breakable_parts(text: str) -> list[str]:
@@ -158,9 +163,8 @@ def _breakable_parts(text: str) -> list[str]:
     return parts
 
 
-def french_spacing(html: str) -> str:
-    """The text nodes of an HTML page with French spacing around punctuation (tags and code untouched)."""
-    soup = BeautifulSoup(html, "html.parser")
+def french_spacing(soup: BeautifulSoup) -> None:
+    """The text nodes of an HTML page given French spacing around punctuation (tags and code untouched)."""
     for node in soup.find_all(string=True):
         if not isinstance(node, NavigableString) or node.parent is None or node.parent.name in _VERBATIM:
             continue
@@ -169,7 +173,6 @@ def french_spacing(html: str) -> str:
             text = pattern.sub(replacement, text)
         if text != node:
             node.replace_with(NavigableString(text))
-    return str(soup)
 
 
 def render_pdf(html: str, pdf_path: Path) -> None:
